@@ -1,0 +1,1 @@
+"""restsync.sandbox stage."""

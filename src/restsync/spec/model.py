@@ -255,7 +255,8 @@ class ResponseAction(_Model):
 class EndpointConfig(_Model):
     path: str
     method: Literal["GET", "POST"] = "GET"
-    params: dict[str, Any] = Field(default_factory=dict)  # scalars, lists, ResolveParam
+    params: dict[str, ResolveParam | str | int | float | bool | list[Any] | None] = Field(
+        default_factory=dict)
     json_body: Any = Field(default=None, alias="json")
     headers: dict[str, str] = Field(default_factory=dict)
     data_selector: str | None = None  # None/"$"/"[]" = the whole body

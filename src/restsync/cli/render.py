@@ -1,0 +1,210 @@
+"""Rich rendering of plans, live progress events and run summaries."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from restsync.events import (
+    Event,
+    Notice,
+    PageFetched,
+    ParentItemSkipped,
+    RequestSent,
+    ResourceFailed,
+    ResourceFinished,
+    ResourceStarted,
+    RetryScheduled,
+    TokenRefreshed,
+)
+
+if TYPE_CHECKING:
+    from restsync.engine import RunInfo
+    from restsync.plan import Plan, ResourcePlan
+
+LONG_WAIT_SECONDS = 3.0
+"""Retry waits at least this long are shown with a countdown."""
+
+
+def _paginator_text(rp: ResourcePlan) -> str:
+    p = rp.paginator
+    if p is None:
+        return "single request"
+    fields = p.model_dump(exclude_none=True, exclude={"type"}, exclude_defaults=True)
+    inner = ", ".join(f"{k}={v}" for k, v in fields.items())
+    return f"{p.type}({inner})" if inner else p.type
+
+
+def plan_table(plan: Plan) -> Table:
+    """A table of every resource in run order with how it will be fetched and loaded."""
+    table = Table(title=f"source `{plan.source.name}`: {plan.source.client.base_url}",
+                  title_justify="left", show_lines=False)
+    for col in ("resource", "request", "paginator", "selector", "parent", "load"):
+        table.add_column(col, overflow="fold")
+    for name in plan.order:
+        rp = plan.resources[name]
+        ep = rp.config.endpoint
+        parent = "-"
+        if rp.parent:
+            parent = rp.parent + "".join(
+                f"\n  {{{b.placeholder}}} <- {b.resource}.{b.field}"
+                for b in rp.bindings if b.kind == "resource")
+        for b in rp.fanout_params:
+            parent = (parent if parent != "-" else "") + (
+                f"\n  {{{b.placeholder}}} <- {', '.join(map(str, b.values))}")
+        load = rp.config.write_disposition
+        if rp.config.write_disposition == "merge":
+            load += f" on {rp.config.primary_key}"
+        if ep.incremental is not None:
+            load += f"\nincremental {ep.incremental.cursor_path}"
+        if not rp.load:
+            load = "not loaded (feeds children)"
+        table.add_row(name, f"{ep.method} {ep.path}", _paginator_text(rp),
+                      ep.data_selector or "(whole body)", parent.strip(), load)
+    return table
+
+
+def print_plan(console: Console, plan: Plan) -> None:
+    """Print the plan, auth, the inferences and run-time rules."""
+    client = plan.source.client
+    auth = client.auth
+    auth_text = "none"
+    if auth is not None:
+        auth_text = auth.type
+        url = getattr(auth, "token_url", None) or getattr(auth, "access_token_url", None)
+        if url:
+            auth_text += f" (token endpoint {url})"
+    console.print(plan_table(plan))
+    console.print(f"auth: {auth_text}; retries: " + "; ".join(
+        f"{','.join(map(str, r.statuses))} x{r.max_retries} "
+        + (f"constant {r.constant}s" if r.constant is not None else f"backoff {r.backoff_factor}")
+        for r in client.retry.rules))
+    console.print(Text("inferences (what the spec did not say):", style="bold"))
+    if not plan.inferences:
+        console.print("  none")
+    for inf in plan.inferences:
+        console.print(Text(f"  - {inf.message}"), Text(f"  [{inf.path}]", style="dim"))
+    rules = []
+    if any(r.config.write_disposition == "merge" for r in plan.resources.values()):
+        rules.append("merge resources whose records carry no primary-key value are loaded "
+                     "as replace (a snapshot); the summary says so")
+    if any(r.parent or r.fanout_params for r in plan.resources.values()):
+        rules.append("a child request answering 404/410 skips that parent item (counted in the "
+                     "summary); the resource fails when every parent item does")
+    if rules:
+        console.print(Text("run-time rules:", style="bold"))
+        for rule in rules:
+            console.print(f"  - {rule}")
+
+
+@dataclass
+class _Row:
+    status: str = "waiting"
+    pages: int = 0
+    records: int = 0
+    requests: int = 0
+    retries: int = 0
+    skipped: int = 0
+    wait_until: float = 0.0
+    wait_reason: str = ""
+
+
+class ProgressRenderer:
+    """Turns engine events into a live per-resource table (plain lines when not a TTY)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.rows: dict[str, _Row] = {}
+        self.live: Live | None = None
+        self._last = 0.0
+
+    def __enter__(self) -> ProgressRenderer:
+        if self.console.is_terminal:
+            self.live = Live(self._table(), console=self.console, refresh_per_second=8,
+                             transient=True)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.live is not None:
+            self.live.__exit__(*exc)
+            self.live = None
+
+    def _row(self, resource: str) -> _Row:
+        return self.rows.setdefault(resource, _Row())
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, ResourceStarted):
+            self._row(event.resource).status = "running"
+        elif isinstance(event, RequestSent):
+            self._row(event.resource).requests += 1
+        elif isinstance(event, PageFetched):
+            row = self._row(event.resource)
+            row.pages += 1
+            row.records += event.records
+        elif isinstance(event, RetryScheduled):
+            row = self._row(event.resource)
+            row.retries += 1
+            if event.wait_seconds >= LONG_WAIT_SECONDS:
+                row.wait_until = time.monotonic() + event.wait_seconds
+                row.wait_reason = (f"{event.reason}, attempt {event.attempt}/"
+                                   f"{event.max_attempts}")
+                if self.live is None:
+                    self.console.print(
+                        f"{event.resource}: waiting {event.wait_seconds:.0f}s before retry "
+                        f"({row.wait_reason})")
+        elif isinstance(event, ParentItemSkipped):
+            self._row(event.resource).skipped += 1
+        elif isinstance(event, ResourceFinished):
+            self._row(event.resource).status = "done"
+        elif isinstance(event, ResourceFailed):
+            self._row(event.resource).status = "FAILED"
+            if self.live is None:
+                self.console.print(f"[red]{event.resource} failed:[/red] {event.error}",
+                                   markup=True, highlight=False)
+        elif isinstance(event, Notice) and self.live is None:
+            self.console.print(f"{event.resource or 'source'}: {event.message}", highlight=False)
+        elif isinstance(event, TokenRefreshed):
+            pass
+        if self.live is not None:
+            now = time.monotonic()
+            if now - self._last > 0.1:
+                self._last = now
+                self.live.update(self._table())
+
+    def _table(self) -> Group:
+        table = Table(title="restsync run", title_justify="left")
+        for col in ("resource", "status", "pages", "records", "requests", "retries", "skipped"):
+            table.add_column(col, justify="right" if col not in ("resource", "status") else "left")
+        now = time.monotonic()
+        for name, row in self.rows.items():
+            status = row.status
+            if row.wait_until > now:
+                status = f"waiting {row.wait_until - now:.0f}s ({row.wait_reason})"
+            table.add_row(name, status, str(row.pages), str(row.records), str(row.requests),
+                          str(row.retries), str(row.skipped))
+        return Group(table)
+
+
+def summary_table(info: RunInfo) -> Table:
+    """The end-of-run summary: one row per resource."""
+    table = Table(title=f"load {info.load_id} -> {info.destination} dataset `{info.dataset}` "
+                        f"({info.seconds:.1f}s)", title_justify="left")
+    for col in ("resource", "status", "records", "pages", "requests", "retries", "skipped",
+                "tables (rows)", "notes"):
+        table.add_column(col, overflow="fold",
+                         justify="right" if col in ("records", "pages", "requests", "retries",
+                                                    "skipped") else "left")
+    for name, o in info.outcomes.items():
+        style = {"failed": "red", "extracted": "dim"}.get(o.status, "green")
+        tables = ", ".join(f"{t} ({n})" for t, n in o.tables.items())
+        notes = "; ".join(o.notes + ([o.error] if o.error else []))
+        table.add_row(name, Text(o.status, style=style), str(o.records), str(o.pages),
+                      str(o.requests), str(o.retries), str(o.skipped_parents), tables, notes)
+    return table

@@ -1,0 +1,151 @@
+"""The Python API, shaped like dlt's: ``pipeline(...).run(rest_api_source({...}))``."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from restsync.events import EventSink, discard
+from restsync.extract import ApiClient
+from restsync.load import open_destination
+from restsync.engine.runner import PlanRunner, ResourceOutcome, _Loader
+from restsync.plan import Plan, ValueLookup, build_plan
+from restsync.spec import load_spec
+from restsync.spec.model import SourceConfig
+
+DEFAULT_DESTINATION = "duckdb:///restsync.duckdb"
+
+
+def rest_api_source(
+    config: Mapping[str, Any] | str | Path,
+    *,
+    name: str | None = None,
+    overrides: Sequence[str] = (),
+    params: Mapping[str, Sequence[Any]] | None = None,
+    values: Any = None,
+) -> SourceConfig:
+    """Build a source from a dict (dlt's or restsync's dialect), a spec file or a document.
+
+    Args:
+        config: The ``rest_api_source`` dict, or a path to a document / YAML / JSON / TOML spec.
+        name: Source name (default: derived from the file name, else ``rest_api``).
+        overrides: ``PATH=VALUE`` strings applied before validation (like ``--set``).
+        params: Free path parameters (like ``--param``).
+        values: A secret/config value resolver (default: environment and TOML files).
+
+    Returns:
+        The validated source; ``source.inferences`` lists what restsync inferred.
+
+    Raises:
+        ConfigError: The spec is invalid or a secret is missing.
+    """
+    if isinstance(config, Mapping) and name is None:
+        name = str(config.get("name") or "rest_api")
+    return load_spec(config, overrides=overrides, params=params, values=values, name=name)
+
+
+def dataset_name_for(source_name: str) -> str:
+    """A dataset (schema) name derived from a source name: a lowercase identifier."""
+    ident = re.sub(r"[^0-9a-zA-Z_]+", "_", source_name).strip("_").lower() or "rest_api"
+    return f"_{ident}" if ident[0].isdigit() else ident
+
+
+@dataclass
+class RunInfo:
+    """The result of :meth:`Pipeline.run`.
+
+    Attributes:
+        load_id: Identifier stamped on every row of this run (``_dlt_load_id``).
+        destination: Destination URL.
+        dataset: Dataset (schema) name.
+        outcomes: Per resource: status, counts, notes, error.
+    """
+
+    load_id: str
+    destination: str
+    dataset: str
+    outcomes: dict[str, ResourceOutcome] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when every resource completed."""
+        return all(o.status != "failed" for o in self.outcomes.values())
+
+    @property
+    def failed(self) -> list[str]:
+        return [n for n, o in self.outcomes.items() if o.status == "failed"]
+
+
+class Pipeline:
+    """Runs sources into one destination dataset.
+
+    Args:
+        pipeline_name: A name for the pipeline (default: the source's name).
+        destination: ``duckdb:///path.duckdb`` (default ``duckdb:///restsync.duckdb`` in the
+            working directory).
+        dataset_name: Schema the tables go to (default: derived from the source name).
+        events: Receives progress events.
+        transport: HTTP transport override (tests).
+        sleeper: Sleeper override for retry waits (tests).
+    """
+
+    def __init__(self, pipeline_name: str | None = None, destination: str | None = None,
+                 dataset_name: str | None = None, *, events: EventSink = discard,
+                 transport: Any = None, sleeper: Any = None) -> None:
+        self.pipeline_name = pipeline_name
+        self.destination = destination or DEFAULT_DESTINATION
+        self.dataset_name = dataset_name
+        self.events = events
+        self.transport = transport
+        self.sleeper = sleeper
+
+    def plan(self, source: SourceConfig, resources: Sequence[str] | None = None,
+             lookup: ValueLookup | None = None) -> Plan:
+        """Resolve the resource graph without running anything."""
+        return build_plan(source, selected=resources, lookup=lookup)
+
+    def run(self, source: SourceConfig, *, resources: Sequence[str] | None = None,
+            lookup: ValueLookup | None = None) -> RunInfo:
+        """Extract every selected resource and load it; blocks until done.
+
+        Returns:
+            :class:`RunInfo`; check ``info.ok``. Resource failures do not raise.
+
+        Raises:
+            ConfigError: The plan cannot be built (unbound placeholders, unknown resources).
+        """
+        plan = self.plan(source, resources, lookup)
+        return asyncio.run(self.arun(plan))
+
+    async def arun(self, plan: Plan) -> RunInfo:
+        """Async form of :meth:`run` taking a ready plan."""
+        started = time.monotonic()
+        dataset = self.dataset_name or dataset_name_for(plan.source.name)
+        load_id = f"{time.time():.6f}"
+        info = RunInfo(load_id=load_id, destination=self.destination, dataset=dataset)
+        loader = _Loader()
+        try:
+            destination = await loader.call(open_destination, self.destination, dataset)
+            try:
+                async with ApiClient(plan.source.client, events=self.events,
+                                     transport=self.transport, sleeper=self.sleeper) as client:
+                    runner = PlanRunner(plan, client, destination, loader, load_id, self.events)
+                    info.outcomes = await runner.run()
+            finally:
+                await loader.call(destination.close)
+        finally:
+            loader.shutdown()
+        info.seconds = time.monotonic() - started
+        return info
+
+
+def pipeline(pipeline_name: str | None = None, destination: str | None = None,
+             dataset_name: str | None = None, **kwargs: Any) -> Pipeline:
+    """Create a :class:`Pipeline` (dlt's ``dlt.pipeline`` shape)."""
+    return Pipeline(pipeline_name, destination, dataset_name, **kwargs)

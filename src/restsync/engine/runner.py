@@ -1,0 +1,388 @@
+"""Runs a plan: extract -> normalize -> load, one asyncio task per resource.
+
+Parents stream their records into their children's inboxes as pages arrive; children fan
+out one request sequence per parent record with a bounded number in flight. Each resource
+stages its rows in the destination and commits them, with its state, in one transaction
+when it completed; a failed resource commits nothing, and its children fail with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from restsync.errors import FatalError, HTTPStatusError, RestsyncError
+from restsync.events import (
+    EventSink,
+    Notice,
+    PageFetched,
+    ParentItemSkipped,
+    ResourceFailed,
+    ResourceFinished,
+    ResourceStarted,
+)
+from restsync.extract import ApiClient
+from restsync.extract.expressions import compile_expression
+from restsync.extract.incremental import IncrementalFilter
+from restsync.load import Destination, ResourceLoad
+from restsync.normalize import Normalizer
+from restsync.engine.items import WorkItem, work_items
+from restsync.plan import Plan, ResourcePlan
+
+SKIP_STATUSES = frozenset({404, 410})
+"""Child-request statuses that skip one parent item instead of failing the resource."""
+
+BATCH_ROWS = 5_000
+"""Records buffered per resource before they are normalized and staged."""
+
+_END = object()
+_PARENT_FAILED = object()
+
+
+@dataclass
+class ResourceOutcome:
+    """What happened to one resource in a run."""
+
+    name: str
+    status: Literal["completed", "failed", "extracted"] = "completed"
+    records: int = 0
+    pages: int = 0
+    requests: int = 0
+    retries: int = 0
+    skipped_parents: int = 0
+    items_total: int = 0
+    tables: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+class _Loader:
+    """The destination behind one thread: DuckDB connections stay on the thread that made them."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restsync-load")
+
+    async def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+class _ParentFailedError(FatalError):
+    pass
+
+
+class _ProcessingSteps:
+    def __init__(self, rp: ResourcePlan) -> None:
+        self.steps: list[tuple[str, Any]] = []
+        for i, step in enumerate(rp.config.processing_steps):
+            where = f"resources[{rp.name}].processing_steps[{i}]"
+            if step.filter is not None:
+                self.steps.append(("filter", compile_expression(step.filter, f"{where}.filter")))
+            if step.map is not None:
+                self.steps.append(("map", {
+                    col: compile_expression(expr, f"{where}.map.{col}")
+                    for col, expr in step.map.items()}))
+
+    def apply(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for kind, step in self.steps:
+            if kind == "filter":
+                records = [r for r in records if step.evaluate({"record": r})]
+            else:
+                for r in records:
+                    for col, expr in step.items():
+                        r[col] = expr.evaluate({"record": r})
+        return records
+
+
+class PlanRunner:
+    """Executes one :class:`Plan` against one destination.
+
+    Args:
+        plan: What to run.
+        client: An open :class:`ApiClient` for the source.
+        destination: An open destination (used from the loader thread only).
+        loader: The loader thread the destination lives on.
+        load_id: Identifier of this run's loads.
+        events: Where progress goes.
+    """
+
+    def __init__(self, plan: Plan, client: ApiClient, destination: Destination, loader: _Loader,
+                 load_id: str, events: EventSink) -> None:
+        self.plan = plan
+        self.client = client
+        self.destination = destination
+        self.loader = loader
+        self.load_id = load_id
+        self.events = events
+        self.outcomes: dict[str, ResourceOutcome] = {}
+        self.inboxes: dict[str, asyncio.Queue[Any]] = {}
+        self.inbox_closed: set[str] = set()
+
+    async def run(self) -> dict[str, ResourceOutcome]:
+        to_run = self.plan.to_run()
+        names = {rp.name for rp in to_run}
+        for rp in to_run:
+            if rp.parent is not None:
+                self.inboxes[rp.name] = asyncio.Queue(maxsize=2_000)
+        await asyncio.gather(*(self._run_resource(rp, names) for rp in to_run))
+        return self.outcomes
+
+    # ------------------------------------------------------------------ per resource
+
+    async def _run_resource(self, rp: ResourcePlan, running: set[str]) -> None:
+        started = time.monotonic()
+        outcome = ResourceOutcome(name=rp.name)
+        self.outcomes[rp.name] = outcome
+        children = [c for c in rp.children if c in running]
+        self.events(ResourceStarted(resource=rp.name))
+        load: ResourceLoad | None = None
+        try:
+            incremental = await self._incremental(rp)
+            steps = _ProcessingSteps(rp)
+            if rp.load:
+                load = await self.loader.call(
+                    self.destination.begin, rp.name, load_id=self.load_id,
+                    write_disposition=rp.config.write_disposition,
+                    primary_key=_pk(rp.config.primary_key), root_table=rp.table_name)
+            normalizer = Normalizer(table_name=rp.table_name, primary_key=_pk(rp.config.primary_key),
+                                    load_id=self.load_id,
+                                    max_nesting=rp.config.max_table_nesting)
+            sink = _RecordSink(self, rp, load, normalizer, children, outcome)
+            if rp.parent is None:
+                items = list(work_items(rp))
+                await self._run_items(rp, items, incremental, steps, sink, outcome)
+            else:
+                await self._run_children(rp, incremental, steps, sink, outcome)
+            await sink.flush()
+            if outcome.skipped_parents and outcome.skipped_parents == outcome.items_total:
+                raise FatalError(
+                    f"every one of its {outcome.skipped_parents} parent item(s) answered "
+                    f"404/410; the path is likely wrong",
+                    location=f"resource '{rp.name}'")
+            for child in children:
+                await self.inboxes[child].put(_END)
+            if load is not None:
+                state = None
+                if incremental is not None:
+                    state = {"incremental": {
+                        "cursor_path": incremental.config.cursor_path,
+                        "last_value": incremental.last_value
+                        if incremental.last_value is not None else incremental.start,
+                    }}
+                report = await self.loader.call(load.commit, state)
+                outcome.tables = dict(report.rows)
+                outcome.notes.extend(report.notes)
+                for note in report.notes:
+                    self.events(Notice(resource=rp.name, message=note))
+            else:
+                outcome.status = "extracted"
+        except BaseException as exc:
+            outcome.status = "failed"
+            outcome.error = _describe(exc)
+            if load is not None:
+                try:
+                    await self.loader.call(load.abort)
+                except Exception as abort_exc:  # pragma: no cover - reported, not raised
+                    outcome.notes.append(f"abort failed: {_describe(abort_exc)}")
+            for child in children:
+                await self.inboxes[child].put(_PARENT_FAILED)
+            if rp.parent is not None and rp.name not in self.inbox_closed:
+                await _drain(self.inboxes[rp.name])
+            self.events(ResourceFailed(resource=rp.name, error=outcome.error,
+                                       kind=type(exc).__name__))
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            stats = self.client.stats.get(rp.name)
+            if stats is not None:
+                outcome.requests = stats.requests
+                outcome.retries = stats.retries
+            outcome.seconds = time.monotonic() - started
+        if outcome.status != "failed":
+            self.events(ResourceFinished(
+                resource=rp.name, records=outcome.records, pages=outcome.pages,
+                requests=outcome.requests, retries=outcome.retries,
+                skipped_parents=outcome.skipped_parents, tables=dict(outcome.tables),
+                notes=tuple(outcome.notes)))
+
+    async def _incremental(self, rp: ResourcePlan) -> IncrementalFilter | None:
+        config = rp.config.endpoint.incremental
+        if config is None:
+            return None
+        state = await self.loader.call(self.destination.get_state, rp.name) if rp.load else {}
+        stored = (state or {}).get("incremental", {}).get("last_value")
+        return IncrementalFilter(config, stored, rp.name)
+
+    async def _run_items(self, rp: ResourcePlan, items: list[WorkItem],
+                         incremental: IncrementalFilter | None, steps: _ProcessingSteps,
+                         sink: _RecordSink, outcome: ResourceOutcome) -> None:
+        outcome.items_total = len(items)
+        for item in items:
+            await self._run_item(rp, item, incremental, steps, sink, outcome)
+
+    async def _run_children(self, rp: ResourcePlan, incremental: IncrementalFilter | None,
+                            steps: _ProcessingSteps, sink: _RecordSink,
+                            outcome: ResourceOutcome) -> None:
+        inbox = self.inboxes[rp.name]
+        limit = asyncio.Semaphore(max(1, self.plan.source.client.max_concurrency) * 2)
+        outcome.items_total = 0
+        tasks: set[asyncio.Task[None]] = set()
+        failure: list[BaseException] = []
+        index = 0
+
+        async def one(item: WorkItem) -> None:
+            try:
+                await self._run_item(rp, item, incremental, steps, sink, outcome)
+            except BaseException as exc:
+                failure.append(exc)
+            finally:
+                limit.release()
+
+        try:
+            while True:
+                parent = await inbox.get()
+                if parent is _END or parent is _PARENT_FAILED:
+                    self.inbox_closed.add(rp.name)
+                if parent is _END:
+                    break
+                if parent is _PARENT_FAILED:
+                    raise _ParentFailedError(f"parent resource `{rp.parent}` failed",
+                                             location=f"resource '{rp.name}'")
+                if failure:
+                    raise failure[0]
+                for item in work_items(rp, parent, index):
+                    outcome.items_total += 1
+                    await limit.acquire()
+                    if failure:
+                        limit.release()
+                        raise failure[0]
+                    task = asyncio.create_task(one(item))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                index += 1
+            if tasks:
+                await asyncio.gather(*tasks)
+            if failure:
+                raise failure[0]
+        except BaseException:
+            for task in list(tasks):
+                task.cancel()
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+
+    async def _run_item(self, rp: ResourcePlan, item: WorkItem,
+                        incremental: IncrementalFilter | None, steps: _ProcessingSteps,
+                        sink: _RecordSink, outcome: ResourceOutcome) -> None:
+        extra: dict[str, Any] = dict(item.query_values)
+        inc_config = rp.config.endpoint.incremental
+        if incremental is not None and inc_config is not None:
+            start = incremental.start
+            if inc_config.start_param and start is not None:
+                extra[inc_config.start_param] = start
+            if inc_config.end_param and inc_config.end_value is not None:
+                extra[inc_config.end_param] = inc_config.end_value
+        try:
+            async for page in self.client.pages(
+                resource=rp.name, endpoint=rp.config.endpoint, paginator=rp.paginator,
+                path_values=item.path_values, extra_params=extra,
+            ):
+                records = page.records
+                if incremental is not None:
+                    records = incremental.apply(records, page=page.number)
+                records = steps.apply(records)
+                if item.carried:
+                    for r in records:
+                        r.update(item.carried)
+                outcome.pages += 1
+                outcome.records += len(records)
+                self.events(PageFetched(resource=rp.name, page=page.number,
+                                        records=len(records), url=page.url))
+                await sink.add(records)
+        except HTTPStatusError as exc:
+            if exc.status in SKIP_STATUSES and (rp.parent is not None or rp.fanout_params):
+                outcome.skipped_parents += 1
+                self.events(ParentItemSkipped(resource=rp.name, parent=item.label,
+                                              reason=f"HTTP {exc.status}"))
+                return
+            raise
+
+
+class _RecordSink:
+    """Buffers a resource's records, stages them in batches and feeds its children."""
+
+    def __init__(self, runner: PlanRunner, rp: ResourcePlan, load: ResourceLoad | None,
+                 normalizer: Normalizer, children: list[str], outcome: ResourceOutcome) -> None:
+        self.runner = runner
+        self.rp = rp
+        self.load = load
+        self.normalizer = normalizer
+        self.children = children
+        self.outcome = outcome
+        self.buffer: list[dict[str, Any]] = []
+        self.lock = asyncio.Lock()
+
+    async def add(self, records: list[dict[str, Any]]) -> None:
+        for child in self.children:
+            inbox = self.runner.inboxes[child]
+            for r in records:
+                await inbox.put(r)
+        if self.load is None:
+            return
+        self.buffer.extend(records)
+        if len(self.buffer) >= BATCH_ROWS:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if self.load is None:
+            return
+        async with self.lock:
+            batch, self.buffer = self.buffer, []
+            if not batch:
+                return
+            await self.runner.loader.call(self._stage, batch)
+
+    def _stage(self, records: list[dict[str, Any]]) -> None:
+        assert self.load is not None
+        for table_batch in self.normalizer.normalize(records):
+            self.load.write(table_batch)
+
+
+async def _drain(inbox: asyncio.Queue[Any]) -> None:
+    """Consume a failed child's inbox so its parent never blocks on a full queue."""
+    while True:
+        item = await inbox.get()
+        if item is _END or item is _PARENT_FAILED:
+            return
+
+
+def _pk(primary_key: str | list[str] | None) -> list[str] | None:
+    if primary_key is None:
+        return None
+    return [primary_key] if isinstance(primary_key, str) else list(primary_key)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RestsyncError):
+        return str(exc)
+    if isinstance(exc, asyncio.CancelledError):
+        return "cancelled"
+    return f"internal error {type(exc).__name__}: {exc}"
+
+
+def state_summary(state: Mapping[str, Any] | None) -> str:
+    """One-line description of a resource state (for the CLI)."""
+    if not state:
+        return "-"
+    inc = state.get("incremental")
+    if inc:
+        return f"{inc.get('cursor_path')} >= {inc.get('last_value')}"
+    return ", ".join(sorted(state))

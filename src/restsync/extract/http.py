@@ -1,0 +1,323 @@
+"""The one transport seam of the extract stage.
+
+Everything the extract stage sends goes through a :class:`Transport`: the real
+:class:`AiohttpTransport` (one keep-alive ``aiohttp.ClientSession`` per client) or the
+in-memory :class:`MemoryTransport` used by unit tests. Requests and responses are our own
+small dataclasses so auth flows, paginators and the retry policy never depend on aiohttp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
+
+import orjson
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from restsync.errors import RetriableError
+
+__all__ = [
+    "AiohttpTransport",
+    "MemoryTransport",
+    "Request",
+    "Response",
+    "Transport",
+    "encode_params",
+    "host_key",
+    "json_response",
+    "parse_link_header",
+]
+
+_SAFE_URL_CHARS = ":/?#[]@!$&'()*+,;=%~"
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def encode_params(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Flatten query parameters: list values repeat the key, ``None`` values are left out.
+
+    Args:
+        params: Parameter name -> scalar or list of scalars.
+
+    Returns:
+        ``(name, text)`` pairs in order.
+    """
+    pairs: list[tuple[str, str]] = []
+    for name, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            pairs.extend((name, _param_text(v)) for v in value if v is not None)
+        else:
+            pairs.append((name, _param_text(value)))
+    return pairs
+
+
+def host_key(url: str) -> str:
+    """``host:port`` of a URL (default ports made explicit, host lower-cased)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    return f"{host}:{port}"
+
+
+@dataclass
+class Request:
+    """An HTTP request as the extract stage builds it.
+
+    Attributes:
+        method: ``GET`` or ``POST`` (upper case).
+        url: Absolute URL; may already carry a query string (a next-page URL).
+        params: Extra query parameters appended to ``url`` (lists repeat the key).
+        headers: Request headers.
+        json: JSON body, or ``None``.
+        data: Form body (``application/x-www-form-urlencoded``), or ``None``.
+    """
+
+    method: str
+    url: str
+    params: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    data: dict[str, str] | None = None
+
+    def full_url(self) -> str:
+        """The URL actually requested: ``url`` plus encoded ``params``, properly quoted."""
+        url = quote(self.url, safe=_SAFE_URL_CHARS)
+        pairs = encode_params(self.params)
+        if not pairs:
+            return url
+        scheme, netloc, path, query, fragment = urlsplit(url)
+        extra = urlencode(pairs, quote_via=quote)
+        query = f"{query}&{extra}" if query else extra
+        return urlunsplit((scheme, netloc, path, query, fragment))
+
+    def copy(self) -> Request:
+        """A copy whose params, headers and form data can be changed independently."""
+        return Request(
+            method=self.method,
+            url=self.url,
+            params=dict(self.params),
+            headers=dict(self.headers),
+            json=self.json,
+            data=dict(self.data) if self.data is not None else None,
+        )
+
+
+_LINK_RE = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
+_PARAM_RE = re.compile(r";\s*([\w*-]+)\s*=\s*(?:\"([^\"]*)\"|([^;,\s]*))")
+
+
+def parse_link_header(values: Iterable[str], base_url: str) -> dict[str, str]:
+    """Parse RFC 8288 ``Link`` header values into ``{rel: absolute url}``.
+
+    A link with several space-separated relation types is listed under each; the first
+    link of a relation wins. Relative targets are resolved against ``base_url``.
+    """
+    links: dict[str, str] = {}
+    for value in values:
+        for match in _LINK_RE.finditer(value):
+            target, params = match.group(1).strip(), match.group(2)
+            for pmatch in _PARAM_RE.finditer(params):
+                if pmatch.group(1).lower() != "rel":
+                    continue
+                rels = pmatch.group(2) if pmatch.group(2) is not None else pmatch.group(3)
+                for rel in rels.split():
+                    links.setdefault(rel.lower(), urljoin(base_url, target))
+    return links
+
+
+@dataclass
+class Response:
+    """An HTTP response, body fully read.
+
+    Attributes:
+        status: HTTP status code.
+        headers: Case-insensitive headers (repeated headers kept).
+        url: The URL that was requested.
+        body: Raw body bytes.
+    """
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    url: str
+    body: bytes = b""
+    _json: Any = field(default=None, init=False, repr=False)
+    _json_parsed: bool = field(default=False, init=False, repr=False)
+    _links: dict[str, str] | None = field(default=None, init=False, repr=False)
+
+    def json(self) -> Any:
+        """The body parsed with orjson (cached).
+
+        Raises:
+            orjson.JSONDecodeError: The body is not JSON (a ``ValueError``).
+        """
+        if not self._json_parsed:
+            self._json = orjson.loads(self.body)
+            self._json_parsed = True
+        return self._json
+
+    @property
+    def links(self) -> dict[str, str]:
+        """The ``Link`` header parsed as ``{rel: absolute url}``."""
+        if self._links is None:
+            self._links = parse_link_header(self.headers.getall("Link", []), self.url)
+        return self._links
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the body, lower case, without parameters."""
+        return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+    def text_excerpt(self, limit: int = 200) -> str:
+        """The first ``limit`` characters of the body as text (for error messages)."""
+        text = self.body[: limit * 4].decode("utf-8", errors="replace")
+        text = " ".join(text.split())
+        return text if len(text) <= limit else text[:limit] + "..."
+
+
+def make_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> CIMultiDictProxy[str]:
+    """Build an immutable case-insensitive header mapping."""
+    items = headers.items() if isinstance(headers, Mapping) else (headers or [])
+    return CIMultiDictProxy(CIMultiDict(items))
+
+
+def json_response(body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None,
+                  url: str = "") -> Response:
+    """A JSON :class:`Response` (for tests and in-memory transports)."""
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    return Response(status=status, headers=make_headers(all_headers), url=url,
+                    body=orjson.dumps(body))
+
+
+class Transport(Protocol):
+    """Sends one request and returns the fully read response.
+
+    Transport failures (connection refused/reset, timeouts, DNS) raise
+    :class:`~restsync.errors.RetriableError` with ``status=None``.
+    """
+
+    async def send(self, request: Request) -> Response: ...
+
+    async def close(self) -> None: ...
+
+
+def _safe_exception_text(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    text = re.sub(r"\?[^\s'\"]*", "?...", text)  # drop query strings (may hold secrets)
+    text = re.sub(r"//[^/@\s]*@", "//", text)  # drop userinfo
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+class AiohttpTransport:
+    """The real transport: one keep-alive ``aiohttp.ClientSession``.
+
+    Redirects are not followed here; :class:`~restsync.extract.client.ApiClient` follows them
+    itself so credential scoping applies to every hop.
+
+    Args:
+        timeout: Total seconds per request.
+        verify_tls: Verify TLS certificates.
+        limit_per_host: Connection pool size per host.
+    """
+
+    def __init__(self, *, timeout: float = 60.0, verify_tls: bool = True,
+                 limit_per_host: int = 8):
+        self._timeout = timeout
+        self._verify_tls = verify_tls
+        self._limit_per_host = limit_per_host
+        self._session: Any = None
+
+    def _ensure_session(self) -> Any:
+        if self._session is None:
+            import aiohttp
+            connector = aiohttp.TCPConnector(
+                limit=0, limit_per_host=self._limit_per_host,
+                ssl=None if self._verify_tls else False,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+                auto_decompress=True,
+                skip_auto_headers=("User-Agent",),
+                headers={"User-Agent": "restsync/0.1"},
+            )
+        return self._session
+
+    async def send(self, request: Request) -> Response:
+        """Send ``request``; transport failures become ``RetriableError(status=None)``."""
+        import aiohttp
+        from yarl import URL
+
+        session = self._ensure_session()
+        kwargs: dict[str, Any] = {"headers": request.headers, "allow_redirects": False}
+        if request.json is not None:
+            kwargs["data"] = orjson.dumps(request.json)
+            kwargs["headers"] = {"Content-Type": "application/json", **request.headers}
+        elif request.data is not None:
+            kwargs["data"] = request.data
+        url = request.full_url()
+        try:
+            async with session.request(request.method, URL(url, encoded=True), **kwargs) as resp:
+                body = await resp.read()
+                return Response(status=resp.status, headers=CIMultiDictProxy(CIMultiDict(resp.headers)),
+                                url=url, body=body)
+        except asyncio.TimeoutError as exc:
+            raise RetriableError(f"timeout after {self._timeout:g} s", status=None) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise RetriableError(f"transport error ({_safe_exception_text(exc)})",
+                                 status=None) from exc
+
+    async def close(self) -> None:
+        """Close the session and its connections."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+Handler = Callable[[Request], "Response | Awaitable[Response]"]
+
+
+class MemoryTransport:
+    """An in-memory transport for unit tests: ``handler(request) -> Response``.
+
+    The handler may be sync or async and may raise ``RetriableError`` to simulate a transport
+    failure. Every request sent is recorded in :attr:`requests` (a copy).
+
+    Args:
+        handler: Function answering each request.
+    """
+
+    def __init__(self, handler: Handler):
+        self._handler = handler
+        self.requests: list[Request] = []
+        self.closed = False
+
+    async def send(self, request: Request) -> Response:
+        """Record ``request`` and return the handler's response."""
+        self.requests.append(request.copy())
+        result = self._handler(request)
+        if inspect.isawaitable(result):
+            result = await result
+        assert isinstance(result, Response)
+        if not result.url:
+            result.url = request.full_url()
+        return result
+
+    async def close(self) -> None:
+        """Mark the transport closed."""
+        self.closed = True

@@ -1,1 +1,0 @@
-"""restsync.pipeline stage."""

@@ -41,8 +41,7 @@ class DocumentRun:
         return f"duckdb:///{self.db_path}"
 
     def values(self) -> ValueResolver:
-        environ = {k.upper(): v for k, v in {**self.server.secrets, **self.server.config}.items()}
-        return ValueResolver(environ=environ, cwd=None)
+        return ValueResolver.from_values(secrets=self.server.secrets, config=self.server.config)
 
     def source(self, **kwargs: Any) -> SourceConfig:
         return load_spec(self.document,
@@ -86,7 +85,7 @@ def seed_run(tmp_path: Path) -> Iterator[Any]:
         group = start_sandboxes([name], options={name: options} if options else None)
         group.start()
         groups.append(group)
-        return DocumentRun(name=name, server=group[name], db_path=tmp_path / f"{name}.duckdb")
+        return DocumentRun(name=name, server=group[name], db_path=tmp_path / f"{name}_run.duckdb")
 
     yield make
     for group in groups:

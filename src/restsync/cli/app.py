@@ -17,8 +17,8 @@ sandbox_app = typer.Typer(add_completion=False, no_args_is_help=True,
                           help="Loopback sandboxes of the five seed APIs.")
 app.add_typer(sandbox_app, name="sandbox")
 
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
 
 SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", help="Override a spec value: PATH=VALUE (e.g. client.base_url=http://127.0.0.1:8080/).")]
@@ -51,12 +51,13 @@ def _load(spec: Path, sets: list[str] | None, params: list[str] | None,
 
 
 def _lookup() -> Any:
-    from restsync.spec.values import ValueResolver
+    from restsync.spec.values import MISSING, ValueResolver
 
     resolver = ValueResolver()
 
     def lookup(name: str) -> Any:
-        return resolver.lookup_config(name)
+        value = resolver.lookup("config", name)
+        return None if value is MISSING else value
 
     return lookup
 

@@ -20,8 +20,7 @@ GROUP BY ALL ORDER BY m.id LIMIT 5"""
 def _values(info: Any) -> Any:
     from restsync.spec.values import ValueResolver
 
-    environ = {k.upper(): v for k, v in {**info.secrets, **info.config}.items()}
-    return ValueResolver(environ=environ, cwd=None)
+    return ValueResolver.from_values(secrets=info.secrets, config=info.config)
 
 
 def run_demo(console: Console, destination: str, documents: Path) -> int:
@@ -67,9 +66,9 @@ def _print_tables(console: Console, destination: str) -> None:
     con = duckdb.connect(path, read_only=True)
     try:
         rows = con.execute(
-            "SELECT table_schema, table_name, estimated_size FROM duckdb_tables() "
+            "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() "
             "WHERE NOT table_name LIKE '\\_restsync%' ESCAPE '\\' "
-            "AND table_schema NOT LIKE '%staging' ORDER BY 1, 2").fetchall()
+            "AND schema_name NOT LIKE '%staging' ORDER BY 1, 2").fetchall()
         table = Table(title=f"tables in {path}", title_justify="left")
         for col in ("dataset", "table", "rows"):
             table.add_column(col, justify="right" if col == "rows" else "left")

@@ -1,1 +1,53 @@
-"""restsync.extract stage."""
+"""restsync.extract: HTTP, auth flows, retries, paginators, selectors, incremental filter.
+
+Public API::
+
+    async with ApiClient(config, events=sink) as client:
+        async for page in client.pages(resource="drafts", endpoint=endpoint,
+                                       paginator=endpoint.paginator or config.paginator):
+            ...
+
+See :mod:`restsync.extract.client` for details; errors are the ``FatalError`` subclasses of
+:mod:`restsync.errors`.
+"""
+
+from restsync.extract.client import ApiClient, Page, ResourceStats
+from restsync.extract.expressions import CompiledExpression, compile_expression
+from restsync.extract.http import (
+    AiohttpTransport,
+    MemoryTransport,
+    Request,
+    Response,
+    Transport,
+    json_response,
+)
+from restsync.extract.incremental import IncrementalFilter
+from restsync.extract.processing import RecordProcessor
+from restsync.extract.redact import redact_text, redact_url
+from restsync.extract.retry import AsyncioSleeper, RecordingSleeper, Sleeper
+from restsync.extract.selectors import DataSelector
+from restsync.extract.urls import fill_path, join_url
+
+__all__ = [
+    "AiohttpTransport",
+    "ApiClient",
+    "AsyncioSleeper",
+    "CompiledExpression",
+    "DataSelector",
+    "IncrementalFilter",
+    "MemoryTransport",
+    "Page",
+    "RecordProcessor",
+    "RecordingSleeper",
+    "Request",
+    "ResourceStats",
+    "Response",
+    "Sleeper",
+    "Transport",
+    "compile_expression",
+    "fill_path",
+    "join_url",
+    "json_response",
+    "redact_text",
+    "redact_url",
+]

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from restsync.errors import ConfigError, ResponseError
+from restsync.extract.expression_values import EMPTY, ObjectView, _Empty, unwrap, wrap
 
 __all__ = [
     "EMPTY",
@@ -55,106 +56,6 @@ PROCESSING_NAMES = frozenset({"record", "config"})
 
 class _EvalError(Exception):
     """Raised inside evaluation; turned into ResponseError with the caller's location."""
-
-
-class _Empty:
-    """The value of a missing key: falsy, empty, equal to ``None`` and to itself."""
-
-    _instance: _Empty | None = None
-
-    def __new__(cls) -> _Empty:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __len__(self) -> int:
-        return 0
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(())
-
-    def __eq__(self, other: object) -> bool:
-        return other is None or isinstance(other, _Empty)
-
-    def __hash__(self) -> int:
-        return hash(None)
-
-    def __str__(self) -> str:
-        return ""
-
-    def __repr__(self) -> str:
-        return "<empty>"
-
-
-EMPTY = _Empty()
-
-
-class ObjectView(Mapping[str, Any]):
-    """Read-only view of a JSON object inside an expression; keys read as attributes.
-
-    Args:
-        data: The wrapped dict.
-        case_insensitive: Keys are compared lower-case and ``_`` also matches ``-``
-            (used for ``headers``; the wrapped dict's keys must be lower-case).
-    """
-
-    __slots__ = ("_ci", "_data")
-
-    def __init__(self, data: Mapping[str, Any], *, case_insensitive: bool = False):
-        self._data = data
-        self._ci = case_insensitive
-
-    def lookup(self, key: Any) -> Any:
-        """The value at ``key``, or :data:`EMPTY` when absent."""
-        if self._ci and isinstance(key, str):
-            key = key.lower()
-            if key not in self._data and "_" in key:
-                key = key.replace("_", "-")
-        return self._data.get(key, EMPTY) if isinstance(key, str | int) else EMPTY
-
-    def __getitem__(self, key: str) -> Any:
-        value = self.lookup(key)
-        if value is EMPTY:
-            raise KeyError(key)
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ObjectView):
-            return self._data == other._data
-        return self._data == other
-
-    def __hash__(self) -> int:
-        return id(self._data)
-
-    def __repr__(self) -> str:
-        return f"ObjectView({len(self._data)} keys)"
-
-    def unwrap(self) -> Mapping[str, Any]:
-        """The wrapped dict."""
-        return self._data
-
-
-def _wrap(value: Any) -> Any:
-    if isinstance(value, dict):
-        return ObjectView(value)
-    return value
-
-
-def _unwrap(value: Any) -> Any:
-    if isinstance(value, ObjectView):
-        return value.unwrap()
-    if isinstance(value, _Empty):
-        return None
-    return value
 
 
 def _check_size(value: Any) -> Any:
@@ -282,7 +183,7 @@ class CompiledExpression:
                 used in arithmetic, size limit...).
         """
         try:
-            return _unwrap(_Evaluator(names).visit(self.tree.body))
+            return unwrap(_Evaluator(names).visit(self.tree.body))
         except _EvalError as exc:
             raise ResponseError(f"expression `{self.text}` ({self.where}) failed: {exc}",
                                 location=location) from None
@@ -336,7 +237,7 @@ class _Evaluator:
 
     def visit_Name(self, node: ast.Name) -> Any:
         if node.id in self._names:
-            return _wrap(self._names[node.id])
+            return wrap(self._names[node.id])
         if node.id in FUNCTIONS:
             raise _EvalError(f"function '{node.id}' used as a value")
         return EMPTY
@@ -359,13 +260,13 @@ class _Evaluator:
     @staticmethod
     def _member(target: Any, key: Any) -> Any:
         if isinstance(target, ObjectView):
-            return _wrap(target.lookup(key))
+            return wrap(target.lookup(key))
         if isinstance(target, _Empty):
             return EMPTY
         if isinstance(target, list | tuple | str) and isinstance(key, int) \
                 and not isinstance(key, bool):
             try:
-                return _wrap(target[key])
+                return wrap(target[key])
             except IndexError:
                 return EMPTY
         if isinstance(key, str):
@@ -379,13 +280,13 @@ class _Evaluator:
             if not 1 <= len(args) <= 2:
                 raise _EvalError(".get() takes a key and an optional default")
             if isinstance(target, _Empty):
-                return _wrap(args[1]) if len(args) == 2 else None
+                return wrap(args[1]) if len(args) == 2 else None
             if not isinstance(target, ObjectView):
                 raise _EvalError(f".get() called on a {type(target).__name__}")
             value = target.lookup(args[0])
             if value is EMPTY:
-                return _wrap(args[1]) if len(args) == 2 else None
-            return _wrap(value)
+                return wrap(args[1]) if len(args) == 2 else None
+            return wrap(value)
         assert isinstance(node.func, ast.Name)
         func = FUNCTIONS[node.func.id]
         plain = [a.unwrap() if isinstance(a, ObjectView) else a for a in args]
@@ -433,13 +334,13 @@ class _Evaluator:
         return self.visit(node.body) if self.visit(node.test) else self.visit(node.orelse)
 
     def visit_List(self, node: ast.List) -> list[Any]:
-        return [_unwrap(self.visit(e)) for e in node.elts]
+        return [unwrap(self.visit(e)) for e in node.elts]
 
     def visit_Tuple(self, node: ast.Tuple) -> tuple[Any, ...]:
-        return tuple(_unwrap(self.visit(e)) for e in node.elts)
+        return tuple(unwrap(self.visit(e)) for e in node.elts)
 
     def visit_Dict(self, node: ast.Dict) -> ObjectView:
         keys = [self.visit(k) if k is not None else None for k in node.keys]
         if any(k is None for k in keys):
             raise _EvalError("'**' in dict literals is not allowed")
-        return ObjectView({k: _unwrap(self.visit(v)) for k, v in zip(keys, node.values, strict=True)})
+        return ObjectView({k: unwrap(self.visit(v)) for k, v in zip(keys, node.values, strict=True)})

@@ -8,7 +8,6 @@ small dataclasses so auth flows, paginators and the retry policy never depend on
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -75,7 +74,7 @@ def host_key(url: str) -> str:
     return f"{host}:{port}"
 
 
-@dataclass
+@dataclass(repr=False)
 class Request:
     """An HTTP request as the extract stage builds it.
 
@@ -105,6 +104,11 @@ class Request:
         extra = urlencode(pairs, quote_via=quote)
         query = f"{query}&{extra}" if query else extra
         return urlunsplit((scheme, netloc, path, query, fragment))
+
+    def __repr__(self) -> str:
+        # never show header/param/body values: they may hold credentials
+        return (f"Request({self.method} {self.url.split('?')[0]}, params={sorted(self.params)}, "
+                f"headers={sorted(self.headers)})")
 
     def copy(self) -> Request:
         """A copy whose params, headers and form data can be changed independently."""
@@ -247,7 +251,7 @@ class AiohttpTransport:
             import aiohttp
             connector = aiohttp.TCPConnector(
                 limit=0, limit_per_host=self._limit_per_host,
-                ssl=None if self._verify_tls else False,
+                ssl=self._verify_tls,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -276,7 +280,7 @@ class AiohttpTransport:
                 body = await resp.read()
                 return Response(status=resp.status, headers=CIMultiDictProxy(CIMultiDict(resp.headers)),
                                 url=url, body=body)
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise RetriableError(f"timeout after {self._timeout:g} s", status=None) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise RetriableError(f"transport error ({_safe_exception_text(exc)})",

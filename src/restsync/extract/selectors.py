@@ -27,6 +27,7 @@ keys that were there, because silently loading zero rows hides a wrong selector.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from jsonpath_ng import JSONPath
@@ -35,7 +36,7 @@ from jsonpath_ng.ext import parse as parse_jsonpath
 
 from restsync.errors import ConfigError, ResponseError
 
-__all__ = ["DataSelector", "find_path"]
+__all__ = ["DataSelector", "compile_path", "find_path"]
 
 _DOTTED = re.compile(r"^[^.*\[\]$?@()'\"\s]+(\.[^.*\[\]$?@()'\"\s]+)*$")
 _WHOLE_BODY = (None, "", "$", "[]")
@@ -84,6 +85,27 @@ def find_path(body: Any, path: str) -> Any:
         return None if value is _MISSING else value
     matches = _compile_jsonpath(path, "path").find(body)
     return matches[0].value if matches else None
+
+
+def compile_path(path: str, where: str) -> Callable[[Any], Any]:
+    """Compile a dotted path or JSONPath once; the result maps a body to the value or ``None``.
+
+    Raises:
+        ConfigError: ``path`` is not a valid JSONPath (message names ``where``).
+    """
+    if _DOTTED.match(path):
+        keys = path.split(".")
+
+        def read_dotted(body: Any) -> Any:
+            value, _, _ = _walk(body, keys)
+            return None if value is _MISSING else value
+        return read_dotted
+    compiled = _compile_jsonpath(path, where)
+
+    def read_jsonpath(body: Any) -> Any:
+        matches = compiled.find(body)
+        return matches[0].value if matches else None
+    return read_jsonpath
 
 
 def _compile_jsonpath(text: str, where: str) -> JSONPath:

@@ -1,1 +1,33 @@
-"""restsync.normalize stage."""
+"""restsync.normalize stage: records -> Arrow tables in dlt's relational layout.
+
+Knows nothing of HTTP, auth, the spec model or destinations. See :class:`Normalizer`.
+"""
+
+from restsync.normalize.naming import normalize_identifier, normalize_path
+from restsync.normalize.normalizer import (
+    CHILD_SYSTEM_COLUMNS,
+    DLT_ID,
+    DLT_LIST_IDX,
+    DLT_LOAD_ID,
+    DLT_PARENT_ID,
+    DLT_ROOT_ID,
+    ROOT_SYSTEM_COLUMNS,
+    ConstantColumns,
+    Normalizer,
+    TableBatch,
+)
+
+__all__ = [
+    "CHILD_SYSTEM_COLUMNS",
+    "DLT_ID",
+    "DLT_LIST_IDX",
+    "DLT_LOAD_ID",
+    "DLT_PARENT_ID",
+    "DLT_ROOT_ID",
+    "ROOT_SYSTEM_COLUMNS",
+    "ConstantColumns",
+    "Normalizer",
+    "TableBatch",
+    "normalize_identifier",
+    "normalize_path",
+]

@@ -26,7 +26,8 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from restsync.sandbox._common import Fault, FaultInjector, RecordedRequest, RequestLog
+from restsync.sandbox._common import RecordedRequest, RequestLog
+from restsync.sandbox._faults import Fault, FaultInjector
 from restsync.sandbox._group import SandboxGroup
 from restsync.sandbox._server import SandboxInfo, SandboxServer
 from restsync.sandbox.calendar_api import CalendarApiSandbox

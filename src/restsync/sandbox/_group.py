@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from restsync.sandbox._server import SandboxInfo, SandboxServer
 
 T = TypeVar("T")
+S = TypeVar("S", bound=SandboxServer)
 
 
 class SandboxGroup:
@@ -125,6 +126,16 @@ class SandboxGroup:
 
     def __getitem__(self, name: str) -> SandboxServer:
         return self.servers[name]
+
+    def get(self, name: str, kind: type[S]) -> S:
+        """The server ``name``, checked to be a ``kind`` (typed access to its own controls).
+
+        Example: ``group.get("project_api", ProjectApiSandbox).add_recordings(3)``.
+        """
+        server = self.servers[name]
+        if not isinstance(server, kind):
+            raise TypeError(f"sandbox {name!r} is a {type(server).__name__}, not {kind.__name__}")
+        return server
 
     def __iter__(self) -> Iterator[SandboxServer]:
         return iter(self.servers.values())

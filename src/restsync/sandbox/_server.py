@@ -11,15 +11,14 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from restsync.sandbox._common import (
-    FaultInjector,
     RecordedRequest,
     RequestLog,
     TokenIssuer,
-    apply_fault,
     basic_credentials,
     json_response,
     nested_list_counts,
 )
+from restsync.sandbox._faults import FaultInjector, apply_fault
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -257,14 +256,15 @@ class SandboxServer:
                 await asyncio.sleep(self.latency)
             fault = self.faults.take(request.method, request.path, request.query)
             response = await apply_fault(request, fault) if fault is not None else None
-            if response is None and not is_token_call:
+            routed = request.match_info.http_exception is None
+            if response is None and routed and not is_token_call:
                 response = self.check_auth(request)
             if response is None:
                 response = await handler(request)
         except web.HTTPException as exc:
             entry.status = exc.status
             raise
-        entry.status = response.status
+        entry.status = 0 if fault is not None and fault.kind == "reset" else response.status
         return response
 
     async def _token_endpoint(self, request: web.Request) -> web.StreamResponse:

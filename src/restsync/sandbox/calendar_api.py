@@ -169,7 +169,7 @@ class CalendarApiSandbox(SandboxServer):
                  "close_time": created + 7 * 86_400 + j}
                 for j in range(rng.randint(0, 3) if high else 0)
             ]
-        self._connectors = [
+        self._connectors: list[dict[str, Any]] = [
             {"provider": provider, "scope": ["openid", "email", "calendar"],
              "settings": {"client_id": f"{provider}-app-id", "topic_name": None}}
             for provider in PROVIDERS
@@ -197,6 +197,10 @@ class CalendarApiSandbox(SandboxServer):
     def grant_ids(self) -> list[str]:
         """Ids of every grant, in list order."""
         return [g["id"] for g in self._grants]
+
+    def providers(self) -> list[str]:
+        """Provider names of the connectors (the values ``{provider}`` takes)."""
+        return [c["provider"] for c in self._connectors]
 
     def records_of(self, grant_id: str, resource: str) -> list[dict[str, Any]]:
         """The records of one grant's collection (``resource`` as in the document)."""

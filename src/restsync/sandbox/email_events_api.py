@@ -26,6 +26,7 @@ from restsync.sandbox._common import (
 )
 from restsync.sandbox._server import SandboxServer
 
+_TEMPLATES = 1024
 _EVENT_TYPES = ("accepted", "delivered", "failed", "opened", "clicked", "unsubscribed",
                 "complained", "rejected")
 _CLIENTS = (("browser", "Linux", "desktop", "Firefox"), ("mobile browser", "iOS", "mobile",
@@ -68,7 +69,14 @@ class EmailEventsApiSandbox(SandboxServer):
         self.secrets = {"private_key": "key-sandbox-mail-events-DO-NOT-LOG"}
         rng = random.Random(f"email_events_api:{self.seed}")
         self._domains = [self._domain(i, rng) for i in range(domains)]
-        self._events = [self._event(i, rng) for i in range(events)]
+        templates = [self._event(i, rng) for i in range(min(events, _TEMPLATES))]
+        # beyond the templates, events are templates with their own id and timestamp (fast
+        # enough for benchmark scales of 10^5..10^6 events; nested parts are shared objects)
+        self._events = templates + [
+            {**templates[i % _TEMPLATES], "id": f"evt{i:07d}{i * 2654435761 % 2**32:08x}",
+             "timestamp": 1_704_067_200.0 + i * 7.25}
+            for i in range(len(templates), events)
+        ]
 
     # ------------------------------------------------------------------ data
 

@@ -215,7 +215,7 @@ class _Evaluator:
                 out[key] = self.value(value_node, (*path, key))
             return out
         if isinstance(node, ast.List | ast.Tuple):
-            items = []
+            items: list[Any] = []
             for i, item in enumerate(node.elts):
                 if isinstance(item, ast.Starred):
                     self.fail((*path, i), item, "'*' unpacking is not supported")
@@ -225,7 +225,7 @@ class _Evaluator:
         if (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd)
                 and isinstance(node.operand, ast.Constant)
                 and type(node.operand.value) in (int, float)):
-            number = node.operand.value
+            number: int | float = node.operand.value  # type: ignore[assignment]
             return -number if isinstance(node.op, ast.USub) else number
         ref = self.reference(node, path)
         if ref is not None:

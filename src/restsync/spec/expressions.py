@@ -5,31 +5,35 @@ expressions. They are never executed here: this module parses them with :mod:`as
 checks that only a safe subset is used and finds which response paths they test (the
 spec stage infers cursor locations from that). The runtime evaluator lives in ``extract``.
 
-Allowed: literals, names, attribute access and subscripts (no ``_``-prefixed names),
+Allowed (the same subset ``restsync.extract.expressions`` evaluates, so ``check`` refuses what
+a run would refuse): literals, the names the context provides (:data:`STOP_CONDITION_NAMES`,
+:data:`PROCESSING_NAMES`), attribute access and subscripts (no ``_``-prefixed names),
 ``and``/``or``/``not``, comparisons (incl. ``in``/``is``), arithmetic, ``x if c else y``,
-list/tuple/dict literals, calls of :data:`ALLOWED_FUNCTIONS` and methods in
-:data:`ALLOWED_METHODS`.
+list/tuple/dict literals, calls of :data:`ALLOWED_FUNCTIONS` and the ``.get()`` method.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection
 
-MAX_EXPRESSION_LENGTH = 2000
+MAX_EXPRESSION_LENGTH = 1000
+MAX_NODES = 300
+MAX_DEPTH = 32
+
+STOP_CONDITION_NAMES: frozenset[str] = frozenset(
+    {"response", "headers", "last_record", "page_records", "last_page_size", "config"})
+PROCESSING_NAMES: frozenset[str] = frozenset({"record", "config"})
 
 ALLOWED_FUNCTIONS: frozenset[str] = frozenset(
-    {"len", "str", "int", "float", "bool", "abs", "min", "max", "round", "lower", "upper"}
-)
-ALLOWED_METHODS: frozenset[str] = frozenset(
-    {"get", "lower", "upper", "strip", "startswith", "endswith", "split", "replace", "keys",
-     "values", "items"}
-)
+    {"len", "int", "str", "float", "bool", "min", "max", "abs", "any", "all"})
+ALLOWED_METHODS: frozenset[str] = frozenset({"get"})
 
 _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
     ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn,
     ast.Is, ast.IsNot, ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.FloorDiv,
-    ast.IfExp, ast.Name, ast.Load, ast.Attribute, ast.Subscript, ast.Slice, ast.Constant,
+    ast.Pow, ast.IfExp, ast.Name, ast.Load, ast.Attribute, ast.Subscript, ast.Slice, ast.Constant,
     ast.List, ast.Tuple, ast.Dict, ast.Call,
 )
 
@@ -46,7 +50,6 @@ _NODE_WORDS: dict[type[ast.AST], str] = {
     ast.Yield: "yield",
     ast.YieldFrom: "yield",
     ast.Set: "a set literal",
-    ast.Pow: "the ** operator",
 }
 
 
@@ -65,11 +68,23 @@ def _parse(expr: str) -> tuple[ast.Expression | None, str | None]:
         return None, f"not a valid expression: {exc}"
 
 
-def validate_expression(expr: str) -> list[str]:
+def _depth(node: ast.AST) -> int:
+    stack = [(node, 1)]
+    deepest = 0
+    while stack and deepest <= MAX_DEPTH:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(current))
+    return deepest
+
+
+def validate_expression(expr: str, names: Collection[str] | None = None) -> list[str]:
     """Check that ``expr`` is a syntactically valid restricted expression.
 
     Args:
         expr: The expression text, e.g. ``"not response.get('nextPageToken')"``.
+        names: The names the expression may use (e.g. :data:`STOP_CONDITION_NAMES`);
+            ``None`` accepts any name not starting with ``_``.
 
     Returns:
         Problems found (empty when the expression is acceptable).
@@ -77,10 +92,18 @@ def validate_expression(expr: str) -> list[str]:
     tree, error = _parse(expr)
     if tree is None:
         return [error or "not a valid expression"]
+    nodes = list(ast.walk(tree))
+    if len(nodes) > MAX_NODES:
+        return [f"the expression is too complex ({len(nodes)} nodes, at most {MAX_NODES})"]
+    if _depth(tree) > MAX_DEPTH:
+        return [f"the expression is nested deeper than {MAX_DEPTH} levels"]
     problems: list[str] = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             problems.append(f"name '{node.id}' is not allowed (names may not start with '_')")
+        elif (isinstance(node, ast.Name) and names is not None and node.id not in names
+              and node.id not in ALLOWED_FUNCTIONS):
+            problems.append(f"unknown name '{node.id}' (available: {', '.join(sorted(names))})")
         elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
             problems.append(f"attribute '{node.attr}' is not allowed (no '_'-prefixed attributes)")
         elif isinstance(node, ast.Call):
@@ -97,6 +120,8 @@ def _check_call(node: ast.Call) -> list[str]:
     problems: list[str] = []
     if node.keywords:
         problems.append("keyword arguments are not allowed in calls")
+    if any(isinstance(arg, ast.Starred) for arg in node.args):
+        problems.append("starred arguments are not allowed")
     func = node.func
     if isinstance(func, ast.Name):
         if func.id not in ALLOWED_FUNCTIONS:

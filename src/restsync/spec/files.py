@@ -41,12 +41,16 @@ def parse_yaml_value(text: str) -> Any:
     Raises:
         yaml.YAMLError: ``text`` is not valid YAML.
     """
-    return yaml.load(text, Loader=_SpecYamlLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_SpecYamlLoader)  # a SafeLoader subclass
 
 
 def read_yaml(text: str, issues: Issues) -> tuple[Any, dict[RawPath, int]]:
     """Parse YAML text; returns the data and the line of each path."""
-    loader = _SpecYamlLoader(text)
+    try:
+        loader = _SpecYamlLoader(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters up front
+        issues.add((), f"not valid YAML: {exc}")
+        return None, {}
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -82,8 +82,8 @@ class Issues:
     def add(self, path: RawPath | str, message: str, line: int | None = None) -> None:
         """Record a problem at ``path`` (raw path, or an already rendered string)."""
         if not isinstance(path, str):
-            if self.is_reported(path):
-                return
+            if self.is_reported(path[:-1]) and path:
+                return  # an ancestor already has a problem; details below it are noise
             self.reported.add(path)
             if line is None:
                 line = self.line_of(path)

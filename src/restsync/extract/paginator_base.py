@@ -1,0 +1,105 @@
+"""Base class of paginators and the names ``stop_condition`` sees (see :mod:`.paginators`)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from restsync.errors import PaginationError
+from restsync.extract.expressions import EMPTY, ObjectView, compile_expression
+from restsync.extract.http import Request, Response
+
+__all__ = ["Paginator", "expression_names", "headers_view", "is_absolute_url"]
+
+
+def headers_view(response: Response) -> ObjectView:
+    """``headers`` as expressions see it: case-insensitive, ``link`` parsed to ``{rel: {url}}``."""
+    data: dict[str, Any] = {}
+    for name in {k.lower() for k in response.headers}:
+        data[name] = ", ".join(response.headers.getall(name))
+    data["link"] = {rel: {"url": url} for rel, url in response.links.items()}
+    return ObjectView(data, case_insensitive=True)
+
+
+def expression_names(response: Response, records: list[dict[str, Any]],
+                     config_values: Mapping[str, Any]) -> dict[str, Any]:
+    """The names a ``stop_condition`` can use for one page."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    return {
+        "response": body,
+        "headers": headers_view(response),
+        "last_record": records[-1] if records else EMPTY,
+        "page_records": len(records),
+        "last_page_size": len(records),
+        "config": dict(config_values),
+    }
+
+
+def is_absolute_url(value: Any) -> bool:
+    """Whether ``value`` is an absolute http(s) URL."""
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+class Paginator(ABC):
+    """Base class: empty-page stop, ``stop_condition`` and the loop guard.
+
+    Args:
+        config: The paginator's spec model.
+        where: Config path of the paginator (for errors).
+        config_values: The ``config`` name of ``stop_condition``.
+    """
+
+    def __init__(self, config: Any, *, where: str = "paginator",
+                 config_values: Mapping[str, Any] | None = None):
+        self.config = config
+        self.where = where
+        self.has_next_page = True
+        self._config_values = config_values or {}
+        condition = getattr(config, "stop_condition", None)
+        self._stop = (compile_expression(condition, f"{where}.stop_condition")
+                      if condition else None)
+        self._seen: set[str] = set()
+
+    def init_request(self, request: Request) -> None:  # noqa: B027 - optional hook
+        """Prepare the first request (page size, first offset...)."""
+
+    def update_state(self, response: Response, records: list[dict[str, Any]], *,
+                     location: str) -> None:
+        """Look at one page and decide whether and how to go on.
+
+        Raises:
+            PaginationError: A cursor/URL came back twice or cannot be used.
+            ResponseError: ``stop_condition`` failed on this page.
+        """
+        if not records:
+            self.has_next_page = False
+            return
+        if self._stop is not None:
+            names = expression_names(response, records, self._config_values)
+            if self._stop.evaluate(names, location=location):
+                self.has_next_page = False
+                return
+        self._advance(response, records, location)
+
+    @abstractmethod
+    def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
+        """Compute the next cursor/URL or set ``has_next_page = False``."""
+
+    def update_request(self, request: Request) -> None:  # noqa: B027 - optional hook
+        """Change ``request`` in place into the next page's request."""
+
+    def _remember(self, value: str, what: str, location: str) -> None:
+        if value in self._seen:
+            raise PaginationError(
+                f"the API returned the same {what} twice ({value[:120]!r}); stopping to avoid "
+                "an endless loop", location=location,
+                hint=f"check {self.where} (cursor source and parameter names)")
+        self._seen.add(value)

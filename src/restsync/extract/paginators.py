@@ -1,0 +1,341 @@
+"""Paginators: small state machines that decide the next request.
+
+Protocol (as in dlt): ``init_request(request)`` before the first request,
+``update_state(response, records, location=...)`` after each page, then, while
+``has_next_page``, ``update_request(request)`` prepares the next request in place.
+
+Every paginator, in this order after each page:
+  1. stops on an empty page (no records) - the email events API keeps sending
+     ``paging.next`` on its last page and ends with an empty ``items`` page;
+  2. evaluates ``stop_condition`` (true stops);
+  3. computes the next cursor/URL; a missing one stops;
+  4. raises :class:`PaginationError` when a cursor or URL comes back a second time
+     (offset/page-number paginators: when the same body comes back twice).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urljoin
+
+from pydantic import BaseModel
+
+from restsync.errors import ConfigError, PaginationError
+from restsync.extract.http import Request, Response
+from restsync.extract.paginator_base import (
+    Paginator,
+    expression_names,
+    headers_view,
+    is_absolute_url,
+)
+from restsync.extract.selectors import compile_path
+from restsync.spec import model
+
+__all__ = [
+    "PAGINATORS",
+    "CursorPaginator",
+    "HeaderCursorPaginator",
+    "HeaderLinkPaginator",
+    "JsonLinkPaginator",
+    "OffsetPaginator",
+    "PageNumberPaginator",
+    "Paginator",
+    "SinglePagePaginator",
+    "build_paginator",
+    "expression_names",
+    "headers_view",
+]
+
+
+class SinglePagePaginator(Paginator):
+    """One request, one page."""
+
+    def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
+        self.has_next_page = False
+
+
+class _UrlFollowing(Paginator):
+    """Shared logic of paginators that may follow a next-page URL."""
+
+    def __init__(self, config: Any, **kwargs: Any):
+        super().__init__(config, **kwargs)
+        self._next_url: str | None = None
+
+    def init_request(self, request: Request) -> None:
+        self._seen.add(request.full_url())
+
+    def _follow(self, url: str, location: str) -> None:
+        self._remember(url, "next-page URL", location)
+        self._next_url = url
+
+    def update_request(self, request: Request) -> None:
+        if self._next_url is not None:
+            request.url = self._next_url  # used as given: it carries its own query
+            request.params = {}
+            self._next_url = None
+
+
+class CursorPaginator(_UrlFollowing):
+    """Cursor paging (see :class:`restsync.spec.model.CursorPaginator` for the sources).
+
+    An absolute http(s) URL as cursor value is followed as the next page's URL.
+    """
+
+    config: model.CursorPaginator
+
+    def __init__(self, config: model.CursorPaginator, **kwargs: Any):
+        super().__init__(config, **kwargs)
+        self._cursor: Any = None
+        self._read: Callable[[Response, list[dict[str, Any]]], Any]
+        self._read = self._make_reader(config)
+
+    def _make_reader(self, c: model.CursorPaginator) -> Callable[[Response, list[dict[str, Any]]], Any]:
+        if c.cursor_value:
+            prefix = "last_record."
+            if not c.cursor_value.startswith(prefix) or len(c.cursor_value) == len(prefix):
+                raise ConfigError("cursor_value must look like `last_record.<field>`",
+                                  location=f"{self.where}.cursor_value")
+            read_field = compile_path(c.cursor_value[len(prefix):], f"{self.where}.cursor_value")
+            return lambda response, records: read_field(records[-1]) if records else None
+        if not c.cursor_path:
+            raise ConfigError("a cursor paginator needs cursor_path or cursor_value",
+                              location=self.where)
+        path = c.cursor_path
+        lowered = path.lower()
+        if lowered.startswith("headers.link.") and lowered.endswith(".url"):
+            rel = lowered[len("headers.link."):-len(".url")]
+            return lambda response, records: response.links.get(rel)
+        if lowered.startswith("headers."):
+            name = path[len("headers."):]
+            return lambda response, records: response.headers.get(name)
+        read_body = compile_path(path, f"{self.where}.cursor_path")
+
+        def from_body(response: Response, records: list[dict[str, Any]]) -> Any:
+            try:
+                return read_body(response.json())
+            except ValueError:
+                return None
+        return from_body
+
+    def init_request(self, request: Request) -> None:
+        super().init_request(request)
+        if self.config.limit is not None:
+            request.params[self.config.limit_param] = self.config.limit
+
+    def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
+        value = self._read(response, records)
+        if value is None or value == "" or isinstance(value, bool):
+            self.has_next_page = False
+            return
+        if isinstance(value, dict | list):
+            raise PaginationError(f"cursor is a {type(value).__name__}, expected a string or "
+                                  "a number", location=location)
+        if is_absolute_url(value):
+            self._follow(value, location)
+            return
+        if self.config.cursor_param is None and self.config.cursor_body_path is None:
+            raise PaginationError(
+                f"cursor {str(value)[:80]!r} is not a URL and no cursor_param is configured",
+                location=location)
+        self._remember(str(value), "cursor", location)
+        self._cursor = value
+
+    def update_request(self, request: Request) -> None:
+        if self._next_url is not None:
+            super().update_request(request)
+            return
+        c = self.config
+        if c.cursor_body_path:
+            body = dict(request.json) if isinstance(request.json, dict) else {}
+            node = body
+            *parents, leaf = c.cursor_body_path.split(".")
+            for key in parents:
+                child = node.get(key)
+                node[key] = child = dict(child) if isinstance(child, dict) else {}
+                node = child
+            node[leaf] = self._cursor
+            request.json = body
+        else:
+            assert c.cursor_param is not None
+            request.params[c.cursor_param] = self._cursor
+
+
+class JsonLinkPaginator(_UrlFollowing):
+    """Next page URL read from the body at ``next_url_path`` (relative URLs resolved)."""
+
+    config: model.JsonLinkPaginator
+
+    def __init__(self, config: model.JsonLinkPaginator, **kwargs: Any):
+        super().__init__(config, **kwargs)
+        self._read = compile_path(config.next_url_path, f"{self.where}.next_url_path")
+
+    def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
+        try:
+            value = self._read(response.json())
+        except ValueError:
+            value = None
+        if not value:
+            self.has_next_page = False
+            return
+        if not isinstance(value, str):
+            raise PaginationError(f"next_url_path gave a {type(value).__name__}, expected a URL",
+                                  location=location)
+        self._follow(urljoin(response.url, value), location)
+
+
+class HeaderLinkPaginator(_UrlFollowing):
+    """Next page URL from the RFC 8288 ``Link`` header."""
+
+    config: model.HeaderLinkPaginator
+
+    def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
+        url = response.links.get(self.config.links_next_key.lower())
+        if not url:
+            self.has_next_page = False
+            return
+        self._follow(url, location)
+
+
+class HeaderCursorPaginator(Paginator):
+    """Cursor from response header ``cursor_key``, sent as query parameter ``cursor_param``."""
+
+    config: model.HeaderCursorPaginator
+
+    def __init__(self, config: model.HeaderCursorPaginator, **kwargs: Any):
+        super().__init__(config, **kwargs)
+        self._cursor: str | None = None
+
+    def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
+        value = response.headers.get(self.config.cursor_key)
+        if not value:
+            self.has_next_page = False
+            return
+        self._remember(value, "cursor", location)
+        self._cursor = value
+
+    def update_request(self, request: Request) -> None:
+        request.params[self.config.cursor_param] = self._cursor
+
+
+class _Counting(Paginator):
+    """Offset/page-number: guards against a server that ignores our parameter."""
+
+    def __init__(self, config: Any, **kwargs: Any):
+        super().__init__(config, **kwargs)
+        total_path = getattr(config, "total_path", None)
+        self._read_total = (compile_path(total_path, f"{self.where}.total_path")
+                            if total_path else None)
+        self._last_body: bytes | None = None
+
+    def _same_body_guard(self, response: Response, location: str, param: str) -> None:
+        digest = hashlib.blake2b(response.body, digest_size=16).digest()
+        if digest == self._last_body:
+            raise PaginationError(
+                "the API returned the same page twice; it probably ignores "
+                f"`{param}`", location=location, hint=f"check {self.where}")
+        self._last_body = digest
+
+    def _total(self, response: Response, location: str) -> int | None:
+        if self._read_total is None:
+            return None
+        try:
+            value = self._read_total(response.json())
+        except ValueError:
+            value = None
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise PaginationError(f"total_path gave {value!r}, expected a number",
+                                  location=location) from None
+
+
+class OffsetPaginator(_Counting):
+    """Offset/limit paging; without a total it stops on a short or empty page."""
+
+    config: model.OffsetPaginator
+
+    def __init__(self, config: model.OffsetPaginator, **kwargs: Any):
+        super().__init__(config, **kwargs)
+        self.offset = config.offset
+
+    def init_request(self, request: Request) -> None:
+        request.params[self.config.offset_param] = self.offset
+        request.params[self.config.limit_param] = self.config.limit
+
+    def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
+        c = self.config
+        self._same_body_guard(response, location, c.offset_param)
+        total = self._total(response, location)
+        self.offset += c.limit
+        if total is not None:
+            if self.offset >= total:
+                self.has_next_page = False
+        elif len(records) < c.limit:
+            self.has_next_page = False
+        if c.maximum_offset is not None and self.offset >= c.maximum_offset:
+            self.has_next_page = False
+
+    def update_request(self, request: Request) -> None:
+        request.params[self.config.offset_param] = self.offset
+        request.params[self.config.limit_param] = self.config.limit
+
+
+class PageNumberPaginator(_Counting):
+    """Page-number paging; ``total_path`` gives the number of pages."""
+
+    config: model.PageNumberPaginator
+
+    def __init__(self, config: model.PageNumberPaginator, **kwargs: Any):
+        super().__init__(config, **kwargs)
+        self.page = config.page if config.page is not None else config.base_page
+
+    def init_request(self, request: Request) -> None:
+        self.update_request(request)
+
+    def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
+        c = self.config
+        self._same_body_guard(response, location, c.page_param)
+        total = self._total(response, location)
+        self.page += 1
+        if total is not None and self.page - c.base_page >= total:
+            self.has_next_page = False
+        if total is None and c.page_size is not None and len(records) < c.page_size:
+            self.has_next_page = False
+        if c.maximum_page is not None and self.page >= c.maximum_page:
+            self.has_next_page = False
+
+    def update_request(self, request: Request) -> None:
+        request.params[self.config.page_param] = self.page
+        if self.config.page_size is not None:
+            request.params[self.config.page_size_param] = self.config.page_size
+
+
+#: Paginator classes keyed by spec model type.
+PAGINATORS: dict[type[BaseModel], type[Paginator]] = {
+    model.SinglePagePaginator: SinglePagePaginator,
+    model.CursorPaginator: CursorPaginator,
+    model.JsonLinkPaginator: JsonLinkPaginator,
+    model.HeaderLinkPaginator: HeaderLinkPaginator,
+    model.HeaderCursorPaginator: HeaderCursorPaginator,
+    model.OffsetPaginator: OffsetPaginator,
+    model.PageNumberPaginator: PageNumberPaginator,
+}
+
+
+def build_paginator(config: BaseModel | None, *, where: str = "paginator",
+                    config_values: Mapping[str, Any] | None = None) -> Paginator:
+    """A fresh paginator for one page sequence (``None`` -> single page).
+
+    Raises:
+        ConfigError: Unknown paginator type or an invalid path/expression in it.
+    """
+    if config is None:
+        return SinglePagePaginator(model.SinglePagePaginator(), where=where)
+    cls = PAGINATORS.get(type(config))
+    if cls is None:
+        raise ConfigError(f"no paginator for {type(config).__name__}", location=where)
+    return cls(config, where=where, config_values=config_values)

@@ -1,0 +1,124 @@
+"""Write dispositions, run inside the commit transaction of a resource load.
+
+* ``append``: insert every staged row.
+* ``replace``: delete every row of the root table and its child tables (``<root>__...``), then
+  insert every staged row.
+* ``merge``: keep the LAST staged root row per primary key (staging order), delete target roots
+  with those keys and their descendants (by ``_dlt_root_id``), insert the kept roots and only the
+  children of kept roots. When no staged root row carries any primary key value the load is a
+  ``replace`` (a snapshot) with a note; when only some do, nothing is committed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from restsync.errors import DestinationError
+from restsync.load.report import LoadReport
+from restsync.load.sql import quote
+from restsync.normalize import DLT_ID, DLT_ROOT_ID, normalize_identifier
+
+if TYPE_CHECKING:
+    from restsync.load.duckdb_destination import DuckDBDestination, ResourceLoad, StagedTable
+
+SEQ_COLUMN = "_restsync_seq"
+
+
+def apply_disposition(dest: DuckDBDestination, load: ResourceLoad) -> LoadReport:
+    """Move ``load``'s staged rows into the dataset according to its write disposition."""
+    dest.sql(f"CREATE SCHEMA IF NOT EXISTS {dest.ref(dest.dataset)}")
+    root = load.staged.get(load.root_table)
+    disposition: str = load.write_disposition
+    report = LoadReport()
+    pk = [normalize_identifier(k) for k in load.primary_key]
+    if disposition == "merge":
+        if not pk:
+            disposition = "append"
+            report.notes.append("merge without a primary key: loaded as append")
+        elif root is not None:
+            lacking = _rows_lacking_key(dest, root, pk)
+            if lacking == root.rows:
+                disposition = "replace"
+                keys = ", ".join(f"`{k}`" for k in pk)
+                report.notes.append(
+                    f"no {keys} in any record: loaded as replace (snapshot)")
+            elif lacking:
+                raise DestinationError(
+                    f"merge on primary key {pk}: {lacking} of {root.rows} rows have no value "
+                    "for it; nothing was committed",
+                    location=f"resource '{load.resource}', table '{load.root_table}'",
+                    hint="fix the primary key or use write_disposition replace/append")
+    report.disposition_applied = disposition
+
+    for staged in load.staged.values():
+        _ensure_target(dest, staged)
+    if disposition == "replace":
+        for table in dest.schema_tables(dest.dataset):
+            if table == load.root_table or table.startswith(load.root_table + "__"):
+                dest.sql(f"DELETE FROM {dest.ref(dest.dataset, table)}")
+    if disposition == "merge" and root is not None:
+        _merge(dest, load, root, pk, report)
+    else:
+        for staged in load.staged.values():
+            report.rows[staged.table] = _insert(dest, staged, where="")
+    return report
+
+
+def _staged_ref(dest: DuckDBDestination, staged: StagedTable) -> str:
+    return dest.ref(dest.staging, staged.staging_name)
+
+
+def _rows_lacking_key(dest: DuckDBDestination, root: StagedTable, pk: list[str]) -> int:
+    if any(k not in root.columns for k in pk):
+        return root.rows
+    condition = " OR ".join(f"{quote(k)} IS NULL" for k in pk)
+    row = dest.sql(
+        f"SELECT count(*) FROM {_staged_ref(dest, root)} WHERE {condition}")
+    return int(row[0][0]) if row else 0
+
+
+def _ensure_target(dest: DuckDBDestination, staged: StagedTable) -> None:
+    incoming = {k: v for k, v in staged.columns.items() if k != SEQ_COLUMN}
+    existing = dest.columns(dest.dataset, staged.table)
+    if not existing:
+        cols = ", ".join(f"{quote(name)} {typ}" for name, typ in incoming.items())
+        dest.sql(f"CREATE TABLE {dest.ref(dest.dataset, staged.table)} ({cols})")
+        return
+    dest.reconcile(dest.dataset, staged.table, existing, incoming)
+
+
+def _insert(dest: DuckDBDestination, staged: StagedTable, *, where: str) -> int:
+    exclude = f" EXCLUDE ({quote(SEQ_COLUMN)})" if SEQ_COLUMN in staged.columns else ""
+    row = dest.sql(
+        f"INSERT INTO {dest.ref(dest.dataset, staged.table)} BY NAME "
+        f"SELECT *{exclude} FROM {_staged_ref(dest, staged)} {where}")
+    return int(row[0][0]) if row else 0
+
+
+def _merge(dest: DuckDBDestination, load: ResourceLoad, root: StagedTable, pk: list[str],
+           report: LoadReport) -> None:
+    target_root = dest.ref(dest.dataset, root.table)
+    target_types = dest.columns(dest.dataset, root.table)
+    staged_root = _staged_ref(dest, root)
+    partition = ", ".join(quote(k) for k in pk)
+    kept = quote(f"_restsync_kept_{root.staging_name}")
+    dest.sql(
+        f"CREATE TEMP TABLE {kept} AS SELECT {quote(DLT_ID)} FROM {staged_root} "
+        f"QUALIFY row_number() OVER (PARTITION BY {partition} "
+        f"ORDER BY {quote(SEQ_COLUMN)} DESC) = 1")
+    match = " AND ".join(
+        f"tgt.{quote(k)} = CAST(s.{quote(k)} AS {target_types[k]})" for k in pk)
+    replaced_roots = (f"SELECT {quote(DLT_ID)} FROM {target_root} AS tgt WHERE EXISTS "
+                      f"(SELECT 1 FROM {staged_root} AS s WHERE {match})")
+    for table in dest.schema_tables(dest.dataset):
+        if table.startswith(load.root_table + "__") and \
+                DLT_ROOT_ID in dest.columns(dest.dataset, table):
+            dest.sql(f"DELETE FROM {dest.ref(dest.dataset, table)} "
+                        f"WHERE {quote(DLT_ROOT_ID)} IN ({replaced_roots})")
+    dest.sql(f"DELETE FROM {target_root} AS tgt WHERE EXISTS "
+                f"(SELECT 1 FROM {staged_root} AS s WHERE {match})")
+    for staged in load.staged.values():
+        key = DLT_ID if staged is root else DLT_ROOT_ID
+        report.rows[staged.table] = _insert(
+            dest, staged, where=f"WHERE {quote(key)} IN (SELECT {quote(DLT_ID)} FROM {kept})")
+    dest.sql(f"DROP TABLE {kept}")

@@ -1,0 +1,165 @@
+"""Python records -> one Arrow ``StructArray``, in one go when Arrow can infer the page.
+
+Fast path: ``pa.array(records)`` (C++ inference over the whole page, union of keys).
+Fallback, only for the parts Arrow refuses (mixed types, integers beyond 64 bits): the page is
+rebuilt column by column; each column is first tried in one go again, and only a column that
+still fails is split by shape:
+
+* the dict values become a struct part (flattened into ``key__sub`` columns later),
+* the list values become a list part (a child table later),
+* the scalar values become one scalar part, widened (ints + floats -> double, anything else
+  mixed -> text; integers beyond 64 bits -> text).
+
+Parts of one key share the key's name (Arrow structs allow duplicate field names), so a key that
+is sometimes a dict and sometimes a string yields both ``key__sub`` columns and a ``key`` column,
+as dlt does. Mixed list elements are wrapped like dlt wraps them: scalars as ``{"value": x}``,
+nested lists as ``{"list": [...]}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from restsync.normalize.kinds import JSON_TYPE, MAX_EXACT_DOUBLE_INT, dumps, render_text
+
+_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError)
+
+
+def records_to_struct(records: Sequence[Any], max_nesting: int | None = None
+                      ) -> pa.StructArray:
+    """Convert a page of records to a ``StructArray`` (one field per top-level key).
+
+    Records that are not dicts are wrapped as ``{"value": record}`` (dlt does the same). On the
+    fallback path, dicts and lists nested beyond ``max_nesting`` are JSON-encoded right away
+    from the original values (``arrow.json`` parts).
+    """
+    try:
+        arr = pa.array(records)
+    except _ARROW_ERRORS:
+        arr = None
+    if arr is not None and pa.types.is_struct(arr.type) and arr.null_count == 0:
+        return arr
+    rows: list[dict[str, Any] | None] = [
+        r if isinstance(r, dict) else {"value": r} for r in records]
+    return _Builder(max_nesting).struct(rows, 0, already_failed=arr is None)
+
+
+def _try_array(values: list[Any]) -> pa.Array | None:
+    try:
+        arr = pa.array(values)
+    except _ARROW_ERRORS:
+        return None
+    if isinstance(arr, pa.ChunkedArray):  # huge pages: keep one contiguous array
+        arr = arr.combine_chunks()
+    return arr
+
+
+class _Builder:
+    """The fallback builder; ``level`` is dlt's nesting level of the rows being built."""
+
+    def __init__(self, max_nesting: int | None) -> None:
+        self.max_nesting = max_nesting
+
+    def _too_deep(self, values: list[Any]) -> list[pa.Array]:
+        nested = [dumps(v) if isinstance(v, dict | list | tuple) else None for v in values]
+        parts: list[pa.Array] = [
+            pa.ExtensionArray.from_storage(JSON_TYPE, pa.array(nested, pa.string()))]
+        scalars = [None if isinstance(v, dict | list | tuple) else v for v in values]
+        if any(v is not None for v in scalars):
+            parts.append(_build_scalars(scalars))
+        return parts
+
+    def parts(self, values: list[Any], level: int) -> list[pa.Array]:
+        """One or more arrays (parts) holding every value of one column of rows at ``level``."""
+        arr = _try_array(values)
+        if arr is not None:
+            return [arr]
+        if self.max_nesting is not None and level >= self.max_nesting:
+            return self._too_deep(values)
+        has_dict = has_list = has_scalar = False
+        for v in values:
+            if v is None:
+                continue
+            if isinstance(v, dict):
+                has_dict = True
+            elif isinstance(v, list | tuple):
+                has_list = True
+            else:
+                has_scalar = True
+        parts: list[pa.Array] = []
+        if has_dict:
+            dicts = [v if isinstance(v, dict) else None for v in values]
+            parts.append(self.struct(dicts, level + 1,
+                                     already_failed=not has_list and not has_scalar))
+        if has_list:
+            lists = [v if isinstance(v, list | tuple) else None for v in values]
+            parts.append(self.list(lists, level + 1))
+        if has_scalar:
+            parts.append(_build_scalars(
+                [None if isinstance(v, dict | list | tuple) else v for v in values]))
+        return parts
+
+    def struct(self, rows: list[dict[str, Any] | None], level: int, *,
+               already_failed: bool = False) -> pa.StructArray:
+        """A struct array of rows at ``level`` (None = null row)."""
+        if not already_failed:
+            arr = _try_array(rows)
+            if arr is not None and pa.types.is_struct(arr.type):
+                return arr
+        keys: dict[str, None] = {}
+        for row in rows:
+            if row is not None:
+                keys.update(dict.fromkeys(row))
+        mask = pa.array([row is None for row in rows], pa.bool_())
+        if not keys:
+            return pa.array([None if row is None else {} for row in rows], pa.struct([]))
+        names: list[str] = []
+        arrays: list[pa.Array] = []
+        for key in keys:
+            column = [None if row is None else row.get(key) for row in rows]
+            for part in self.parts(column, level):
+                names.append(key)
+                arrays.append(part)
+        return pa.StructArray.from_arrays(arrays, names=names, mask=mask)
+
+    def list(self, lists: list[Any], level: int) -> pa.ListArray:
+        """A list array whose elements are rows at ``level``."""
+        offsets = [0]
+        flat: list[Any] = []
+        for v in lists:
+            if v is not None:
+                flat.extend(v)
+            offsets.append(len(flat))
+        has_dict = any(isinstance(e, dict) for e in flat)
+        has_other = any(e is not None and not isinstance(e, dict) for e in flat)
+        values: pa.Array
+        if not has_other:
+            values = self.struct(flat, level) if has_dict else pa.nulls(len(flat))
+        elif not has_dict and not any(isinstance(e, list | tuple) for e in flat):
+            values = _build_scalars(flat)
+        else:
+            wrapped = [
+                e if isinstance(e, dict) or e is None
+                else {"list": e} if isinstance(e, list | tuple)
+                else {"value": e}
+                for e in flat
+            ]
+            values = self.struct(wrapped, level, already_failed=True)
+        mask = pa.array([v is None for v in lists], pa.bool_())
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, mask=mask)
+
+
+def _build_scalars(values: list[Any]) -> pa.Array:
+    arr = _try_array(values)
+    if arr is not None:
+        return arr
+    kinds = {type(v) for v in values if v is not None}
+    if kinds <= {int, float}:
+        ints_exact = all(
+            abs(v) <= MAX_EXACT_DOUBLE_INT for v in values if isinstance(v, int) and v is not None)
+        if float in kinds and ints_exact:
+            return pa.array([None if v is None else float(v) for v in values], pa.float64())
+    return pa.array([None if v is None else render_text(v) for v in values], pa.string())

@@ -1,0 +1,203 @@
+"""Normalize an ``endpoint``: params (resolve/incremental), data selector, paginator, incremental."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from restsync.spec import model
+from restsync.spec.context import Context, kind_of
+from restsync.spec.issues import RawPath, check_keys, did_you_mean
+from restsync.spec.paginators import normalize_paginator
+from restsync.spec.refs import ConfigRef, SecretRef
+
+ENDPOINT_KEYS: tuple[str, ...] = tuple(
+    "json" if name == "json_body" else name for name in model.EndpointConfig.model_fields)
+ENDPOINT_UNSUPPORTED: dict[str, str] = {
+    "auth": "per-endpoint auth is not supported yet; set client.auth",
+    "data": "form bodies ('data') are not supported yet; use 'json'",
+    "path_params": "path_params is not a dlt endpoint key; put values in params or use "
+                   "--param NAME=VALUE",
+}
+INCREMENTAL_KEYS: tuple[str, ...] = tuple(model.IncrementalConfig.model_fields)
+INCREMENTAL_UNSUPPORTED: dict[str, str] = {
+    "convert": "a convert callable is not supported (specs hold data only)",
+    "lag": "incremental lag is not supported yet",
+    "range_start": "range_start is not supported yet",
+    "range_end": "range_end is not supported yet",
+}
+PARAM_INCREMENTAL_KEYS = ("type", "cursor_path", "initial_value", "end_value")
+INCREMENTAL_SYNC_KEYS = ("cursor_field", "start_datetime", "end_datetime", "datetime_format",
+                         "start_param", "end_param")
+ISO_FORMAT_PREFIXES = ("%Y-%m-%d", "%s", "%ms")
+WHOLE_BODY_SELECTORS = ("", "$", "[]", "$[*]")
+
+
+def normalize_data_selector(value: Any, path: RawPath, ctx: Context) -> str | None:
+    """``[]``/``"$"``/``""``/None -> None (the whole body); a list of keys -> dotted path."""
+    if value is None or value == []:
+        return None
+    if isinstance(value, list):
+        if all(isinstance(v, str) and v for v in value):
+            return ".".join(value)
+        ctx.issues.add(path, "a data_selector list must hold field names (strings)")
+        return None
+    text = ctx.literal_str(value, path, "data_selector") if value != "" else ""
+    if text is None:
+        return None
+    return None if text.strip() in WHOLE_BODY_SELECTORS else text.strip()
+
+
+def normalize_endpoint(value: Any, path: RawPath, ctx: Context) -> dict[str, Any]:
+    """Return the canonical endpoint dict (``value`` is a path string or a mapping)."""
+    if isinstance(value, str):
+        value = {"path": value}
+    if not isinstance(value, Mapping):
+        ctx.issues.add(path, "endpoint must be a path string or a mapping with 'path'")
+        return {}
+    bad = check_keys(value, ENDPOINT_KEYS, path, ctx.issues, unsupported=ENDPOINT_UNSUPPORTED,
+                     what="endpoint key")
+    out = {k: v for k, v in value.items() if k not in bad}
+    if "path" not in out:
+        ctx.issues.add((*path, "path"), "endpoint.path is required")
+    if isinstance(out.get("method"), str):
+        out["method"] = out["method"].upper()
+    selector = normalize_data_selector(out.get("data_selector"), (*path, "data_selector"), ctx)
+    out["data_selector"] = selector
+    if "paginator" in out:
+        paginator = normalize_paginator(out["paginator"], (*path, "paginator"), ctx, selector)
+        if paginator is None:
+            out.pop("paginator")
+        else:
+            out["paginator"] = paginator
+    if "params" in out:
+        out["params"] = _normalize_params(out["params"], (*path, "params"), out, ctx)
+    if out.get("incremental") is not None:
+        incremental = normalize_incremental(out["incremental"], (*path, "incremental"), ctx)
+        if incremental is None:
+            out.pop("incremental")
+        else:
+            out["incremental"] = incremental
+    if "response_actions" in out:
+        out["response_actions"] = _normalize_actions(out["response_actions"],
+                                                     (*path, "response_actions"), ctx)
+    return out
+
+
+def _normalize_params(params: Any, path: RawPath, endpoint: dict[str, Any],
+                      ctx: Context) -> dict[str, Any]:
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        ctx.issues.add(path, "params must be a mapping of parameter name to value")
+        return {}
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        where = (*path, name)
+        if not isinstance(value, Mapping):
+            out[name] = value
+            continue
+        ptype = value.get("type")
+        if ptype == "resolve":
+            check_keys(value, ("type", "resource", "field"), where, ctx.issues,
+                       what="resolve param key")
+            for key in ("resource", "field"):
+                if key not in value:
+                    ctx.issues.add((*where, key), f"a resolve param needs '{key}'")
+            out[name] = {k: value[k] for k in ("type", "resource", "field") if k in value}
+        elif ptype == "incremental":
+            check_keys(value, [*PARAM_INCREMENTAL_KEYS, "end_param", "on_cursor_value_missing",
+                               "row_order"], where, ctx.issues,
+                       unsupported=INCREMENTAL_UNSUPPORTED, what="incremental param key")
+            if endpoint.get("incremental") is not None:
+                ctx.issues.add(where, "the endpoint already has an incremental (only one "
+                                      "incremental per endpoint)")
+                continue
+            inc = {k: v for k, v in value.items() if k != "type" and k in INCREMENTAL_KEYS}
+            inc["start_param"] = name
+            endpoint["incremental"] = inc
+        else:
+            shown = f"'{ptype}'" if isinstance(ptype, str) else kind_of(ptype)
+            ctx.issues.add((*where, "type") if "type" in value else where,
+                           f"unknown param type {shown}"
+                           f"{did_you_mean(ptype, ['resolve', 'incremental']) if isinstance(ptype, str) else ''}"
+                           "; a param value is a scalar, a list, or a mapping with type "
+                           "resolve or incremental")
+    return out
+
+
+def normalize_incremental(value: Any, path: RawPath, ctx: Context) -> dict[str, Any] | None:
+    """Check dlt's ``incremental`` mapping; record how the start is used."""
+    if not isinstance(value, Mapping):
+        ctx.issues.add(path, "incremental must be a mapping with cursor_path, initial_value, ...")
+        return None
+    bad = check_keys(value, INCREMENTAL_KEYS, path, ctx.issues,
+                     unsupported=INCREMENTAL_UNSUPPORTED, what="incremental key")
+    out = {k: v for k, v in value.items() if k not in bad}
+    if "cursor_path" not in out:
+        ctx.issues.add((*path, "cursor_path"), "incremental needs cursor_path (the record "
+                                               "field holding the cursor)")
+        return out
+    _infer_start_use(out, path, ctx)
+    return out
+
+
+def _infer_start_use(inc: dict[str, Any], path: RawPath, ctx: Context) -> None:
+    start = inc.get("initial_value")
+    if isinstance(start, ConfigRef | SecretRef):
+        shown = start.name
+    elif start is None:
+        shown = "the stored cursor"
+    else:
+        shown = f"`{start}`"
+    cursor = inc["cursor_path"]
+    if inc.get("start_param"):
+        ctx.infer(path, f"start value sent as `{inc['start_param']}`; records are also filtered "
+                        f"client-side on {cursor} >= {shown}")
+    else:
+        ctx.infer(path, f"client-side filter on {cursor} >= {shown}; no start param sent")
+
+
+def incremental_from_sync(value: Any, path: RawPath, ctx: Context) -> dict[str, Any] | None:
+    """Translate a resource's ``incremental_sync`` (document dialect) into ``incremental``."""
+    if not isinstance(value, Mapping):
+        ctx.issues.add(path, "incremental_sync must be a mapping with cursor_field and "
+                             "start_datetime")
+        return None
+    bad = check_keys(value, INCREMENTAL_SYNC_KEYS, path, ctx.issues,
+                     what="incremental_sync key")
+    if "cursor_field" not in value:
+        ctx.issues.add((*path, "cursor_field"), "incremental_sync needs cursor_field")
+        return None
+    out: dict[str, Any] = {"cursor_path": value["cursor_field"]}
+    for src, dst in (("start_datetime", "initial_value"), ("end_datetime", "end_value"),
+                     ("start_param", "start_param"), ("end_param", "end_param")):
+        if src in value and src not in bad:
+            out[dst] = value[src]
+    fmt = value.get("datetime_format")
+    if fmt is not None:
+        if not (isinstance(fmt, str) and fmt.startswith(ISO_FORMAT_PREFIXES)):
+            ctx.issues.add((*path, "datetime_format"),
+                           f"datetime_format {fmt!r} is not supported: restsync compares "
+                           "ISO-8601 date-times (%Y-%m-%d...) and epoch numbers (%s)")
+        else:
+            ctx.infer((*path, "datetime_format"), f"datetime_format {fmt!r}: cursor values are "
+                                                  "compared as ISO-8601/epoch instants")
+    _infer_start_use(out, path, ctx)
+    return out
+
+
+def _normalize_actions(value: Any, path: RawPath, ctx: Context) -> list[Any]:
+    if not isinstance(value, list):
+        ctx.issues.add(path, "response_actions must be a list of {status_code, content, action}")
+        return []
+    keys = tuple(model.ResponseAction.model_fields)
+    out = []
+    for i, action in enumerate(value):
+        if not isinstance(action, Mapping):
+            ctx.issues.add((*path, i), "a response action is a mapping with status_code/"
+                                       "content and action")
+            continue
+        bad = check_keys(action, keys, (*path, i), ctx.issues, what="response action key")
+        out.append({k: v for k, v in action.items() if k not in bad})
+    return out

@@ -1,0 +1,42 @@
+"""Assertions shared by the per-seed end-to-end tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from restsync.engine import RunInfo
+from restsync.normalize.naming import normalize_identifier, normalize_path
+
+
+def assert_ok(info: RunInfo) -> None:
+    failed = {n: o.error for n, o in info.outcomes.items() if o.status == "failed"}
+    assert not failed, failed
+
+
+def assert_complete_tables(run: Any, info: RunInfo, *, skip: set[str] = frozenset()) -> None:
+    """Every resource's table and child tables hold exactly what the sandbox served."""
+    server = run.server
+    expected = server.expected_records
+    for resource, outcome in info.outcomes.items():
+        if resource in skip:
+            continue
+        table = normalize_identifier(resource)
+        assert run.count(table) == expected[resource], resource
+        assert outcome.tables[table] == expected[resource], resource
+        for path, n in server.expected_nested(resource).items():
+            child = f"{table}__{normalize_path(path)}"
+            assert run.count(child) == n, child
+            assert outcome.tables.get(child) == n, child
+
+
+def assert_no_secret_in_urls(run: Any) -> None:
+    """Credentials never travel in a URL (query string or path)."""
+    secrets = [v for v in run.server.secrets.values() if len(v) >= 6]
+    for r in run.server.requests:
+        for secret in secrets:
+            assert secret not in r.url, (r.method, r.path)
+
+
+def assert_each_page_once(run: Any, **filters: Any) -> None:
+    """No successful request target was asked for twice."""
+    assert run.server.requests.duplicates(status=200, server="api", **filters) == {}

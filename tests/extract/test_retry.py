@@ -1,0 +1,168 @@
+"""Retry policy in test mode (RecordingSleeper: no real sleeping, waits recorded)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from restsync.errors import FatalError, HTTPStatusError, RetriableError
+from restsync.events import RetryScheduled
+from restsync.extract import ApiClient, MemoryTransport, RecordingSleeper, Request
+from restsync.extract.retry import RetryPolicy, parse_retry_after
+from restsync.spec.model import RetryConfig, RetryRule
+
+from .conftest import EventLog, client_config, endpoint, reply
+
+EP = endpoint(path="/items", data_selector="data")
+
+
+def failing_then_ok(statuses: list[int | None], headers: dict[str, str] | None = None) -> Any:
+    """Handler answering the given statuses (None = transport failure), then 200."""
+    remaining = list(statuses)
+
+    def handler(request: Request) -> Any:
+        if remaining:
+            status = remaining.pop(0)
+            if status is None:
+                raise RetriableError("connection reset", status=None)
+            return reply({"error": "busy"}, status=status, **(headers or {}))
+        return reply({"data": [{"id": 1}]})
+    return handler
+
+
+async def run(handler: Any, sleeper: RecordingSleeper, events: EventLog | None = None,
+              **config: Any) -> tuple[list[Any], ApiClient]:
+    client = ApiClient(client_config(**config), transport=MemoryTransport(handler),
+                       sleeper=sleeper, events=events if events is not None else EventLog())
+    async with client:
+        pages = [p async for p in client.pages(resource="items", endpoint=EP, paginator=None)]
+    return pages, client
+
+
+async def test_default_policy_waits_2_4_8_then_succeeds() -> None:
+    sleeper = RecordingSleeper()
+    events = EventLog()
+    pages, client = await run(failing_then_ok([503, 502, 500]), sleeper, events)
+    assert sleeper.waits == [2.0, 4.0, 8.0]
+    assert pages[0].records == [{"id": 1}]
+    assert client.stats["items"].retries == 3
+    assert client.stats["items"].requests == 4
+    scheduled = events.of(RetryScheduled)
+    assert [(e.attempt, e.max_attempts) for e in scheduled] == [(1, 4), (2, 4), (3, 4)]
+    assert scheduled[0].reason == "503 Service Unavailable"
+
+
+async def test_gives_up_after_max_retries_with_status_error() -> None:
+    sleeper = RecordingSleeper()
+    with pytest.raises(HTTPStatusError) as info:
+        await run(failing_then_ok([429] * 10), sleeper)
+    assert info.value.status == 429
+    assert sleeper.waits == [2.0, 4.0, 8.0]
+    assert "gave up after 4 attempt(s)" in str(info.value)
+    assert "resource 'items', page 1, GET https://api.test/v1/items" in str(info.value)
+
+
+async def test_retry_after_seconds_wins() -> None:
+    sleeper = RecordingSleeper()
+    await run(failing_then_ok([429], {"Retry-After": "17"}), sleeper)
+    assert sleeper.waits == [17.0]
+
+
+def test_retry_after_http_date() -> None:
+    now = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after("Wed, 01 May 2024 12:00:30 GMT", now) == 30.0
+    assert parse_retry_after("Wed, 01 May 2024 11:00:00 GMT", now) == 0.0
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after("2.5", now) == 2.5
+
+
+async def test_retry_after_http_date_through_client() -> None:
+    sleeper = RecordingSleeper()
+    client = ApiClient(client_config(), sleeper=sleeper, transport=MemoryTransport(
+        failing_then_ok([503], {"Retry-After": "Wed, 01 May 2024 12:01:00 GMT"})))
+    client._policy.wall_clock = lambda: datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+    async with client:
+        _ = [p async for p in client.pages(resource="items", endpoint=EP, paginator=None)]
+    assert sleeper.waits == [60.0]
+
+
+async def test_total_time_bound_stops_retrying() -> None:
+    sleeper = RecordingSleeper()
+    with pytest.raises(HTTPStatusError, match="max_total_seconds=5"):
+        await run(failing_then_ok([500] * 10), sleeper,
+                  retry={"rules": [{"statuses": [500], "max_retries": 10}],
+                         "max_total_seconds": 5})
+    assert sleeper.waits == [2.0]  # 2 fits; 2 + 4 > 5
+
+
+async def test_transport_errors_are_retried_then_fatal() -> None:
+    sleeper = RecordingSleeper()
+    pages, _ = await run(failing_then_ok([None, None]), sleeper)
+    assert sleeper.waits == [2.0, 4.0] and pages[0].records
+    sleeper = RecordingSleeper()
+    with pytest.raises(FatalError, match="transport: connection reset; gave up"):
+        await run(failing_then_ok([None] * 9), sleeper)
+    assert len(sleeper.waits) == 3
+
+
+async def test_seed_003_composite_rules() -> None:
+    retry = {"rules": [{"statuses": [429], "constant": 7200, "max_retries": 12},
+                       {"statuses": [500, 502, 503, 504, "transport"], "backoff_factor": 3,
+                        "max_retries": 10}]}
+    sleeper = RecordingSleeper()
+    await run(failing_then_ok([429, 500, 429, 500]), sleeper, retry=retry)
+    assert sleeper.waits == [7200.0, 3.0, 7200.0, 6.0]
+
+
+async def test_non_retriable_status_fails_at_once_with_redacted_excerpt() -> None:
+    sleeper = RecordingSleeper()
+
+    def handler(request: Request) -> Any:
+        return reply({"error": "bad param", "echo": "sekrit-token-value"}, status=400)
+    with pytest.raises(HTTPStatusError) as info:
+        await run(handler, sleeper, auth={"type": "bearer", "token": "sekrit-token-value"})
+    assert info.value.status == 400 and sleeper.waits == []
+    assert "bad param" in str(info.value)
+    assert "sekrit-token-value" not in str(info.value)
+
+
+async def test_response_actions_ignore_retry_fail() -> None:
+    ignore = endpoint(path="/items", data_selector="data",
+                      response_actions=[{"status_code": 404, "action": "ignore"}])
+    client = ApiClient(client_config(), transport=MemoryTransport(lambda r: reply({}, status=404)),
+                       sleeper=RecordingSleeper())
+    async with client:
+        assert [p async for p in client.pages(resource="x", endpoint=ignore, paginator=None)] == []
+
+    sleeper = RecordingSleeper()
+    calls = []
+
+    def quota(request: Request) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            return reply({"data": [], "msg": "quota exceeded"})
+        return reply({"data": [{"id": 1}]})
+    retry_ep = endpoint(path="/items", data_selector="data",
+                        response_actions=[{"content": "quota exceeded", "action": "retry"}])
+    client = ApiClient(client_config(), transport=MemoryTransport(quota), sleeper=sleeper)
+    async with client:
+        pages = [p async for p in client.pages(resource="x", endpoint=retry_ep, paginator=None)]
+    assert pages[0].records == [{"id": 1}] and sleeper.waits == [2.0]
+
+    fail_ep = endpoint(path="/items", data_selector="data",
+                       response_actions=[{"content": "maintenance", "action": "fail"}])
+    client = ApiClient(client_config(), sleeper=RecordingSleeper(),
+                       transport=MemoryTransport(lambda r: reply({"data": [], "m": "maintenance"})))
+    async with client:
+        with pytest.raises(HTTPStatusError, match="response action"):
+            _ = [p async for p in client.pages(resource="x", endpoint=fail_ep, paginator=None)]
+
+
+def test_backoff_cap_and_jitter() -> None:
+    policy = RetryPolicy(RetryConfig(rules=[RetryRule(statuses=[500], max_wait=5, jitter=0.5)]),
+                         rng=lambda: 1.0)
+    rule = policy.config.rules[0]
+    assert policy.backoff(rule, 1) == 3.0  # 2 + 50% jitter
+    assert policy.backoff(rule, 4) == 7.5  # 16 capped to 5, + 50%

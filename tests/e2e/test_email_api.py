@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from restsync.events import ParentItemSkipped
 from tests.e2e.helpers import (
     assert_complete_tables,
     assert_each_page_once,
     assert_no_secret_in_urls,
     assert_ok,
 )
-
-from restsync.events import ParentItemSkipped
 
 
 def test_runs_as_written_into_complete_tables(seed_run) -> None:

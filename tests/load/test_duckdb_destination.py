@@ -39,7 +39,9 @@ def test_state_survives_reopen(db_path: Path) -> None:
     d.close()
 
 
-def test_abort_leaves_dataset_and_state_unchanged(dest: Destination) -> None:
+def test_abort_leaves_dataset_and_state_unchanged(dest: Destination,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("restsync.load.duckdb_destination.FLUSH_ROWS", 1)  # stage at once
     run_load(dest, "events", [[{"id": 1, "tags": ["a"]}]], state={"cursor": 1})
     before = (dest.tables(), count(dest, "events"), dest.get_state("events"))
     norm = Normalizer(table_name="events", primary_key=["id"], load_id="L2")
@@ -58,7 +60,8 @@ def test_abort_leaves_dataset_and_state_unchanged(dest: Destination) -> None:
 
 
 def test_crashed_run_leaves_dataset_untouched_and_next_open_cleans_staging(
-        db_path: Path) -> None:
+        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("restsync.load.duckdb_destination.FLUSH_ROWS", 1)  # stage at once
     d = open_destination(f"duckdb:///{db_path}", DATASET)
     run_load(d, "events", [[{"id": 1}]])
     norm = Normalizer(table_name="events", primary_key=["id"], load_id="L2")
@@ -184,3 +187,12 @@ def test_underscore_dataset_and_keyword_table_names(tmp_path: Path) -> None:
     assert d.sql(f"SELECT \"group\" FROM {d.ref('_labels', 'select__order')}") == [(2,)]
     assert d.get_state("select") == {"c": 1}
     d.close()
+
+
+def test_many_small_batches_with_changing_kinds_are_buffered_and_loaded(
+        dest: Destination) -> None:
+    pages = [[{"id": i, "v": i}] for i in range(5)] + [[{"id": 5, "v": "text"}]]
+    report = run_load(dest, "events", pages)
+    assert report.rows == {"events": 6}
+    assert rows(dest, "SELECT v FROM DS.events ORDER BY id") == [
+        ("0",), ("1",), ("2",), ("3",), ("4",), ("text",)]

@@ -58,7 +58,7 @@ def plan_table(plan: Plan) -> Table:
         for b in rp.fanout_params:
             parent = (parent if parent != "-" else "") + (
                 f"\n  {{{b.placeholder}}} <- {', '.join(map(str, b.values))}")
-        load = rp.config.write_disposition
+        load: str = rp.config.write_disposition
         if rp.config.write_disposition == "merge":
             load += f" on {rp.config.primary_key}"
         if ep.incremental is not None:

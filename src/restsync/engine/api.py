@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from restsync.engine.runner import PlanRunner, ResourceOutcome, _Loader
 from restsync.events import EventSink, discard
 from restsync.extract import ApiClient
 from restsync.load import open_destination
-from restsync.engine.runner import PlanRunner, ResourceOutcome, _Loader
 from restsync.plan import Plan, ValueLookup, build_plan
 from restsync.spec import load_spec
 from restsync.spec.model import SourceConfig

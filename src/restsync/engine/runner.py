@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from restsync.engine.items import WorkItem, work_items
 from restsync.errors import FatalError, HTTPStatusError, RestsyncError
 from restsync.events import (
     EventSink,
@@ -26,11 +27,10 @@ from restsync.events import (
     ResourceStarted,
 )
 from restsync.extract import ApiClient
-from restsync.extract.expressions import compile_expression
 from restsync.extract.incremental import IncrementalFilter
+from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
 from restsync.normalize import Normalizer
-from restsync.engine.items import WorkItem, work_items
 from restsync.plan import Plan, ResourcePlan
 
 SKIP_STATUSES = frozenset({404, 410})
@@ -79,29 +79,6 @@ class _ParentFailedError(FatalError):
     pass
 
 
-class _ProcessingSteps:
-    def __init__(self, rp: ResourcePlan) -> None:
-        self.steps: list[tuple[str, Any]] = []
-        for i, step in enumerate(rp.config.processing_steps):
-            where = f"resources[{rp.name}].processing_steps[{i}]"
-            if step.filter is not None:
-                self.steps.append(("filter", compile_expression(step.filter, f"{where}.filter")))
-            if step.map is not None:
-                self.steps.append(("map", {
-                    col: compile_expression(expr, f"{where}.map.{col}")
-                    for col, expr in step.map.items()}))
-
-    def apply(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for kind, step in self.steps:
-            if kind == "filter":
-                records = [r for r in records if step.evaluate({"record": r})]
-            else:
-                for r in records:
-                    for col, expr in step.items():
-                        r[col] = expr.evaluate({"record": r})
-        return records
-
-
 class PlanRunner:
     """Executes one :class:`Plan` against one destination.
 
@@ -146,7 +123,8 @@ class PlanRunner:
         load: ResourceLoad | None = None
         try:
             incremental = await self._incremental(rp)
-            steps = _ProcessingSteps(rp)
+            steps = RecordProcessor(rp.config.processing_steps,
+                                    where=f"resources[{rp.name}].processing_steps")
             if rp.load:
                 load = await self.loader.call(
                     self.destination.begin, rp.name, load_id=self.load_id,
@@ -222,14 +200,14 @@ class PlanRunner:
         return IncrementalFilter(config, stored, rp.name)
 
     async def _run_items(self, rp: ResourcePlan, items: list[WorkItem],
-                         incremental: IncrementalFilter | None, steps: _ProcessingSteps,
+                         incremental: IncrementalFilter | None, steps: RecordProcessor,
                          sink: _RecordSink, outcome: ResourceOutcome) -> None:
         outcome.items_total = len(items)
         for item in items:
             await self._run_item(rp, item, incremental, steps, sink, outcome)
 
     async def _run_children(self, rp: ResourcePlan, incremental: IncrementalFilter | None,
-                            steps: _ProcessingSteps, sink: _RecordSink,
+                            steps: RecordProcessor, sink: _RecordSink,
                             outcome: ResourceOutcome) -> None:
         inbox = self.inboxes[rp.name]
         limit = asyncio.Semaphore(max(1, self.plan.source.client.max_concurrency) * 2)
@@ -280,7 +258,7 @@ class PlanRunner:
             raise
 
     async def _run_item(self, rp: ResourcePlan, item: WorkItem,
-                        incremental: IncrementalFilter | None, steps: _ProcessingSteps,
+                        incremental: IncrementalFilter | None, steps: RecordProcessor,
                         sink: _RecordSink, outcome: ResourceOutcome) -> None:
         extra: dict[str, Any] = dict(item.query_values)
         inc_config = rp.config.endpoint.incremental
@@ -298,7 +276,8 @@ class PlanRunner:
                 records = page.records
                 if incremental is not None:
                     records = incremental.apply(records, page=page.number)
-                records = steps.apply(records)
+                if steps:
+                    records = steps.apply(records, location=f"resource '{rp.name}', page {page.number}")
                 if item.carried:
                     for r in records:
                         r.update(item.carried)

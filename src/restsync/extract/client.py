@@ -197,8 +197,12 @@ class ApiClient:
         url = join_url(self.config.base_url, fill_path(endpoint.path, path_values or {}, where))
         params = {k: v for k, v in endpoint.params.items() if not isinstance(v, ResolveParam)}
         params.update(extra_params or {})
-        request = Request(method=endpoint.method, url=url, params=params,
-                          headers=dict(endpoint.headers), json=copy.deepcopy(endpoint.json_body))
+        request = Request(
+            method=endpoint.method, url=url, params=params,
+            headers={k: v for k, v in endpoint.headers.items() if isinstance(v, str)},
+            secret_headers={k: v.get_secret_value() for k, v in endpoint.headers.items()
+                            if not isinstance(v, str)},
+            json=copy.deepcopy(endpoint.json_body))
         pager.init_request(request)
         number = 0
         while True:
@@ -328,10 +332,12 @@ class ApiClient:
         prepared = request.copy()
         same_host = host_key(prepared.url) == self._base_host
         if same_host:
-            prepared.headers = {**self._plain_headers, **self._secret_headers, **request.headers}
+            prepared.headers = {**self._plain_headers, **self._secret_headers, **request.headers,
+                                **request.secret_headers}
         else:
             prepared.headers = {**self._plain_headers, **request.headers}
-            has_credentials = self.auth is not None or bool(self._secret_headers)
+            has_credentials = (self.auth is not None or bool(self._secret_headers)
+                               or bool(request.secret_headers))
             if has_credentials and self.config.foreign_host_credentials == "refuse":
                 raise CredentialLeakError(
                     f"next request goes to {host_key(prepared.url)}, not the API host "

@@ -85,6 +85,8 @@ class Request:
         headers: Request headers.
         json: JSON body, or ``None``.
         data: Form body (``application/x-www-form-urlencoded``), or ``None``.
+        secret_headers: Headers holding secrets (from the spec's endpoint headers); the
+            client adds them only to requests for the API's own host.
     """
 
     method: str
@@ -93,6 +95,7 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     json: Any = None
     data: dict[str, str] | None = None
+    secret_headers: dict[str, str] = field(default_factory=dict)
 
     def full_url(self) -> str:
         """The URL actually requested: ``url`` plus encoded ``params``, properly quoted."""
@@ -119,6 +122,7 @@ class Request:
             headers=dict(self.headers),
             json=self.json,
             data=dict(self.data) if self.data is not None else None,
+            secret_headers=dict(self.secret_headers),
         )
 
 

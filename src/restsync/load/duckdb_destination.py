@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from restsync.errors import DestinationError
 from restsync.load.dispositions import apply_disposition
+from restsync.load.report import LoadReport
 from restsync.load.sql import qualified, quote, safe_message, widen_type
 from restsync.normalize import TableBatch
 
@@ -34,6 +35,7 @@ SEQ_COLUMN = "_restsync_seq"
 WriteDisposition = Literal["append", "replace", "merge"]
 _view_numbers = itertools.count(1)
 _load_numbers = itertools.count(1)
+FLUSH_ROWS = 50_000  # rows per table buffered in Arrow before a bulk insert into staging
 
 
 @dataclass
@@ -176,9 +178,14 @@ class ResourceLoad:
         self._started_at = datetime.now(UTC)
         self._closed = False
         self._root_rows = 0
+        self._buffers: dict[str, tuple[str | None, list[pa.Table]]] = {}
+        self._buffered: dict[str, int] = {}
 
     def write(self, batch: TableBatch) -> None:
-        """Stage one batch (bulk Arrow ingest); the dataset does not change yet.
+        """Stage one batch; the dataset does not change yet.
+
+        Batches are buffered per table (at most ``FLUSH_ROWS`` rows) and bulk-inserted into a
+        staging table in DuckDB (which spills to disk), so memory stays bounded.
 
         Raises:
             DestinationError: The load was already committed/aborted, or DuckDB refused.
@@ -192,36 +199,53 @@ class ResourceLoad:
             seq = pa.array(range(self._root_rows, self._root_rows + arrow.num_rows), pa.int64())
             arrow = arrow.append_column(SEQ_COLUMN, seq)
             self._root_rows += arrow.num_rows
-        con = self._dest.con
-        view = f"_restsync_arrow_{next(_view_numbers)}"
-        try:
-            con.register(view, arrow)
-            try:
-                self._stage(batch, view)
-            finally:
-                con.unregister(view)
-        except duckdb.Error as exc:
-            raise DestinationError(f"staging failed: {safe_message(exc)}",
-                                   location=self._where(batch.table)) from exc
+        buffer = self._buffers.setdefault(batch.table, (batch.parent_table, []))
+        buffer[1].append(arrow)
+        self._buffered[batch.table] = self._buffered.get(batch.table, 0) + arrow.num_rows
+        if self._buffered[batch.table] >= FLUSH_ROWS:
+            self._flush(batch.table)
 
-    def _stage(self, batch: TableBatch, view: str) -> None:
+    def _flush(self, table: str) -> None:
+        """Move a table's buffered Arrow batches into its staging table in one bulk insert."""
+        parent, tables = self._buffers.pop(table, (None, []))
+        self._buffered.pop(table, None)
+        if not tables:
+            return
+        try:
+            chunks = [pa.concat_tables(tables, promote_options="permissive")]
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # kinds changed between pages
+            chunks = tables
+        con = self._dest.con
+        for chunk in chunks:
+            view = f"_restsync_arrow_{next(_view_numbers)}"
+            try:
+                con.register(view, chunk)
+                try:
+                    self._stage(table, parent, chunk.num_rows, view)
+                finally:
+                    con.unregister(view)
+            except duckdb.Error as exc:
+                raise DestinationError(f"staging failed: {safe_message(exc)}",
+                                       location=self._where(table)) from exc
+
+    def _stage(self, table: str, parent: str | None, rows: int, view: str) -> None:
         incoming = {r[0]: r[1] for r in self._dest.sql(f"DESCRIBE SELECT * FROM {quote(view)}")}
-        staged = self._staged.get(batch.table)
+        staged = self._staged.get(table)
         if staged is None:
-            staged = StagedTable(batch.table, f"{self._tag}__{batch.table}", batch.parent_table)
+            staged = StagedTable(table, f"{self._tag}__{table}", parent)
             self._dest.sql(f"CREATE SCHEMA IF NOT EXISTS {self._dest.ref(self._dest.staging)}")
             self._dest.sql(f"CREATE TABLE {self._dest.ref(self._dest.staging, staged.staging_name)} AS "
                         f"SELECT * FROM {quote(view)}")
             staged.columns = dict(incoming)
-            self._staged[batch.table] = staged
+            self._staged[table] = staged
         else:
             self._dest.reconcile(self._dest.staging, staged.staging_name, staged.columns,
                                  incoming)
             self._dest.sql(f"INSERT INTO {self._dest.ref(self._dest.staging, staged.staging_name)} "
                         f"BY NAME SELECT * FROM {quote(view)}")
-        staged.rows += batch.arrow.num_rows
+        staged.rows += rows
 
-    def commit(self, state: Mapping[str, Any] | None) -> Any:
+    def commit(self, state: Mapping[str, Any] | None) -> LoadReport:
         """Apply the write disposition, store ``state`` and a load record in ONE transaction.
 
         Args:
@@ -241,6 +265,8 @@ class ResourceLoad:
         except TypeError as exc:
             raise DestinationError(f"state is not JSON-serializable: {exc}",
                                    location=self._where()) from exc
+        for table in list(self._buffers):
+            self._flush(table)
         self._dest.sql("BEGIN TRANSACTION")
         try:
             report = apply_disposition(self._dest, self)
@@ -264,6 +290,7 @@ class ResourceLoad:
         if self._closed:
             return
         self._closed = True
+        self._buffers.clear()
         with contextlib.suppress(duckdb.Error):  # best effort: next open cleans up anyway
             self._drop_staging()
 

@@ -139,7 +139,7 @@ def _bind(
             f"placeholder `{{{ph}}}` names no resource (known: {known}) and no value was "
             f"given; pass --param {ph}=VALUE[,VALUE...] (or set config `{ph}`), or write "
             f"`{{resources.<parent>.<field>}}`")))
-    for key, b in explicit.items():
+    for b in explicit.values():
         if b.target == "query":
             bindings.append(b)
     return bindings
@@ -149,8 +149,8 @@ def _choose_parent(
     res: ResourceConfig, bindings: list[Binding], parent_of: dict[str, str | None],
     issues: list[SpecIssue],
 ) -> str | None:
-    bound = list(dict.fromkeys(b.resource for b in bindings if b.kind == "resource"))
-    bound = [b for b in bound if b is not None]
+    bound = [r for r in dict.fromkeys(b.resource for b in bindings if b.kind == "resource")
+             if r is not None]
     if not bound:
         return None
 

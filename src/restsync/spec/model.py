@@ -258,7 +258,7 @@ class EndpointConfig(_Model):
     params: dict[str, ResolveParam | str | int | float | bool | list[Any] | None] = Field(
         default_factory=dict)
     json_body: Any = Field(default=None, alias="json")
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str | SecretStr] = Field(default_factory=dict)
     data_selector: str | None = None  # None/"$"/"[]" = the whole body
     paginator: PaginatorConfig | None = None
     response_actions: list[ResponseAction] = Field(default_factory=list)

@@ -25,6 +25,9 @@ def assert_complete_tables(run: Any, info: RunInfo, *, skip: set[str] = frozense
         assert outcome.tables[table] == expected[resource], resource
         for path, n in server.expected_nested(resource).items():
             child = f"{table}__{normalize_path(path)}"
+            if n == 0:  # only empty lists: no child table, like dlt
+                assert child not in run.tables(), child
+                continue
             assert run.count(child) == n, child
             assert outcome.tables.get(child) == n, child
 

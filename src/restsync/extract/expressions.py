@@ -32,6 +32,12 @@ from typing import Any
 
 from restsync.errors import ConfigError, ResponseError
 from restsync.extract.expression_values import EMPTY, ObjectView, _Empty, unwrap, wrap
+from restsync.spec.expressions import (
+    ALLOWED_FUNCTIONS,
+    PROCESSING_NAMES,
+    STOP_CONDITION_NAMES,
+    validate_expression,
+)
 
 __all__ = [
     "EMPTY",
@@ -42,16 +48,10 @@ __all__ = [
     "compile_expression",
 ]
 
-MAX_EXPRESSION_LENGTH = 1000
-MAX_NODES = 300
-MAX_DEPTH = 32
 MAX_SEQUENCE_LENGTH = 100_000
 MAX_EXPONENT = 100
 MAX_INT_BITS = 4096
 
-STOP_CONDITION_NAMES = frozenset(
-    {"response", "headers", "last_record", "page_records", "last_page_size", "config"})
-PROCESSING_NAMES = frozenset({"record", "config"})
 
 
 class _EvalError(Exception):
@@ -105,55 +105,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "len": _len, "int": int, "str": str, "float": float, "bool": bool,
     "min": min, "max": max, "abs": abs, "any": any, "all": all,
 }
-
-_ALLOWED_NODES: tuple[type[ast.AST], ...] = (
-    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
-    ast.BinOp, *_BIN_OPS.keys(), ast.Compare, *_CMP_OPS.keys(), ast.IfExp, ast.Constant,
-    ast.Name, ast.Load, ast.Attribute, ast.Subscript, ast.Slice, ast.Call, ast.keyword,
-    ast.List, ast.Tuple, ast.Dict,
-)
-
-
-def _depth(node: ast.AST, limit: int) -> int:
-    stack = [(node, 1)]
-    deepest = 0
-    while stack:
-        current, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > limit:
-            return deepest
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(current))
-    return deepest
-
-
-def _validate(tree: ast.Expression, names: Collection[str], where: str) -> None:
-    nodes = list(ast.walk(tree))
-    if len(nodes) > MAX_NODES:
-        raise ConfigError(f"expression too complex ({len(nodes)} nodes, at most {MAX_NODES})",
-                          location=where)
-    if _depth(tree, MAX_DEPTH) > MAX_DEPTH:
-        raise ConfigError(f"expression nested deeper than {MAX_DEPTH} levels", location=where)
-    for node in nodes:
-        if not isinstance(node, _ALLOWED_NODES):
-            raise ConfigError(f"'{type(node).__name__}' is not allowed in expressions",
-                              location=where)
-        if isinstance(node, ast.Name) and node.id not in names and node.id not in FUNCTIONS:
-            allowed = ", ".join(sorted(names))
-            raise ConfigError(f"unknown name '{node.id}' (available: {allowed})", location=where)
-        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
-            raise ConfigError(f"attribute '{node.attr}' is not allowed", location=where)
-        if isinstance(node, ast.Call):
-            func = node.func
-            is_function = isinstance(func, ast.Name) and func.id in FUNCTIONS
-            is_get = isinstance(func, ast.Attribute) and func.attr == "get"
-            if not (is_function or is_get):
-                raise ConfigError("only len, int, str, float, bool, min, max, abs, any, all "
-                                  "and .get() can be called", location=where)
-            if node.keywords:
-                raise ConfigError("keyword arguments are not allowed", location=where)
-            if any(isinstance(a, ast.Starred) for a in node.args):
-                raise ConfigError("starred arguments are not allowed", location=where)
-
+assert set(FUNCTIONS) == ALLOWED_FUNCTIONS, "evaluator and validator must allow the same calls"
 
 @dataclass(frozen=True)
 class CompiledExpression:
@@ -206,19 +158,10 @@ def compile_expression(text: str, where: str,
     Raises:
         ConfigError: Syntax error or a construct outside the sandbox.
     """
-    if not isinstance(text, str) or not text.strip():
-        raise ConfigError("expression is empty", location=where)
-    if len(text) > MAX_EXPRESSION_LENGTH:
-        raise ConfigError(f"expression longer than {MAX_EXPRESSION_LENGTH} characters",
-                          location=where)
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise ConfigError(f"invalid expression `{text}`: {exc.msg}", location=where) from None
-    except (RecursionError, MemoryError, ValueError):
-        raise ConfigError("expression cannot be parsed (too deeply nested?)",
-                          location=where) from None
-    _validate(tree, names, where)
+    problems = validate_expression(text, names)
+    if problems:
+        raise ConfigError(f"invalid expression: {'; '.join(problems)}", location=where)
+    tree = ast.parse(text.strip(), mode="eval")
     return CompiledExpression(text=text, where=where, tree=tree)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from restsync.engine.items import WorkItem, work_items
+from restsync import faultpoints
 from restsync.errors import FatalError, HTTPStatusError, RestsyncError
 from restsync.events import (
     EventSink,
@@ -155,7 +156,9 @@ class PlanRunner:
                         "last_value": incremental.last_value
                         if incremental.last_value is not None else incremental.start,
                     }}
+                faultpoints.reach("engine.commit.before")
                 report = await self.loader.call(load.commit, state)
+                faultpoints.reach("engine.commit.after")
                 outcome.tables = dict(report.rows)
                 outcome.notes.extend(report.notes)
                 for note in report.notes:
@@ -273,6 +276,7 @@ class PlanRunner:
                 resource=rp.name, endpoint=rp.config.endpoint, paginator=rp.paginator,
                 path_values=item.path_values, extra_params=extra,
             ):
+                faultpoints.reach("extract.page")
                 records = page.records
                 if incremental is not None:
                     records = incremental.apply(records, page=page.number)
@@ -333,6 +337,7 @@ class _RecordSink:
         assert self.load is not None
         for table_batch in self.normalizer.normalize(records):
             self.load.write(table_batch)
+        faultpoints.reach("engine.staged")
 
 
 async def _drain(inbox: asyncio.Queue[Any]) -> None:

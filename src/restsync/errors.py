@@ -12,7 +12,10 @@ Exceptions are grouped by what the caller does about them::
     │   ├── ResponseError            body is not what the spec says (bad JSON, selector miss)
     │   ├── PaginationError          paginator loop (same cursor/URL twice), bad cursor
     │   ├── CredentialLeakError      a URL would send credentials to a foreign host
-    │   └── DestinationError         the destination refused a load
+    │   ├── TransportError           resets/timeouts/DNS failures outlasted the retry policy
+    │   ├── WaitTooLongError         a retry wait exceeds ``max_wait``: stop cleanly, resume later
+    │   ├── DestinationError         the destination refused a load
+    │   └── SchemaContractError      a record breaks a ``freeze`` schema contract
     ├── RetriableError               transient: 429, 5xx, resets, timeouts (``retry_after``)
     └── SkippableError               skip one parent item (e.g. child 404), count it, go on
 
@@ -161,8 +164,54 @@ class CredentialLeakError(FatalError):
     """Following a URL would send credentials to a host other than the API's own."""
 
 
+class TransportError(FatalError):
+    """The connection kept failing (reset, timeout, DNS, truncated body) after every retry."""
+
+
+class WaitTooLongError(FatalError):
+    """A retry would wait longer than the client's ``max_wait``; the run should stop cleanly.
+
+    Args:
+        resource: The resource whose request would have been retried.
+        wait_seconds: The wait the retry policy (or ``Retry-After``) asked for.
+        max_wait: The configured limit.
+        url: The redacted URL of the request that would have been retried.
+        resume_state: JSON-able state that restarts the page sequence at that request
+            (pass it to ``ApiClient.pages(resume_from=...)``); ``None`` for token requests.
+    """
+
+    def __init__(self, message: str, *, resource: str, wait_seconds: float, max_wait: float,
+                 url: str, resume_state: dict[str, object] | None = None,
+                 location: str | None = None, hint: str | None = None):
+        self.resource = resource
+        self.wait_seconds = wait_seconds
+        self.max_wait = max_wait
+        self.url = url
+        self.resume_state = resume_state
+        super().__init__(message, location=location, hint=hint)
+
+
 class DestinationError(FatalError):
     """The destination refused the data or the state update."""
+
+
+class SchemaContractError(FatalError):
+    """A record breaks a ``freeze`` schema contract; nothing of the batch was loaded.
+
+    Args:
+        table: Table the record would change.
+        column: Column concerned (None for a new table).
+        json_path: Where the value sits in the record (``[3].delivery-status.code``).
+        value: The offending value, truncated and redacted (never a secret).
+    """
+
+    def __init__(self, message: str, *, table: str, column: str | None, json_path: str,
+                 value: str, location: str | None = None, hint: str | None = None):
+        self.table = table
+        self.column = column
+        self.json_path = json_path
+        self.value = value
+        super().__init__(message, location=location, hint=hint)
 
 
 class RetriableError(RestsyncError):

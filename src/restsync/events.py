@@ -84,6 +84,7 @@ class ResourceFinished(Event):
     skipped_parents: int = 0
     tables: dict[str, int] = field(default_factory=dict)  # table -> rows loaded
     notes: tuple[str, ...] = ()
+    schema_changes: tuple[str, ...] = ()  # "new column events.x (bigint)", ...
 
 
 @dataclass(frozen=True)

@@ -166,3 +166,56 @@ def test_backoff_cap_and_jitter() -> None:
     rule = policy.config.rules[0]
     assert policy.backoff(rule, 1) == 3.0  # 2 + 50% jitter
     assert policy.backoff(rule, 4) == 7.5  # 16 capped to 5, + 50%
+
+
+async def test_transport_failures_follow_the_5xx_rule_when_not_named() -> None:
+    sleeper = RecordingSleeper()
+    retry = {"rules": [{"statuses": [429, 503], "max_retries": 5, "backoff_factor": 1}]}
+    pages, _ = await run(failing_then_ok([None, None, None]), sleeper, retry=retry)
+    assert sleeper.waits == [1.0, 2.0, 4.0] and pages[0].records
+
+
+async def test_transport_failures_not_retried_without_a_5xx_rule() -> None:
+    from restsync.errors import TransportError
+    sleeper = RecordingSleeper()
+    with pytest.raises(TransportError, match="resource 'items', page 1"):
+        await run(failing_then_ok([None]), sleeper, retry={"rules": [{"statuses": [429]}]})
+    assert sleeper.waits == []
+
+
+async def test_gave_up_transport_error_is_typed() -> None:
+    from restsync.errors import TransportError
+    sleeper = RecordingSleeper()
+    with pytest.raises(TransportError, match="gave up after 4 attempt"):
+        await run(failing_then_ok([None] * 5), sleeper)
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 422])
+async def test_client_errors_fail_fast_with_status(status: int) -> None:
+    sleeper = RecordingSleeper()
+    with pytest.raises(HTTPStatusError) as info:
+        await run(failing_then_ok([status]), sleeper)
+    assert info.value.status == status and sleeper.waits == []
+    assert info.value.location is not None and "page 1" in info.value.location
+
+
+async def test_seed_003_policy_in_test_mode_records_7200s_waits() -> None:
+    retry = {"rules": [{"statuses": [429], "constant": 7200, "max_retries": 12},
+                       {"statuses": [500, 502, 503, 504, "transport"], "backoff_factor": 3,
+                        "max_retries": 10}]}
+    sleeper = RecordingSleeper()
+    events = EventLog()
+    with pytest.raises(HTTPStatusError, match="gave up after 13 attempt"):
+        await run(failing_then_ok([429] * 20), sleeper, events, retry=retry)
+    assert sleeper.waits == [7200.0] * 12
+    scheduled = events.of(RetryScheduled)
+    assert (scheduled[-1].attempt, scheduled[-1].max_attempts) == (12, 13)
+    assert scheduled[0].resource == "items" and scheduled[0].reason == "429 Too Many Requests"
+
+
+async def test_jitter_spreads_waits_within_bounds() -> None:
+    retry = {"rules": [{"statuses": [503], "max_retries": 3, "backoff_factor": 2, "jitter": 0.5}]}
+    sleeper = RecordingSleeper()
+    await run(failing_then_ok([503, 503, 503]), sleeper, retry=retry)
+    for base, wait in zip([2.0, 4.0, 8.0], sleeper.waits, strict=True):
+        assert base <= wait <= base * 1.5

@@ -136,8 +136,9 @@ def test_open_destination_relative_path_and_memory(tmp_path: Path,
 
 
 def test_open_destination_rejects_unknown_scheme() -> None:
-    with pytest.raises(DestinationError, match="unsupported destination scheme 'postgres'"):
-        open_destination("postgres://u:secret@host/db", "ds")
+    with pytest.raises(DestinationError, match="unsupported destination scheme 'mysql'") as info:
+        open_destination("mysql://u:secret@host/db", "ds")
+    assert "secret" not in str(info.value)
 
 
 def test_unknown_disposition_is_refused(dest: Destination) -> None:

@@ -134,3 +134,13 @@ def test_json_column_absorbs_scalars_at_same_path() -> None:
     table = root(n, [{"a": {"x": 1}}, {"a": 5}])
     assert table.column("a").to_pylist() == ['{"x":1}', "5"]
     assert n.schema["t"]["a"] == "json"
+
+
+def test_int64_min_after_a_double_column_widens_to_text_not_crash() -> None:
+    # regression (found by hypothesis): abs(-2**63) overflowed, so the value looked exact
+    from restsync.normalize import Normalizer
+
+    n = Normalizer(table_name="t", primary_key=None, load_id="1")
+    n.normalize([{"a": {"b": 0.0}}])
+    [batch] = n.normalize([{"a": {"b": -9223372036854775808}}])
+    assert batch.arrow.column("a__b").to_pylist() == ["-9223372036854775808"]

@@ -148,8 +148,18 @@ CASES: list[tuple[str, Any, str, str]] = [
     ("incremental-sync-no-field", spec({"incremental_sync": {"start_datetime": "2024"}}),
      f"{RES}.incremental_sync.cursor_field", "needs cursor_field"),
     ("incremental-sync-format", spec({"incremental_sync": {
-        "cursor_field": "t", "datetime_format": "%d/%m/%Y"}}),
-     f"{RES}.incremental_sync.datetime_format", "not supported"),
+        "cursor_field": "t", "datetime_format": "DD/MM/YYYY"}}),
+     f"{RES}.incremental_sync.datetime_format", "no strftime directive"),
+    ("incremental-sync-lookback", spec({"incremental_sync": {
+        "cursor_field": "t", "lookback_window": "P1M"}}),
+     f"{RES}.incremental_sync.lookback_window", "years/months are not supported"),
+    ("incremental-lookback", spec({"endpoint": {"incremental": {
+        "cursor_path": "t", "lookback_window": "later"}}}),
+     f"{EP}.incremental.lookback_window", "not a number of seconds"),
+    ("rate-limit-two-forms", {"client": {"base_url": "https://x", "rate_limit": {
+        "requests_per_second": 1, "requests_per_minute": 5}},
+        "resources": [{"name": "drafts", "endpoint": {"path": "/d"}}]},
+     "client.rate_limit", "exactly one of"),
     ("data-selector-number", spec({"endpoint": {"data_selector": 5}}), f"{EP}.data_selector",
      "must be a non-empty string"),
     ("response-action", spec({"endpoint": {"response_actions": [{"status_code": 404,
@@ -160,8 +170,8 @@ CASES: list[tuple[str, Any, str, str]] = [
      "unknown write disposition 'upsert'"),
     ("merge-strategy", spec({"write_disposition": {"disposition": "merge", "strategy": "scd2"}}),
      f"{RES}.write_disposition.strategy", "not supported"),
-    ("columns-unsupported", spec({"columns": {"id": {"data_type": "bigint"}}}), f"{RES}.columns",
-     "not supported by restsync yet"),
+    ("columns-bad-type", spec({"columns": {"id": {"data_type": "bigintt"}}}),
+     f"{RES}.columns.id.data_type", "unknown data type 'bigintt'"),
     ("resource-key-typo", spec({"primary_keys": "id"}), f"{RES}.primary_keys",
      "did you mean 'primary_key'?"),
     ("selected-type", spec({"selected": "maybe"}), f"{RES}.selected", "valid boolean"),

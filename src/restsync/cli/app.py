@@ -141,6 +141,15 @@ def sandbox_serve(
     serve_sandboxes(console, host)
 
 
+def _register_schema_command() -> None:
+    from restsync.cli.schema_cmd import schema
+
+    app.command("schema")(schema)
+
+
+_register_schema_command()
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

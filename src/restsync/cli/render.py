@@ -205,6 +205,11 @@ def summary_table(info: RunInfo) -> Table:
         style = {"failed": "red", "extracted": "dim"}.get(o.status, "green")
         tables = ", ".join(f"{t} ({n})" for t, n in o.tables.items())
         notes = "; ".join(o.notes + ([o.error] if o.error else []))
+        if o.schema_changes:
+            shown = o.schema_changes[:3]
+            more = len(o.schema_changes) - len(shown)
+            notes = "; ".join(filter(None, [notes, "schema: " + ", ".join(shown)
+                                             + (f" (+{more} more)" if more else "")]))
         table.add_row(name, Text(o.status, style=style), str(o.records), str(o.pages),
                       str(o.requests), str(o.retries), str(o.skipped_parents), tables, notes)
     return table

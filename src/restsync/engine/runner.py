@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from restsync.engine.items import WorkItem, work_items
 from restsync import faultpoints
+from restsync.engine.items import WorkItem, work_items
 from restsync.errors import FatalError, HTTPStatusError, RestsyncError
 from restsync.events import (
     EventSink,
@@ -58,6 +58,7 @@ class ResourceOutcome:
     items_total: int = 0
     tables: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    schema_changes: list[str] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
 
@@ -131,9 +132,15 @@ class PlanRunner:
                     self.destination.begin, rp.name, load_id=self.load_id,
                     write_disposition=rp.config.write_disposition,
                     primary_key=_pk(rp.config.primary_key), root_table=rp.table_name)
+            contract = rp.config.schema_contract
             normalizer = Normalizer(table_name=rp.table_name, primary_key=_pk(rp.config.primary_key),
                                     load_id=self.load_id,
-                                    max_nesting=rp.config.max_table_nesting)
+                                    max_nesting=rp.config.max_table_nesting,
+                                    columns={k: c.model_dump() for k, c in rp.config.columns.items()},
+                                    json_columns=rp.config.json_columns,
+                                    contract=contract.model_dump() if contract else None,
+                                    stored=getattr(load, "stored_schema", None),
+                                    resource=rp.name)
             sink = _RecordSink(self, rp, load, normalizer, children, outcome)
             if rp.parent is None:
                 items = list(work_items(rp))
@@ -161,6 +168,12 @@ class PlanRunner:
                 faultpoints.reach("engine.commit.after")
                 outcome.tables = dict(report.rows)
                 outcome.notes.extend(report.notes)
+                outcome.schema_changes = list(getattr(report, "schema_changes", []))
+                for table, n in normalizer.dropped_rows.items():
+                    outcome.notes.append(f"{n} row(s) of {table} dropped by the schema contract")
+                for column, n in normalizer.discarded_values.items():
+                    outcome.notes.append(
+                        f"{n} value(s) of {column} discarded by the schema contract")
                 for note in report.notes:
                     self.events(Notice(resource=rp.name, message=note))
             else:
@@ -192,7 +205,7 @@ class PlanRunner:
                 resource=rp.name, records=outcome.records, pages=outcome.pages,
                 requests=outcome.requests, retries=outcome.retries,
                 skipped_parents=outcome.skipped_parents, tables=dict(outcome.tables),
-                notes=tuple(outcome.notes)))
+                notes=tuple(outcome.notes), schema_changes=tuple(outcome.schema_changes)))
 
     async def _incremental(self, rp: ResourcePlan) -> IncrementalFilter | None:
         config = rp.config.endpoint.incremental

@@ -29,6 +29,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel
 
@@ -154,10 +155,23 @@ class ApiKeyAuthFlow(_StaticFlow):
     def apply(self, request: Request) -> Request:
         out = request.copy()
         if self._in_query:
+            out.url = _drop_query_param(out.url, self._name)  # a next link may echo the key
             out.params[self._name] = self._key
         else:
             out.headers[self._name] = self._key
         return out
+
+
+def _drop_query_param(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(n, v) for n, v in pairs if n != name]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path,
+                       urlencode(kept, quote_via=quote), parts.fragment))
 
 
 class _OAuth2Flow(AuthFlow):

@@ -2,17 +2,16 @@
 
 One :class:`ApiClient` per source run. It owns one transport (one keep-alive aiohttp
 session), one auth flow (one token shared by every resource), one retry policy and one
-semaphore per host (``max_concurrency`` requests in flight per host), so many
+pacer (:mod:`restsync.extract.ratelimit`: at most ``max_concurrency`` requests in flight per
+host, halved on 429 and regained slowly, plus an optional per-host token bucket), so many
 :meth:`ApiClient.pages` iterations can run concurrently (parent/child fan-out).
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import re
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import urljoin
@@ -20,17 +19,22 @@ from urllib.parse import urljoin
 from pydantic import SecretStr
 
 from restsync.errors import (
+    AuthError,
     CredentialLeakError,
     FatalError,
-    HTTPStatusError,
-    ResponseError,
     RetriableError,
+    TransportError,
+    WaitTooLongError,
 )
-from restsync.events import EventSink, PageFetched, RequestSent, RetryScheduled, discard
+from restsync.events import EventSink, Notice, PageFetched, RequestSent, RetryScheduled, discard
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
 from restsync.extract.http import AiohttpTransport, Request, Response, Transport, host_key
+from restsync.extract.page import Page, ResourceStats
 from restsync.extract.paginators import build_paginator
+from restsync.extract.ratelimit import HostPacer, LimitChange
 from restsync.extract.redact import redact_text, redact_url
+from restsync.extract.responses import action_matches, parse_json_body, status_error
+from restsync.extract.resume import apply_resume_state, make_resume_state
 from restsync.extract.retry import (
     AsyncioSleeper,
     RetryDecision,
@@ -56,43 +60,6 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
 
 
-@dataclass
-class Page:
-    """One page of records.
-
-    Attributes:
-        resource: Resource name.
-        number: 1-based page number within this page sequence.
-        records: The selected records.
-        url: The requested URL, redacted.
-    """
-
-    resource: str
-    number: int
-    records: list[dict[str, Any]]
-    url: str
-
-
-@dataclass
-class ResourceStats:
-    """Counters of one resource (summed over all its page sequences)."""
-
-    requests: int = 0
-    retries: int = 0
-    pages: int = 0
-    records: int = 0
-
-
-def _action_matches(action: ResponseAction, response: Response) -> bool:
-    if action.status_code is None and action.content is None:
-        return False
-    if action.status_code is not None and action.status_code != response.status:
-        return False
-    if action.content is not None:
-        return action.content in response.body.decode("utf-8", errors="replace")
-    return True
-
-
 class ApiClient:
     """HTTP client of one source; an async context manager.
 
@@ -100,16 +67,21 @@ class ApiClient:
         config: The source's client settings.
         events: Where progress events go.
         transport: Transport to use (default: a new :class:`AiohttpTransport`, closed on exit).
-        sleeper: Waits between retries (default: real ``asyncio.sleep``).
+        sleeper: Waits between retries and rate-limit pauses (default: real ``asyncio.sleep``;
+            :class:`~restsync.extract.retry.RecordingSleeper` in tests).
         config_values: The ``config`` name seen by ``stop_condition`` expressions.
+        max_wait: Longest retry wait to sleep through; a longer one raises
+            :class:`~restsync.errors.WaitTooLongError` instead (``None``: no limit).
 
     Attributes:
         stats: Per resource name: requests, retries, pages, records.
+        pacer: Per-host in-flight limits (adaptive on 429) and token buckets.
     """
 
     def __init__(self, config: ClientConfig, *, events: EventSink = discard,
                  transport: Transport | None = None, sleeper: Sleeper | None = None,
-                 config_values: Mapping[str, Any] | None = None):
+                 config_values: Mapping[str, Any] | None = None,
+                 max_wait: float | None = None):
         self.config = config
         self._events = events
         self._transport = transport
@@ -118,7 +90,13 @@ class ApiClient:
         self._policy = RetryPolicy(config.retry)
         self._config_values = dict(config_values or {})
         self._base_host = host_key(config.base_url)
-        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self.max_wait = max_wait
+        rate = config.rate_limit
+        self.pacer = HostPacer(max_concurrency=config.max_concurrency, sleeper=self._sleeper,
+                               rate=rate.rate if rate else None,
+                               burst=rate.burst if rate else 1,
+                               adaptive=config.adaptive_concurrency,
+                               on_change=self._limit_changed)
         self._plain_headers = {k: v for k, v in config.headers.items() if isinstance(v, str)}
         self._secret_headers = {k: v.get_secret_value() for k, v in config.headers.items()
                                 if isinstance(v, SecretStr)}
@@ -131,8 +109,18 @@ class ApiClient:
             self.auth = build_auth(config.auth, context)
 
     async def __aenter__(self) -> ApiClient:
+        if not self.config.verify_tls:
+            self._events(Notice(resource=None, message=(
+                "TLS certificate verification is OFF (client.verify_tls: false): responses "
+                "could come from anyone on the network path; use it only for testing")))
         self._ensure_transport()
         return self
+
+    def _limit_changed(self, change: LimitChange) -> None:
+        if change.new < change.old:
+            self._events(Notice(resource=None, message=(
+                f"{change.reason} from {change.host}: requests in flight to it reduced from "
+                f"{change.old} to {change.new}; it grows back after successful requests")))
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
                         exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -170,9 +158,14 @@ class ApiClient:
 
     # ------------------------------------------------------------------ pages
 
+    def secret_query_names(self) -> tuple[str, ...]:
+        """Query parameter names that carry credentials for this client."""
+        return tuple(self.auth.secret_params) if self.auth is not None else ()
+
     async def pages(self, *, resource: str, endpoint: EndpointConfig, paginator: Any,
                     path_values: Mapping[str, Any] | None = None,
-                    extra_params: Mapping[str, Any] | None = None) -> AsyncIterator[Page]:
+                    extra_params: Mapping[str, Any] | None = None,
+                    resume_from: Mapping[str, Any] | None = None) -> AsyncIterator[Page]:
         """Fetch the pages of one endpoint (one page sequence).
 
         Args:
@@ -181,47 +174,70 @@ class ApiClient:
             paginator: The effective paginator config, or ``None`` for a single page.
             path_values: Values of the ``{placeholders}`` in ``endpoint.path``.
             extra_params: Query parameters merged over ``endpoint.params``.
+            resume_from: A ``Page.resume_state`` (or ``WaitTooLongError.resume_state``) of an
+                earlier iteration of the same sequence: start there instead of page 1.
+                ``path_values``/``extra_params`` are then ignored (the state holds them).
 
         Yields:
             Pages in order; paging stops as the paginator decides.
 
         Raises:
             FatalError: Subclasses of it for every failure (see :mod:`restsync.errors`).
-            ConfigError: A placeholder has no value, or a path/expression is invalid.
+            ConfigError: A placeholder has no value, a path/expression is invalid, or
+                ``resume_from`` is not a resume state.
         """
         stats = self.stats.setdefault(resource, ResourceStats())
         where = f"resources[{resource}].endpoint"
         pager = build_paginator(paginator, where=f"{where}.paginator",
                                 config_values=self._config_values)
         selector = self._selector(endpoint.data_selector, f"{where}.data_selector")
-        url = join_url(self.config.base_url, fill_path(endpoint.path, path_values or {}, where))
-        params = {k: v for k, v in endpoint.params.items() if not isinstance(v, ResolveParam)}
-        params.update(extra_params or {})
         request = Request(
-            method=endpoint.method, url=url, params=params,
+            method=endpoint.method, url=self.config.base_url,
             headers={k: v for k, v in endpoint.headers.items() if isinstance(v, str)},
             secret_headers={k: v.get_secret_value() for k, v in endpoint.headers.items()
                             if not isinstance(v, str)},
             json=copy.deepcopy(endpoint.json_body))
-        pager.init_request(request)
-        number = 0
+        if resume_from is not None:
+            number = apply_resume_state(resume_from, request, pager,
+                                        where=f"resource '{resource}' resume state") - 1
+        else:
+            request.url = join_url(self.config.base_url,
+                                   fill_path(endpoint.path, path_values or {}, where))
+            request.params = {k: v for k, v in endpoint.params.items()
+                              if not isinstance(v, ResolveParam)}
+            request.params.update(extra_params or {})
+            pager.init_request(request)
+            number = 0
         while True:
             number += 1
-            response = await self._fetch(resource, number, request, endpoint.response_actions)
+            here = number
+
+            def resume_here(current: Request = request, page: int = here) -> dict[str, Any]:
+                return self._resume_state(current, pager, page)
+            response = await self._fetch(resource, number, request, endpoint.response_actions,
+                                         resume_here)
             if response is None:  # a response action said "ignore"
                 return
             location = self._location(resource, number, request)
-            records = selector.select(self._parse_body(response, location), location=location) \
-                if response.status != 204 else []
+            records = selector.select(parse_json_body(response, location, self.redact),
+                                      location=location) if response.status != 204 else []
             pager.update_state(response, records, location=location)
             stats.pages += 1
             stats.records += len(records)
             url = self.redact(response.url)
+            resume: dict[str, Any] | None = None
+            if pager.has_next_page:
+                pager.update_request(request)
+                resume = self._resume_state(request, pager, number + 1)
             self._events(PageFetched(resource=resource, page=number, records=len(records), url=url))
-            yield Page(resource=resource, number=number, records=records, url=url)
-            if not pager.has_next_page:
+            yield Page(resource=resource, number=number, records=records, url=url,
+                       resume_state=resume)
+            if resume is None:
                 return
-            pager.update_request(request)
+
+    def _resume_state(self, request: Request, pager: Any, page: int) -> dict[str, Any]:
+        return make_resume_state(request, pager, page, secret_names=self.secret_query_names(),
+                                 secret_values=self._secrets())
 
     def _selector(self, selector: Any, where: str) -> DataSelector:
         key = repr(selector)
@@ -229,25 +245,11 @@ class ApiClient:
             self._selectors[key] = DataSelector(selector, where=where)
         return self._selectors[key]
 
-    def _parse_body(self, response: Response, location: str) -> Any:
-        excerpt = self.redact(response.text_excerpt(200))
-        ctype = response.content_type
-        if "html" in ctype or response.body.lstrip()[:1] == b"<":
-            raise ResponseError(f"expected JSON, got {ctype or 'HTML'} (status "
-                                f"{response.status}): {excerpt}", location=location)
-        if not response.body.strip():
-            raise ResponseError(f"empty body with status {response.status}", location=location)
-        try:
-            return response.json()
-        except ValueError:
-            kind = f"content type {ctype}" if ctype else "no content type"
-            raise ResponseError(f"body is not valid JSON ({kind}): {excerpt}",
-                                location=location) from None
-
     # ------------------------------------------------------------------ one logical request
 
     async def _fetch(self, resource: str, page: int, request: Request,
-                     actions: list[ResponseAction]) -> Response | None:
+                     actions: list[ResponseAction],
+                     resume: Callable[[], dict[str, Any]] | None = None) -> Response | None:
         """Send with retries; ``None`` when a response action says "ignore"."""
         state = self._policy.start(self._sleeper.monotonic())
         stats = self.stats.setdefault(resource, ResourceStats())
@@ -257,57 +259,60 @@ class ApiClient:
             location = self._location(resource, page, request)
             try:
                 response = await self._send(resource, request, attempt)
+            except AuthError as exc:  # name the resource and page, keep the auth detail
+                where = (f"{location} ({exc.location})"
+                         if exc.location and exc.location not in location else location)
+                raise AuthError(exc.message, location=where, hint=exc.hint) from None
             except RetriableError as exc:
                 decision = state.decide(status=None, retry_after_header=None,
                                         now=self._sleeper.monotonic())
                 reason = status_reason(None, self.redact(exc.message))
                 if not decision.retry:
-                    raise FatalError(f"{reason}; {decision.why_not or 'not retried'}",
-                                     location=location) from None
-                await self._wait(resource, request, decision, reason, stats)
+                    raise TransportError(f"{reason}; {decision.why_not or 'not retried'}",
+                                         location=location) from None
+                await self._wait(resource, request, decision, reason, stats, resume)
                 continue
             forced_rule: RetryRule | None = None
-            action = next((a.action for a in actions if _action_matches(a, response)), None)
+            action = next((a.action for a in actions if action_matches(a, response)), None)
             if action == "ignore":
                 return None
             if action == "fail":
-                raise self._status_error(response, location, "a response action says fail")
+                raise status_error(response, location, self.redact, "a response action says fail")
             if action == "retry":
                 forced_rule = self._policy.rule_for(response.status) or \
                     RetryRule(statuses=[response.status])
             elif 200 <= response.status < 300:
                 return response
             elif self._policy.rule_for(response.status) is None:
-                raise self._status_error(response, location)
+                raise status_error(response, location, self.redact)
             decision = state.decide(status=response.status,
                                     retry_after_header=response.headers.get("Retry-After"),
                                     now=self._sleeper.monotonic(), rule=forced_rule)
             if not decision.retry:
-                raise self._status_error(response, location, decision.why_not)
-            await self._wait(resource, request, decision, status_reason(response.status), stats)
+                raise status_error(response, location, self.redact, decision.why_not)
+            await self._wait(resource, request, decision, status_reason(response.status), stats,
+                             resume)
 
     async def _wait(self, resource: str, request: Request, decision: RetryDecision,
-                    reason: str, stats: ResourceStats | None) -> None:
+                    reason: str, stats: ResourceStats | None,
+                    resume: Callable[[], dict[str, Any]] | None = None) -> None:
+        url = self.redact(request.full_url())
+        if self.max_wait is not None and decision.wait > self.max_wait:
+            raise WaitTooLongError(
+                f"{reason}: the retry policy asks to wait {decision.wait:g} s before attempt "
+                f"{decision.attempt + 1}/{decision.max_attempts}, more than max_wait="
+                f"{self.max_wait:g} s; stopping instead of sleeping",
+                resource=resource, wait_seconds=decision.wait, max_wait=self.max_wait, url=url,
+                resume_state=resume() if resume is not None else None,
+                location=f"resource '{resource}', {request.method} {url}",
+                hint="everything fetched before this request can be committed; run again "
+                     "later to continue from here")
         if stats is not None:
             stats.retries += 1
-        self._events(RetryScheduled(resource=resource, url=self.redact(request.full_url()),
+        self._events(RetryScheduled(resource=resource, url=url,
                                     attempt=decision.attempt, max_attempts=decision.max_attempts,
                                     wait_seconds=decision.wait, reason=reason))
         await self._sleeper.sleep(decision.wait)
-
-    def _status_error(self, response: Response, location: str, why: str = "") -> HTTPStatusError:
-        excerpt = self.redact(response.text_excerpt(200))
-        message = f"{status_reason(response.status)}"
-        if why:
-            message += f" ({why})"
-        if excerpt:
-            message += f": {excerpt}"
-        hint = None
-        if response.status in (401, 403):
-            hint = "check the credentials and their permissions"
-        elif response.status == 404:
-            hint = "check the path and its placeholder values"
-        return HTTPStatusError(message, status=response.status, location=location, hint=hint)
 
     # ------------------------------------------------------------------ one attempt
 
@@ -359,20 +364,25 @@ class ApiClient:
         finally:
             await flow.aclose()
 
-    def _semaphore(self, url: str) -> asyncio.Semaphore:
-        key = host_key(url)
-        if key not in self._semaphores:
-            self._semaphores[key] = asyncio.Semaphore(self.config.max_concurrency)
-        return self._semaphores[key]
-
     async def _transmit(self, resource: str | None, request: Request, attempt: int) -> Response:
         transport = self._ensure_transport()
-        async with self._semaphore(request.url):
+        host = host_key(request.url)
+        limit = self.pacer.limit(host)
+        ticket = await limit.acquire()
+        status: int | None = None
+        try:
+            bucket = self.pacer.bucket(host)
+            if bucket is not None:
+                await bucket.acquire()
             if resource is not None:
                 self.stats.setdefault(resource, ResourceStats()).requests += 1
                 self._events(RequestSent(resource=resource, method=request.method,
                                          url=self.redact(request.full_url()), attempt=attempt))
-            return await transport.send(request)
+            response = await transport.send(request)
+            status = response.status
+            return response
+        finally:
+            await limit.release(ticket, status=status)
 
     async def _send_token_request(self, request: Request) -> Response:
         """Token requests: retried like API requests (429/5xx/transport), no credentials scoping."""
@@ -386,7 +396,8 @@ class ApiClient:
                 decision = state.decide(status=None, retry_after_header=None,
                                         now=self._sleeper.monotonic())
                 if not decision.retry:
-                    raise FatalError(self.redact(exc.message)) from None
+                    raise TransportError(f"token request: {self.redact(exc.message)}; "
+                                         f"{decision.why_not}") from None
                 await self._wait("(auth)", request, decision,
                                  status_reason(None, self.redact(exc.message)), None)
                 continue

@@ -286,6 +286,10 @@ class AiohttpTransport:
                                 url=url, body=body)
         except TimeoutError as exc:
             raise RetriableError(f"timeout after {self._timeout:g} s", status=None) from exc
+        except aiohttp.ClientPayloadError as exc:
+            raise RetriableError("truncated body: the connection closed before the whole "
+                                 f"response arrived ({_safe_exception_text(exc)})",
+                                 status=None) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise RetriableError(f"transport error ({_safe_exception_text(exc)})",
                                  status=None) from exc

@@ -1,91 +1,36 @@
-"""Incremental filtering of records on a cursor field.
+"""Incremental loading on a cursor field of the records.
 
-Cursor values are compared as *instants* when either side is a date-time: ISO-8601 strings
-(``Z``, offsets, milliseconds, date-only), ``datetime``/``date`` objects, and epoch numbers
-(seconds; values above 10^11 are taken as milliseconds) all become timezone-aware UTC
-datetimes (naive values are taken as UTC). Two numbers are compared as numbers, two strings
-that are not date-times as strings.
+Rules (see :mod:`restsync.extract.cursor_values` for how values compare):
+
+* **Window**: records with ``start <= cursor < end`` are kept. The lower bound is
+  *inclusive*: records sharing the boundary value are fetched again and deduplicated by the
+  primary key in the destination's merge, so none is lost or doubled.
+* **Start**: the stored cursor of the last run, minus ``lookback_window`` (late updates);
+  without a stored cursor, ``initial_value`` (no lookback). ``end_value`` bounds the window.
+* **Pushdown**: :meth:`IncrementalFilter.request_params` gives ``start_param``/``end_param``
+  in the configured ``datetime_format``; records are filtered client-side as well.
+* **Newest-first feeds** (``row_order: desc``): the first record older than the start sets
+  :attr:`IncrementalFilter.stop_paging`; later pages can only hold older records.
+* **State**: :meth:`IncrementalFilter.state_to_save` is the cursor to store once the resource
+  *completed*: the highest cursor seen (never below the stored one), capped at the run's start
+  time for date-time cursors, so rows updated while the run was going are read next time.
+* **Per parent**: :class:`PerParentIncremental` keeps one window per parent item (child
+  resources whose API pages each parent separately).
 """
 
 from __future__ import annotations
 
-import math
-import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from restsync.errors import ConfigError, ResponseError
+from restsync.extract.cursor_values import CursorCodec, CursorKey, cursor_key, less
 from restsync.extract.selectors import compile_path
 from restsync.spec.model import IncrementalConfig
 
-__all__ = ["IncrementalFilter", "cursor_key"]
-
-_EPOCH_MS_THRESHOLD = 1e11
-_ISO_HINT = re.compile(r"^\d{4}-\d{2}-\d{2}")
-
-
-@dataclass(frozen=True, order=True)
-class _Key:
-    """Sortable form of a cursor value: kind 0 = number, 1 = instant, 2 = plain string."""
-
-    kind: int
-    value: Any
-
-
-def _epoch_to_instant(number: float) -> datetime:
-    seconds = number / 1000 if abs(number) > _EPOCH_MS_THRESHOLD else number
-    return datetime.fromtimestamp(seconds, tz=UTC)
-
-
-def _parse_iso(text: str) -> datetime | None:
-    if not _ISO_HINT.match(text):
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def cursor_key(value: Any) -> _Key:
-    """The comparable key of one cursor value (see module docstring).
-
-    Raises:
-        ValueError: The value cannot be a cursor (a list, an object, NaN...).
-    """
-    if isinstance(value, bool):
-        raise ValueError(f"a boolean ({value}) cannot be a cursor")
-    if isinstance(value, datetime):
-        return _Key(1, value if value.tzinfo else value.replace(tzinfo=UTC))
-    if isinstance(value, date):
-        return _Key(1, datetime(value.year, value.month, value.day, tzinfo=UTC))
-    if isinstance(value, int | float):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"{value} cannot be a cursor")
-        return _Key(0, value)
-    if isinstance(value, str):
-        instant = _parse_iso(value)
-        if instant is not None:
-            return _Key(1, instant)
-        return _Key(2, value)
-    raise ValueError(f"a {type(value).__name__} cannot be a cursor")
-
-
-def _comparable(a: _Key, b: _Key) -> tuple[Any, Any]:
-    """Bring two keys to one kind: numbers meet instants as epoch times."""
-    if a.kind == b.kind:
-        return a.value, b.value
-    if {a.kind, b.kind} == {0, 1}:
-        av = _epoch_to_instant(a.value) if a.kind == 0 else a.value
-        bv = _epoch_to_instant(b.value) if b.kind == 0 else b.value
-        return av, bv
-    raise ValueError("cannot compare a date-time or number with a plain string")
-
-
-def _less(a: _Key, b: _Key) -> bool:
-    left, right = _comparable(a, b)
-    return bool(left < right)
+__all__ = ["IncrementalFilter", "PerParentIncremental", "cursor_key", "parent_key"]
 
 
 class IncrementalFilter:
@@ -97,31 +42,83 @@ class IncrementalFilter:
         resource: Resource name (for errors).
 
     Attributes:
-        start: The effective start (stored value, else ``initial_value``), or ``None``.
+        stored: ``start_value`` as given.
+        start: The effective start: ``stored`` minus ``lookback_window``, else
+            ``initial_value``; ``None`` when there is none.
+        end: ``end_value`` (exclusive), or ``None``.
         last_value: The highest cursor seen so far, in its original representation
             (``None`` until a record with a cursor passed).
-        reached_start: ``row_order == "desc"`` and a record below the start was seen: later
-            pages can only hold older records, so paging may stop.
+        reached_start: ``row_order == "desc"`` and a record below the start was seen.
+
+    Raises:
+        ConfigError: The start/end value is unusable, or a lookback is set on a cursor
+            that is not a date-time/epoch value.
     """
 
     def __init__(self, config: IncrementalConfig, start_value: Any | None, resource: str):
         self.config = config
         self.resource = resource
-        self.start = start_value if start_value is not None else config.initial_value
+        self.codec = CursorCodec(config.datetime_format)
+        self.stored = start_value
         self.end = config.end_value
         where = f"resources[{resource}].endpoint.incremental"
+        self._where = where
         try:
-            self._start_key = cursor_key(self.start) if self.start is not None else None
-            self._end_key = cursor_key(self.end) if self.end is not None else None
+            self.start = self._effective_start(start_value)
+            self._start_key = self.codec.key(self.start) if self.start is not None else None
+            self._end_key = self.codec.key(self.end) if self.end is not None else None
+            self._stored_key = self.codec.key(start_value) if start_value is not None else None
         except ValueError as exc:
             raise ConfigError(f"unusable start/end value: {exc}", location=where) from None
         self._read = compile_path(config.cursor_path, f"{where}.cursor_path")
         self.last_value: Any = None
-        self._last_key: _Key | None = None
+        self._last_key: CursorKey | None = None
         self.reached_start = False
 
-    def apply(self, records: list[dict[str, Any]], page: int) -> list[dict[str, Any]]:
+    def _effective_start(self, stored: Any) -> Any:
+        if stored is None:
+            return self.config.initial_value
+        lookback = self.config.lookback_window
+        if not lookback:
+            return stored
+        instant = self.codec.instant(stored)
+        if instant is None:
+            raise ConfigError(f"lookback_window needs a date-time or epoch cursor; the stored "
+                              f"cursor is {str(stored)[:40]!r}", location=self._where)
+        return self.codec.write(instant - timedelta(seconds=lookback), like=stored)
+
+    @property
+    def stop_paging(self) -> bool:
+        """True when a newest-first feed went past the start: fetch no further page."""
+        return self.reached_start
+
+    def request_params(self) -> dict[str, Any]:
+        """Query parameters that push the window down to the API (``start_param``/``end_param``),
+        written in ``datetime_format`` when one is set."""
+        out: dict[str, Any] = {}
+        c = self.config
+        if c.start_param and self.start is not None:
+            out[c.start_param] = self._param_value(self.start)
+        if c.end_param and self.end is not None:
+            out[c.end_param] = self._param_value(self.end)
+        return out
+
+    def _param_value(self, value: Any) -> Any:
+        if self.codec.format is not None or isinstance(value, datetime | date):
+            instant = self.codec.instant(value)
+            if instant is not None:
+                return self.codec.write(instant, like=None if isinstance(value, date)
+                                        else value)  # date/datetime objects -> ISO text
+        return value
+
+    def apply(self, records: list[dict[str, Any]], page: int,
+              url: str | None = None) -> list[dict[str, Any]]:
         """The records of one page that are inside the window.
+
+        Args:
+            records: The page's records.
+            page: 1-based page number (for errors).
+            url: The page's redacted URL (for errors), if known.
 
         Raises:
             ResponseError: A record has no cursor and ``on_cursor_value_missing == "raise"``, or
@@ -131,25 +128,28 @@ class IncrementalFilter:
         for index, record in enumerate(records):
             value = self._read(record)
             where = f"resource '{self.resource}', page {page}, record {index}"
+            if url:
+                where += f" ({url})"
             if value is None:
                 policy = self.config.on_cursor_value_missing
                 if policy == "raise":
+                    shown = ", ".join(list(record)[:8]) if isinstance(record, dict) else ""
                     raise ResponseError(
-                        f"record has no cursor value at '{self.config.cursor_path}'",
-                        location=where,
+                        f"record has no cursor value at '{self.config.cursor_path}' "
+                        f"(its fields: {shown or 'none'})", location=where,
                         hint="set incremental.on_cursor_value_missing to include or exclude")
                 if policy == "include":
                     kept.append(record)
                 continue
             try:
-                key = cursor_key(value)
-                if self._start_key is not None and _less(key, self._start_key):
+                key = self.codec.key(value)
+                if self._start_key is not None and less(key, self._start_key):
                     if self.config.row_order == "desc":
                         self.reached_start = True
                     continue
-                if self._end_key is not None and not _less(key, self._end_key):
+                if self._end_key is not None and not less(key, self._end_key):
                     continue
-                if self._last_key is None or _less(self._last_key, key):
+                if self._last_key is None or less(self._last_key, key):
                     self._last_key, self.last_value = key, value
             except ValueError as exc:
                 raise ResponseError(f"cursor value {str(value)[:60]!r} at "
@@ -157,3 +157,63 @@ class IncrementalFilter:
                                     location=where) from None
             kept.append(record)
         return kept
+
+    def state_to_save(self, run_started_at: datetime) -> Any:
+        """The cursor to store when the resource **completed** (never call it otherwise).
+
+        The highest cursor seen, never below the stored one; for date-time cursors capped at
+        ``run_started_at``, written like the cursor values. ``None`` when there is nothing to
+        store (first run without any record).
+        """
+        best, best_key = self.last_value, self._last_key
+        if best_key is None or (self._stored_key is not None
+                                and less(best_key, self._stored_key)):
+            best, best_key = self.stored, self._stored_key
+        if best is None or best_key is None:
+            return None
+        if best_key.kind == 1:  # an instant: cap at the run's start
+            started = (run_started_at if run_started_at.tzinfo
+                       else run_started_at.replace(tzinfo=UTC))
+            if best_key.value > started:
+                return self.codec.write(started, like=best)
+        return best
+
+
+def parent_key(path_values: Mapping[str, Any]) -> str:
+    """A stable state key of one parent item: its path values as compact sorted JSON."""
+    return json.dumps({str(k): path_values[k] for k in sorted(path_values, key=str)},
+                      default=str, separators=(",", ":"), sort_keys=True)
+
+
+class PerParentIncremental:
+    """One incremental window per parent item of a child resource.
+
+    Args:
+        config: The child endpoint's incremental settings.
+        stored: The stored ``{parent key: cursor}`` of the last run (``None`` on the first).
+        resource: Resource name (for errors).
+    """
+
+    def __init__(self, config: IncrementalConfig, stored: Mapping[str, Any] | None,
+                 resource: str):
+        self.config = config
+        self.resource = resource
+        self._stored = dict(stored or {})
+        self.filters: dict[str, IncrementalFilter] = {}
+
+    def filter_for(self, key: str) -> IncrementalFilter:
+        """The filter of the parent item ``key`` (see :func:`parent_key`); created once."""
+        if key not in self.filters:
+            self.filters[key] = IncrementalFilter(self.config, self._stored.get(key),
+                                                  self.resource)
+        return self.filters[key]
+
+    def state_to_save(self, run_started_at: datetime) -> dict[str, Any]:
+        """``{parent key: cursor}`` to store once the resource completed; parents not seen in
+        this run keep their stored cursor."""
+        merged = dict(self._stored)
+        for key, flt in self.filters.items():
+            value = flt.state_to_save(run_started_at)
+            if value is not None:
+                merged[key] = value
+        return merged

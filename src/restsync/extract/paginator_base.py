@@ -96,6 +96,14 @@ class Paginator(ABC):
     def update_request(self, request: Request) -> None:  # noqa: B027 - optional hook
         """Change ``request`` in place into the next page's request."""
 
+    def resume_state(self) -> dict[str, Any]:
+        """JSON-able counters needed to continue after :meth:`update_request` (default none:
+        the next request itself carries the cursor or URL)."""
+        return {}
+
+    def restore(self, state: dict[str, Any]) -> None:  # noqa: B027 - optional hook
+        """Take back what :meth:`resume_state` returned (instead of :meth:`init_request`)."""
+
     def _remember(self, value: str, what: str, location: str) -> None:
         if value in self._seen:
             raise PaginationError(

@@ -283,6 +283,12 @@ class OffsetPaginator(_Counting):
         request.params[self.config.offset_param] = self.offset
         request.params[self.config.limit_param] = self.config.limit
 
+    def resume_state(self) -> dict[str, Any]:
+        return {"offset": self.offset}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.offset = int(state.get("offset", self.offset))
+
 
 class PageNumberPaginator(_Counting):
     """Page-number paging; ``total_path`` gives the number of pages."""
@@ -307,6 +313,12 @@ class PageNumberPaginator(_Counting):
             self.has_next_page = False
         if c.maximum_page is not None and self.page >= c.maximum_page:
             self.has_next_page = False
+
+    def resume_state(self) -> dict[str, Any]:
+        return {"page": self.page}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.page = int(state.get("page", self.page))
 
     def update_request(self, request: Request) -> None:
         request.params[self.config.page_param] = self.page

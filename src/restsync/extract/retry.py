@@ -152,11 +152,19 @@ class RetryPolicy:
         self.wall_clock = wall_clock
 
     def rule_for(self, status: int | None) -> RetryRule | None:
-        """The first rule matching ``status`` (``None`` = transport failure)."""
+        """The first rule matching ``status`` (``None`` = transport failure).
+
+        A transport failure (reset, timeout, DNS, truncated body) that no rule names with
+        ``"transport"`` is retried like a 5xx: under the first rule holding a 5xx status.
+        """
         key: int | str = "transport" if status is None else status
         for rule in self.config.rules:
             if key in rule.statuses:
                 return rule
+        if status is None:
+            for rule in self.config.rules:
+                if any(isinstance(s, int) and 500 <= s <= 599 for s in rule.statuses):
+                    return rule
         return None
 
     def backoff(self, rule: RetryRule, retry_number: int) -> float:

@@ -7,6 +7,7 @@ Everything here is called from one thread.
 from __future__ import annotations
 
 import os
+from typing import cast
 
 import duckdb
 
@@ -43,13 +44,18 @@ def open_destination(url: str, dataset: str) -> Destination:
     Args:
         url: ``duckdb:///path/file.duckdb`` (a relative path is relative to the current
             directory; ``duckdb:////abs/path.duckdb`` for an absolute one) or
-            ``duckdb:///:memory:``.
+            ``duckdb:///:memory:``; or ``postgresql://user:password@host:port/db``
+            (``postgres://`` too; needs ``pip install 'restsync[postgres]'``).
         dataset: Schema holding the tables; used as given (quoted), may start with ``_``.
 
     Raises:
         DestinationError: Unknown scheme, or the database cannot be opened (e.g. locked by
             another process).
     """
+    if url.startswith(("postgresql://", "postgres://")):
+        from restsync.load.postgres_open import open_postgres  # psycopg is optional
+
+        return cast(Destination, open_postgres(url, dataset))  # same interface, duck-typed
     if not url.startswith(_DUCKDB_PREFIX):
         scheme = url.split(":", 1)[0] if ":" in url else url[:20]
         raise DestinationError(f"unsupported destination scheme {scheme!r}",

@@ -26,8 +26,9 @@ import pyarrow as pa
 from restsync.errors import DestinationError
 from restsync.load.dispositions import apply_disposition
 from restsync.load.report import LoadReport
+from restsync.load.schema_store import SCHEMA_TABLE, DuckDBSchemaStore, final_schema
 from restsync.load.sql import qualified, quote, safe_message, widen_type
-from restsync.normalize import TableBatch
+from restsync.normalize import TableBatch, TableSchema
 
 STATE_TABLE = "_restsync_state"
 LOADS_TABLE = "_restsync_loads"
@@ -64,7 +65,29 @@ class DuckDBDestination:
         self.dataset = dataset
         self.staging = f"{dataset}_staging"
         self.catalog: str = self.sql("SELECT current_database()")[0][0]
+        self.schema_store = DuckDBSchemaStore(self.sql, self.ref, dataset)
         self._drop_stale_staging()
+
+    def stored_schema(self, root_table: str | None = None) -> dict[str, TableSchema]:
+        """Latest stored schema of every table (of one resource's tables with ``root_table``).
+
+        A data table that exists without a stored schema (loaded before schemas were stored)
+        is described from its actual columns, with version 0.
+        """
+        tables = self.schema_tables(self.dataset)
+        out = self.schema_store.latest(root_table, exists=SCHEMA_TABLE in tables)
+        for table in tables:
+            if table.startswith("_restsync_") or table in out:
+                continue
+            if root_table is not None and not (
+                    table == root_table or table.startswith(root_table + "__")):
+                continue
+            actual = self.columns(self.dataset, table)
+            parent = None if root_table is None or table == root_table else \
+                table.rsplit("__", 1)[0]
+            out[table] = final_schema(table, actual, None, None, parent=parent,
+                                      resource=root_table or table)
+        return out
 
     def get_state(self, resource: str) -> dict[str, Any]:
         """The state last committed for ``resource``, ``{}`` if none."""
@@ -93,9 +116,15 @@ class DuckDBDestination:
         if write_disposition not in ("append", "replace", "merge"):
             raise DestinationError(f"unknown write disposition {write_disposition!r}",
                                    location=f"resource '{resource}'")
-        return ResourceLoad(self, resource, load_id=load_id,
+        load = ResourceLoad(self, resource, load_id=load_id,
                             write_disposition=write_disposition,
                             primary_key=tuple(primary_key or ()), root_table=root_table)
+        try:
+            load.stored_schema = self.stored_schema(root_table)
+        except duckdb.Error as exc:
+            raise DestinationError(f"cannot read the stored schema: {safe_message(exc)}",
+                                   location=f"resource '{resource}'") from exc
+        return load
 
     def tables(self) -> list[str]:
         """Data tables in the dataset, sorted (restsync's own ``_restsync_*`` tables excluded)."""
@@ -180,6 +209,10 @@ class ResourceLoad:
         self._root_rows = 0
         self._buffers: dict[str, tuple[str | None, list[pa.Table]]] = {}
         self._buffered: dict[str, int] = {}
+        self._schemas: dict[str, TableSchema] = {}
+        self.stored_schema: dict[str, TableSchema] = {}
+        """The schema stored for this resource's tables when the load began (pass it to
+        ``Normalizer(stored=...)`` so names, types and contracts follow it)."""
 
     def write(self, batch: TableBatch) -> None:
         """Stage one batch; the dataset does not change yet.
@@ -193,6 +226,8 @@ class ResourceLoad:
         if self._closed:
             raise DestinationError("load already committed or aborted", location=self._where())
         arrow = batch.arrow
+        if batch.schema is not None:
+            self._schemas[batch.table] = batch.schema
         if arrow.num_rows == 0:
             return
         if batch.table == self.root_table:
@@ -270,6 +305,7 @@ class ResourceLoad:
         self._dest.sql("BEGIN TRANSACTION")
         try:
             report = apply_disposition(self._dest, self)
+            self._record_schema(report)
             self._write_meta(state_json, sum(report.rows.values()))
             self._drop_staging()
             self._dest.sql("COMMIT")
@@ -284,6 +320,21 @@ class ResourceLoad:
             raise
         self._closed = True
         return report
+
+    def _record_schema(self, report: LoadReport) -> None:
+        """Store the new schema version of every loaded table and its comments (same tx)."""
+        store = self._dest.schema_store
+        store.ensure_tables()
+        for table, staged in self._staged.items():
+            previous = self.stored_schema.get(table)
+            actual = self._dest.columns(self._dest.dataset, table)
+            new = final_schema(table, actual, self._schemas.get(table), previous,
+                               parent=staged.parent, resource=self.resource)
+            changes = store.record(new, previous, load_id=self.load_id, resource=self.resource)
+            store.comment(new, previous)
+            report.schema_changes.extend(str(c) for c in changes)
+            report.schema_versions[table] = new.version if changes or not previous \
+                else previous.version
 
     def abort(self) -> None:
         """Drop staged data; the dataset stays as it was. Safe to call more than once."""

@@ -16,6 +16,7 @@ from restsync.normalize.normalizer import (
     Normalizer,
     TableBatch,
 )
+from restsync.normalize.schema import ColumnHint, ColumnSchema, SchemaContract, TableSchema
 
 __all__ = [
     "CHILD_SYSTEM_COLUMNS",
@@ -25,9 +26,13 @@ __all__ = [
     "DLT_PARENT_ID",
     "DLT_ROOT_ID",
     "ROOT_SYSTEM_COLUMNS",
+    "ColumnHint",
+    "ColumnSchema",
     "ConstantColumns",
     "Normalizer",
+    "SchemaContract",
     "TableBatch",
+    "TableSchema",
     "normalize_identifier",
     "normalize_path",
 ]

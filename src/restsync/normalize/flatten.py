@@ -5,6 +5,9 @@ Nested structs become ``parent__child`` columns; lists become child tables linke
 Arrow arrays (``StructArray.flatten``, ``list_flatten``, ``list_parent_indices``, ``take``);
 no per-row Python.
 
+Fields named in ``json_names`` (normalized paths from the root record, ``payload`` or
+``campaigns__meta``) are kept whole as JSON columns instead of being flattened.
+
 Nesting levels follow dlt's ``max_table_nesting``: the root row is level 0, every dict or list
 descended adds one; a dict or list met at a level ``>= max_nesting`` is kept whole as a JSON
 column instead.
@@ -20,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from restsync.normalize.kinds import encode_json
+from restsync.normalize.naming import normalize_path
 
 _ARANGE_CHUNK = 1 << 16
 
@@ -88,14 +92,23 @@ class Flattener:
     """
 
     def __init__(self, table_name: Callable[[tuple[str, ...]], str], ids: IdFactory,
-                 max_nesting: int | None) -> None:
+                 max_nesting: int | None,
+                 json_names: frozenset[str] = frozenset()) -> None:
         self._table_name = table_name
         self._ids = ids
         self._max = max_nesting
+        self._json_names = json_names
         self.tables: list[TableRows] = []
 
     def _too_deep(self, level: int) -> bool:
         return self._max is not None and level >= self._max
+
+    def _keep_json(self, rows: TableRows, path: tuple[str, ...], level: int) -> bool:
+        """Nested beyond max_nesting, or a field declared as a JSON column."""
+        if self._too_deep(level):
+            return True
+        return bool(self._json_names) and \
+            normalize_path((*rows.path, *path)) in self._json_names
 
     def add_struct(self, rows: TableRows, arr: pa.StructArray, prefix: tuple[str, ...],
                    level: int) -> None:
@@ -107,12 +120,12 @@ class Flattener:
             if pa.types.is_null(child_type):
                 continue
             if pa.types.is_struct(child_type):
-                if self._too_deep(level):
+                if self._keep_json(rows, path, level):
                     rows.columns.append((path, encode_json(child)))
                 else:
                     self.add_struct(rows, child, path, level + 1)
             elif _is_list(child_type):
-                if self._too_deep(level):
+                if self._keep_json(rows, path, level):
                     rows.columns.append((path, encode_json(child)))
                 else:
                     self.add_list(rows, child, path, level + 1)

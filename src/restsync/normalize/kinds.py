@@ -1,6 +1,7 @@
 """Column kinds (the small type system of normalized tables) and columnar conversions.
 
-Kinds: ``bool``, ``bigint``, ``double``, ``timestamp``, ``text``, ``json``. Widening rules
+Kinds: ``bool``, ``bigint``, ``double``, ``timestamp``, ``text``, ``json`` (inferred) plus
+``date`` and ``decimal`` (declared only). Widening rules
 (applied across pages of one run by :class:`~restsync.normalize.Normalizer`):
 
 * same kind -> same kind;
@@ -27,6 +28,8 @@ DOUBLE: Final = "double"
 TIMESTAMP: Final = "timestamp"
 TEXT: Final = "text"
 JSON: Final = "json"
+DATE: Final = "date"  # declared only
+DECIMAL: Final = "decimal"  # declared only (precision/scale in the column schema)
 
 TIMESTAMP_TYPE: Final = pa.timestamp("us", tz="UTC")
 JSON_TYPE: Final = pa.json_(pa.string())
@@ -37,6 +40,8 @@ ARROW_TYPES: Final[dict[str, pa.DataType]] = {
     TIMESTAMP: TIMESTAMP_TYPE,
     TEXT: pa.string(),
     JSON: JSON_TYPE,
+    DATE: pa.date32(),
+    DECIMAL: pa.decimal128(38, 9),
 }
 MAX_EXACT_DOUBLE_INT: Final = 2**53
 
@@ -74,6 +79,10 @@ def candidate_kind(arr: pa.Array) -> str | None:
         return DOUBLE
     if pa.types.is_timestamp(t):
         return TIMESTAMP if t.tz is not None else TEXT
+    if pa.types.is_date(t):
+        return DATE
+    if pa.types.is_decimal(t):
+        return DECIMAL
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return TIMESTAMP if looks_like_timestamps(arr) else TEXT
     return TEXT
@@ -107,17 +116,20 @@ def widen(old: str | None, new: str | None) -> str | None:
     return TEXT
 
 
-def _has_inexact_ints(arr: pa.Array) -> bool:
+def has_inexact_ints(arr: pa.Array) -> bool:
+    """Whether an integer array holds a value a double cannot represent exactly."""
     if not pa.types.is_integer(arr.type) or arr.null_count == len(arr):
         return False
-    top = pc.max(pc.abs(pc.cast(arr, pa.int64()) if not pa.types.is_uint64(arr.type) else arr))
-    value = top.as_py()
-    return value is not None and value > MAX_EXACT_DOUBLE_INT
+    # min and max, not abs(): abs(-2**63) overflows int64
+    bounds = pc.min_max(arr).as_py()
+    low, high = bounds["min"], bounds["max"]
+    return (high is not None and high > MAX_EXACT_DOUBLE_INT) or (
+        low is not None and low < -MAX_EXACT_DOUBLE_INT)
 
 
 def required_kind(arr: pa.Array, kind: str) -> str:
     """``kind`` or ``text`` when converting ``arr`` to ``kind`` would lose precision."""
-    if kind == DOUBLE and _has_inexact_ints(arr):
+    if kind == DOUBLE and has_inexact_ints(arr):
         return TEXT
     return kind
 

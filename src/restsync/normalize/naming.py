@@ -105,6 +105,14 @@ class NameRegistry:
         self._taken[final] = path
         return final
 
+    def assign(self, path: tuple[str, ...], name: str) -> None:
+        """Pin ``path`` to ``name`` (a name stored by an earlier run keeps its collisions'
+        resolution stable: ``aB`` stays ``a_b_2`` even if ``a_b`` shows up first later)."""
+        if path in self._by_path or name in self._taken:
+            return
+        self._by_path[path] = name
+        self._taken[name] = path
+
     def paths(self) -> dict[str, tuple[str, ...]]:
         """Every assigned name -> the JSON path it came from (reserved names excluded)."""
         return {name: path for name, path in self._taken.items() if path is not None}

@@ -9,10 +9,22 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from restsync.normalize import kinds
+from restsync.normalize import contract, kinds
 from restsync.normalize.arrowize import records_to_struct
+from restsync.normalize.columns import ColumnMerger
 from restsync.normalize.flatten import Flattener, IdFactory, TableRows
-from restsync.normalize.naming import NameRegistry, normalize_identifier, render_path
+from restsync.normalize.naming import (
+    NameRegistry,
+    normalize_identifier,
+    normalize_path,
+    render_path,
+)
+from restsync.normalize.schema import (
+    ColumnHint,
+    SchemaContract,
+    TableSchema,
+    column_from_hint,
+)
 
 DLT_ID = "_dlt_id"
 DLT_LOAD_ID = "_dlt_load_id"
@@ -33,12 +45,17 @@ class TableBatch:
         table: Final table name (``email_events`` or ``email_events__tags``).
         parent_table: The parent table's name for child tables, None for the root table.
         arrow: The rows; column types are int64, float64, bool, string,
-            ``timestamp[us, UTC]`` or the ``arrow.json`` extension type (JSON text).
+            ``timestamp[us, UTC]``, ``date32``, ``decimal128`` or the ``arrow.json``
+            extension type (JSON text).
+        schema: The normalizer's live schema of the table (columns, kinds, JSON paths,
+            descriptions); destinations store the last one they saw at commit. None when the
+            batch was built by hand.
     """
 
     table: str
     parent_table: str | None
     arrow: pa.Table
+    schema: TableSchema | None = None
 
 
 class Normalizer:
@@ -58,22 +75,98 @@ class Normalizer:
         load_id: Written to ``_dlt_load_id`` of every root row.
         max_nesting: dlt's ``max_table_nesting``; None = unlimited. Dicts and lists nested
             deeper are stored as JSON columns.
+        columns: Declared columns of the root table: JSON key (``a.b`` for a nested field, or
+            a normalized name ``a__b``) -> :class:`ColumnHint` or a mapping in dlt's style
+            (``{"data_type": "bigint", "nullable": False, "description": "..."}``). A declared
+            type wins over inference; values that do not fit follow ``contract.data_type``.
+        json_columns: Fields (JSON paths from the root record, ``payload`` or
+            ``campaigns.meta``) kept as JSON columns instead of being flattened.
+        contract: dlt's ``schema_contract``: a mode string or ``{"tables", "columns",
+            "data_type"}`` mapping (default: evolve everything).
+        stored: The schema the destination holds for this resource's tables (table name ->
+            :class:`TableSchema`); names, kinds and contracts are checked against it.
+        resource: Resource name (recorded in the table schemas).
+        infer_epoch: Numbers in columns named ``*_at``/``*_ts``/``*_timestamp``/``timestamp``
+            whose values are all plausible epoch seconds or milliseconds become timestamps.
     """
 
     def __init__(self, *, table_name: str, primary_key: Sequence[str] | None, load_id: str,
-                 max_nesting: int | None = None) -> None:
+                 max_nesting: int | None = None,
+                 columns: Mapping[str, ColumnHint | Mapping[str, Any]] | None = None,
+                 json_columns: Sequence[str] = (),
+                 contract: SchemaContract | str | Mapping[str, Any] | None = None,
+                 stored: Mapping[str, TableSchema] | None = None,
+                 resource: str | None = None, infer_epoch: bool = True) -> None:
         if max_nesting is not None and max_nesting < 0:
             raise ValueError("max_nesting must be >= 0 or None")
         self.table_name = normalize_identifier(table_name)
         self.load_id = load_id
         self.max_nesting = max_nesting
+        self.resource = resource or table_name
+        self.contract = SchemaContract.from_value(contract)
+        self.infer_epoch = infer_epoch
         self._tables = NameRegistry(prefix=self.table_name)
         self._columns: dict[str, NameRegistry] = {}
         self._kinds: dict[str, dict[str, str]] = {}
         self._parents: dict[str, str | None] = {self.table_name: None}
         self._ids = IdFactory()
+        self._stored: dict[str, TableSchema] = {k: v.copy() for k, v in (stored or {}).items()}
+        self._schemas: dict[str, TableSchema] = {k: v.copy() for k, v in self._stored.items()}
+        self._discarded_tables: set[str] = set()
+        self.dropped_rows: dict[str, int] = {}
+        """Table -> rows dropped by ``discard_row`` contracts in this run."""
+        self.discarded_values: dict[str, int] = {}
+        """``table.column`` -> values dropped by ``discard_value`` contracts in this run."""
+        for table in self._stored.values():
+            reg = self._registry(table.name)
+            for col in table.columns.values():
+                if col.json_path:
+                    reg.assign(col.json_path, col.name)
+            if table.parent is not None and table.json_path:
+                self._tables.assign(table.json_path, table.name)
+                self._parents[table.name] = table.parent
         self.primary_key_columns: tuple[str, ...] = tuple(
             self._registry(self.table_name).resolve((key,)) for key in (primary_key or ()))
+        self._declare(columns or {}, json_columns)
+        self._json_names = frozenset(
+            normalize_path(c.json_path) for t in self._schemas.values()
+            for c in t.columns.values() if c.declared and c.data_type == kinds.JSON
+            and c.json_path)
+
+    def _declare(self, columns: Mapping[str, ColumnHint | Mapping[str, Any]],
+                 json_columns: Sequence[str]) -> None:
+        root = self._root_schema()
+        self._declared_root = bool(columns) or bool(json_columns)
+        hints: dict[str, ColumnHint] = {k: ColumnHint.from_value(v) for k, v in columns.items()}
+        for field_path in json_columns:
+            hints[field_path] = ColumnHint(data_type=kinds.JSON, description=(
+                hints[field_path].description if field_path in hints else None))
+        reg = self._registry(self.table_name)
+        for key, hint in hints.items():
+            path: tuple[str, ...] = tuple(key.split("__") if "__" in key else key.split("."))
+            name = reg.resolve(path)
+            existing = root.columns.get(name)
+            if existing is None:
+                root.columns[name] = column_from_hint(name, path, hint)
+                continue
+            if hint.description:
+                existing.description = hint.description
+            existing.nullable = hint.nullable
+            existing.primary_key = existing.primary_key or hint.primary_key
+            if hint.data_type is not None and existing.data_type in (None, hint.data_type):
+                declared = column_from_hint(name, path, hint)
+                existing.data_type, existing.declared = declared.data_type, True
+                existing.precision, existing.scale = declared.precision, declared.scale
+        for name in self.primary_key_columns:
+            if name in root.columns:
+                root.columns[name].primary_key = True
+
+    def _root_schema(self) -> TableSchema:
+        root = self._schemas.get(self.table_name)
+        if root is None:
+            root = TableSchema(self.table_name, None, self.resource)
+            self._schemas[self.table_name] = root
+        return root
 
     # -- public introspection -------------------------------------------------------------
 
@@ -96,6 +189,11 @@ class Normalizer:
         """Child table name -> original JSON path of its list from the root record."""
         return {name: render_path(path) for name, path in self._tables.paths().items()}
 
+    def table_schemas(self) -> dict[str, TableSchema]:
+        """Copies of the schemas of the tables this run produced rows for (plus the root)."""
+        names = [self.table_name, *(t for t in self._kinds if t != self.table_name)]
+        return {t: self._schemas[t].copy() for t in names if t in self._schemas}
+
     # -- normalize ------------------------------------------------------------------------
 
     def normalize(self, records: list[dict[str, Any]],
@@ -111,10 +209,11 @@ class Normalizer:
 
         Returns:
             One :class:`TableBatch` per table with rows, the root table first, each child after
-            its parent. Empty list for an empty page.
+            its parent. Empty list for an empty page (or when a contract dropped every row).
 
         Raises:
             ValueError: ``constant_columns`` is a sequence of a different length than records.
+            SchemaContractError: A record breaks a ``freeze`` contract (nothing is returned).
         """
         if not records:
             return []
@@ -125,10 +224,15 @@ class Normalizer:
         root = TableRows(name=self.table_name, parent=None, path=(), ids=root_ids,
                          root_ids=root_ids)
         constants = self._constant_arrays(constant_columns, n)
-        flattener = Flattener(self._child_table_name, self._ids, self.max_nesting)
+        flattener = Flattener(self._child_table_name, self._ids, self.max_nesting,
+                              self._json_names)
         flattener.add_struct(root, struct, (), 0)
-        batches = [self._assemble(root, constants)]
-        batches.extend(self._assemble(rows, {}) for rows in flattener.tables)
+        dropped: dict[str, pa.Array] = {}
+        batches: list[TableBatch] = []
+        for rows in (root, *flattener.tables):
+            batch = self._assemble(rows, constants if rows is root else {}, root_ids, dropped)
+            if batch is not None and batch.arrow.num_rows:
+                batches.append(batch)
         return batches
 
     def _registry(self, table: str) -> NameRegistry:
@@ -161,23 +265,63 @@ class Normalizer:
         return {name: records_to_struct([{"v": m.get(name)} for m in constant_columns]).field(0)
                 for name in names}
 
-    def _assemble(self, rows: TableRows, constants: Mapping[str, pa.Array]) -> TableBatch:
+    def _table_schema(self, rows: TableRows, root_ids: pa.Array) -> TableSchema | None:
+        """The table's schema; None when a ``tables`` contract discards this new table."""
         table = rows.name
+        schema = self._schemas.get(table)
+        if schema is not None:
+            return schema
+        if table in self._discarded_tables:
+            return None
+        mode = self.contract.tables
+        if mode != "evolve":
+            if mode == "freeze":
+                raise contract.violation(
+                    "tables", table=table, column=None, path=(), arr=None,
+                    locator=self._locator(rows, root_ids), detail="new table")
+            self._discarded_tables.add(table)
+            return None
+        schema = TableSchema(table, rows.parent, self.resource, rows.path)
+        self._schemas[table] = schema
+        return schema
+
+    def _locator(self, rows: TableRows, root_ids: pa.Array | None) -> contract.RowLocator:
+        if rows.parent is None or root_ids is None:
+            return contract.RowLocator(self._ids.arange(len(rows.ids)))
+        return contract.RowLocator(pc.index_in(rows.root_ids, root_ids), rows.path,
+                                   rows.list_idx)
+
+    def _assemble(self, rows: TableRows, constants: Mapping[str, pa.Array], root_ids: pa.Array,
+                  dropped: dict[str, pa.Array]) -> TableBatch | None:
+        table = rows.name
+        schema = self._table_schema(rows, root_ids)
+        if schema is None:
+            dropped[table] = rows.ids
+            return None
         self._parents.setdefault(table, rows.parent)
         reg = self._registry(table)
-        known = self._kinds.setdefault(table, {})
+        seen = self._kinds.setdefault(table, {})
         grouped: dict[str, list[pa.Array]] = {}
+        paths: dict[str, tuple[str, ...]] = {}
         for path, arr in rows.columns:
-            grouped.setdefault(reg.resolve(path), []).append(arr)
+            name = reg.resolve(path)
+            grouped.setdefault(name, []).append(arr)
+            paths[name] = path
         for name, arr in constants.items():
             grouped.setdefault(reg.reserve(name), []).append(arr)
+        drops = contract.RowDrops(len(rows.ids))
+        if rows.parent_ids is not None and rows.parent in dropped:
+            drops.add(pc.is_in(rows.parent_ids, dropped[rows.parent]), "parent row dropped")
+        guarded = table in self._stored or (table == self.table_name and self._declared_root)
+        ctx = ColumnMerger(self, rows, root_ids, drops, guarded)
         names: list[str] = []
         arrays: list[pa.Array] = []
         for name, parts in grouped.items():
-            merged = self._merge_parts(known, name, parts)
+            merged = ctx.column(schema, name, paths.get(name, ()), parts)
             if merged is not None:
                 names.append(name)
                 arrays.append(merged)
+                seen[name] = schema.columns[name].data_type or kinds.TEXT
         if rows.parent is None:
             names += [DLT_LOAD_ID, DLT_ID]
             arrays += [pa.repeat(pa.scalar(self.load_id, pa.string()), len(rows.ids)), rows.ids]
@@ -185,27 +329,9 @@ class Normalizer:
             assert rows.parent_ids is not None and rows.list_idx is not None
             names += list(CHILD_SYSTEM_COLUMNS)
             arrays += [rows.parent_ids, rows.list_idx, rows.ids, rows.root_ids]
-        return TableBatch(table=table, parent_table=rows.parent,
-                          arrow=pa.Table.from_arrays(arrays, names=names))
-
-    @staticmethod
-    def _merge_parts(known: dict[str, str], name: str, parts: list[pa.Array]
-                     ) -> pa.Array | None:
-        """Widen the column's kind with this page's parts and return one converted array."""
-        kind = known.get(name)
-        for part in parts:
-            if kind == kinds.TEXT:
-                break  # widest already; skips the timestamp check on text columns
-            kind = kinds.widen(kind, kinds.candidate_kind(part))
-        if kind is None:
-            return None  # null-only so far: left out until a value appears
-        for part in parts:
-            kind = kinds.required_kind(part, kind)
-        known[name] = kind
-        converted = [kinds.convert(part, kind) for part in parts]
-        if len(converted) == 1:
-            return converted[0]
-        if kind == kinds.JSON:
-            storage = pc.coalesce(*(c.storage for c in converted))
-            return pa.ExtensionArray.from_storage(kinds.JSON_TYPE, storage)
-        return pc.coalesce(*converted)
+        arrow = pa.Table.from_arrays(arrays, names=names)
+        if drops.mask is not None:
+            dropped[table] = pc.filter(rows.ids, drops.mask)
+            self.dropped_rows[table] = self.dropped_rows.get(table, 0) + drops.count
+            arrow = arrow.filter(pc.invert(drops.mask))
+        return TableBatch(table=table, parent_table=rows.parent, arrow=arrow, schema=schema)

@@ -7,9 +7,11 @@ from typing import Any
 
 from restsync.spec import model
 from restsync.spec.context import Context, kind_of
+from restsync.spec.durations import parse_duration, valid_datetime_format
 from restsync.spec.issues import RawPath, check_keys, did_you_mean
 from restsync.spec.paginators import normalize_paginator
 from restsync.spec.refs import ConfigRef, SecretRef
+from restsync.spec.row_order import infer_row_order
 
 ENDPOINT_KEYS: tuple[str, ...] = tuple(
     "json" if name == "json_body" else name for name in model.EndpointConfig.model_fields)
@@ -28,8 +30,8 @@ INCREMENTAL_UNSUPPORTED: dict[str, str] = {
 }
 PARAM_INCREMENTAL_KEYS = ("type", "cursor_path", "initial_value", "end_value")
 INCREMENTAL_SYNC_KEYS = ("cursor_field", "start_datetime", "end_datetime", "datetime_format",
-                         "start_param", "end_param")
-ISO_FORMAT_PREFIXES = ("%Y-%m-%d", "%s", "%ms")
+                         "start_param", "end_param", "lookback_window", "row_order",
+                         "on_cursor_value_missing")
 WHOLE_BODY_SELECTORS = ("", "$", "[]", "$[*]")
 
 
@@ -81,7 +83,23 @@ def normalize_endpoint(value: Any, path: RawPath, ctx: Context) -> dict[str, Any
     if "response_actions" in out:
         out["response_actions"] = _normalize_actions(out["response_actions"],
                                                      (*path, "response_actions"), ctx)
+    _infer_row_order(out, path, ctx)
     return out
+
+
+def _infer_row_order(endpoint: dict[str, Any], path: RawPath, ctx: Context) -> None:
+    """Record the row order the sort params imply (the model applies it, see EndpointConfig)."""
+    inc, params = endpoint.get("incremental"), endpoint.get("params")
+    if not isinstance(inc, Mapping) or inc.get("row_order") is not None \
+            or not isinstance(params, Mapping) or not isinstance(inc.get("cursor_path"), str):
+        return
+    found = infer_row_order(params, inc["cursor_path"])
+    if found is not None:
+        order, why = found
+        more = ("; paging stops at the first record older than the saved cursor"
+                if order == "desc" else "")
+        ctx.infer((*path, "incremental", "row_order"),
+                  f"row_order {order}: the endpoint sorts on the cursor field ({why}){more}")
 
 
 def _normalize_params(params: Any, path: RawPath, endpoint: dict[str, Any],
@@ -107,7 +125,8 @@ def _normalize_params(params: Any, path: RawPath, endpoint: dict[str, Any],
             out[name] = {k: value[k] for k in ("type", "resource", "field") if k in value}
         elif ptype == "incremental":
             check_keys(value, [*PARAM_INCREMENTAL_KEYS, "end_param", "on_cursor_value_missing",
-                               "row_order"], where, ctx.issues,
+                               "row_order", "lookback_window", "datetime_format"], where,
+                       ctx.issues,
                        unsupported=INCREMENTAL_UNSUPPORTED, what="incremental param key")
             if endpoint.get("incremental") is not None:
                 ctx.issues.add(where, "the endpoint already has an incremental (only one "
@@ -138,6 +157,7 @@ def normalize_incremental(value: Any, path: RawPath, ctx: Context) -> dict[str, 
         ctx.issues.add((*path, "cursor_path"), "incremental needs cursor_path (the record "
                                                "field holding the cursor)")
         return out
+    _check_incremental_extras(out, path, ctx)
     _infer_start_use(out, path, ctx)
     return out
 
@@ -171,20 +191,30 @@ def incremental_from_sync(value: Any, path: RawPath, ctx: Context) -> dict[str, 
         return None
     out: dict[str, Any] = {"cursor_path": value["cursor_field"]}
     for src, dst in (("start_datetime", "initial_value"), ("end_datetime", "end_value"),
-                     ("start_param", "start_param"), ("end_param", "end_param")):
+                     ("start_param", "start_param"), ("end_param", "end_param"),
+                     ("lookback_window", "lookback_window"), ("datetime_format", "datetime_format"),
+                     ("row_order", "row_order"),
+                     ("on_cursor_value_missing", "on_cursor_value_missing")):
         if src in value and src not in bad:
             out[dst] = value[src]
-    fmt = value.get("datetime_format")
-    if fmt is not None:
-        if not (isinstance(fmt, str) and fmt.startswith(ISO_FORMAT_PREFIXES)):
-            ctx.issues.add((*path, "datetime_format"),
-                           f"datetime_format {fmt!r} is not supported: restsync compares "
-                           "ISO-8601 date-times (%Y-%m-%d...) and epoch numbers (%s)")
-        else:
-            ctx.infer((*path, "datetime_format"), f"datetime_format {fmt!r}: cursor values are "
-                                                  "compared as ISO-8601/epoch instants")
+    _check_incremental_extras(out, path, ctx)
     _infer_start_use(out, path, ctx)
     return out
+
+
+def _check_incremental_extras(inc: dict[str, Any], path: RawPath, ctx: Context) -> None:
+    """Located messages for ``datetime_format`` and ``lookback_window`` (seconds or ISO)."""
+    if inc.get("datetime_format") is not None:
+        problem = valid_datetime_format(inc["datetime_format"])
+        if problem:
+            ctx.issues.add((*path, "datetime_format"), problem)
+            inc.pop("datetime_format")
+    if inc.get("lookback_window") is not None:
+        try:
+            parse_duration(inc["lookback_window"])
+        except ValueError as exc:
+            ctx.issues.add((*path, "lookback_window"), str(exc))
+            inc.pop("lookback_window")
 
 
 def _normalize_actions(value: Any, path: RawPath, ctx: Context) -> list[Any]:

@@ -16,6 +16,8 @@ from restsync.spec.issues import Issues, RawPath
 from restsync.spec.model import Inference, SourceConfig
 from restsync.spec.normalize import normalize_source, to_identifier
 from restsync.spec.overrides import apply_overrides
+from restsync.spec.prose_retry import apply_prose_retry
+from restsync.spec.schema_section import apply_document_schema
 from restsync.spec.validate import resolve_refs, validate_source
 from restsync.spec.values import ValueResolver
 
@@ -160,6 +162,10 @@ def load_spec(
         data = apply_overrides(data, overrides, issues)
     ctx = Context(issues)
     canonical = normalize_source(data, ctx)
+    if raw.document is not None:  # the document's Schema sections: known columns
+        apply_document_schema(raw.document.sections, canonical, ctx)
+    if raw.document is not None:  # the document's Error Handling prose: retry policy
+        apply_prose_retry(canonical, raw.document.sections, ctx.infer)
     source_name = _source_name(name, data, raw, issues)
     canonical["name"] = source_name
     canonical["params"] = _free_params(params, issues)

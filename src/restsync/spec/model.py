@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from restsync.spec.durations import parse_duration, valid_datetime_format
+from restsync.spec.row_order import infer_row_order
 
 
 class _Model(BaseModel):
@@ -242,6 +245,25 @@ class IncrementalConfig(_Model):
     end_param: str | None = None
     on_cursor_value_missing: Literal["raise", "include", "exclude"] = "raise"
     row_order: Literal["asc", "desc"] | None = None
+    lookback_window: float | None = Field(default=None, ge=0)
+    """restsync: seconds (or an ISO-8601 duration such as ``PT1H``) subtracted from the stored
+    cursor before the next run starts from it (late-arriving updates)."""
+    datetime_format: str | None = None
+    """restsync: how cursor values are written: a ``strftime`` pattern, ``%s`` (epoch seconds)
+    or ``%ms`` (epoch milliseconds); also the format of the pushed-down start/end params."""
+
+    @field_validator("lookback_window", mode="before")
+    @classmethod
+    def _lookback_seconds(cls, value: Any) -> Any:
+        return None if value is None else parse_duration(value)
+
+    @field_validator("datetime_format")
+    @classmethod
+    def _check_datetime_format(cls, value: str | None) -> str | None:
+        problem = None if value is None else valid_datetime_format(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class ResponseAction(_Model):
@@ -264,6 +286,16 @@ class EndpointConfig(_Model):
     response_actions: list[ResponseAction] = Field(default_factory=list)
     incremental: IncrementalConfig | None = None
 
+    @model_validator(mode="after")
+    def _row_order_from_sort_params(self) -> EndpointConfig:
+        """restsync: ``sort=updated_at&direction=desc`` on the cursor field sets ``row_order``."""
+        inc = self.incremental
+        if inc is not None and inc.row_order is None:
+            found = infer_row_order(self.params, inc.cursor_path)
+            if found is not None:
+                inc.row_order = found[0]  # type: ignore[assignment]
+        return self
+
 
 class ProcessingStep(_Model):
     """restsync: a data-only processing step.
@@ -276,6 +308,36 @@ class ProcessingStep(_Model):
     map: dict[str, str] | None = None
 
 
+ContractMode = Literal["evolve", "freeze", "discard_value", "discard_row"]
+ColumnDataType = Literal["text", "bigint", "double", "bool", "timestamp", "date", "decimal",
+                         "json"]
+
+
+class SchemaContractConfig(_Model):
+    """What a load may change in the stored schema (dlt's ``schema_contract``).
+
+    ``tables``: a table the destination does not have yet; ``columns``: a new column of an
+    existing (or declared) table; ``data_type``: a value that does not fit its column's type.
+    A string in a spec (``schema_contract: freeze``) sets all three.
+    """
+
+    tables: ContractMode = "evolve"
+    columns: ContractMode = "evolve"
+    data_type: ContractMode = "evolve"
+
+
+class ColumnConfig(_Model):
+    """A declared column (dlt's column hints). ``data_type`` None = a known column whose type
+    is inferred (e.g. read from a document's Schema section, with its description)."""
+
+    data_type: ColumnDataType | None = None
+    nullable: bool = True
+    description: str | None = None
+    primary_key: bool = False
+    precision: int | None = Field(default=None, gt=0, le=38)
+    scale: int | None = Field(default=None, ge=0, le=38)
+
+
 class ResourceConfig(_Model):
     name: str
     endpoint: EndpointConfig
@@ -286,9 +348,51 @@ class ResourceConfig(_Model):
     include_from_parent: list[str] = Field(default_factory=list)
     processing_steps: list[ProcessingStep] = Field(default_factory=list)
     max_table_nesting: int | None = Field(default=None, ge=0)
+    columns: dict[str, ColumnConfig] = Field(default_factory=dict)
+    """Declared columns by JSON key (``a.b`` for a nested field); declared types win."""
+    schema_contract: SchemaContractConfig | None = None
+    """The resource's contract (the source's ``schema_contract`` merged under it)."""
+    json_columns: list[str] = Field(default_factory=list)
+    """restsync: fields (JSON paths) kept as JSON columns instead of child tables/columns."""
 
 
 # --------------------------------------------------------------------------- client / source
+
+
+class RateLimitConfig(_Model):
+    """restsync: proactive request rate per host (a token bucket shared by all requests).
+
+    Give exactly one of ``requests_per_second``, ``requests_per_minute``, or ``requests`` with
+    ``per_seconds``. ``burst`` (default 1) is how many requests may go at once after a pause.
+    """
+
+    requests_per_second: float | None = Field(default=None, gt=0)
+    requests_per_minute: float | None = Field(default=None, gt=0)
+    requests: int | None = Field(default=None, gt=0)
+    per_seconds: float | None = Field(default=None, gt=0)
+    burst: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> RateLimitConfig:
+        forms = [self.requests_per_second is not None, self.requests_per_minute is not None,
+                 self.requests is not None]
+        if sum(forms) != 1:
+            raise ValueError("give exactly one of requests_per_second, requests_per_minute, "
+                             "or requests with per_seconds")
+        if (self.per_seconds is not None) != (self.requests is not None):
+            raise ValueError("requests and per_seconds go together "
+                             "(e.g. {requests: 100, per_seconds: 60})")
+        return self
+
+    @property
+    def rate(self) -> float:
+        """Requests per second."""
+        if self.requests_per_second is not None:
+            return self.requests_per_second
+        if self.requests_per_minute is not None:
+            return self.requests_per_minute / 60.0
+        assert self.requests is not None and self.per_seconds is not None
+        return self.requests / self.per_seconds
 
 
 class ClientConfig(_Model):
@@ -303,6 +407,10 @@ class ClientConfig(_Model):
     """restsync: most requests in flight per host."""
     foreign_host_credentials: Literal["strip", "refuse"] = "strip"
     """restsync: what to do when a next-page URL points to another host."""
+    rate_limit: RateLimitConfig | None = None
+    """restsync: proactive request rate per host; ``None`` = no limit."""
+    adaptive_concurrency: bool = True
+    """restsync: halve a host's in-flight limit on 429, regain it slowly (AIMD)."""
 
 
 class Inference(_Model):
@@ -327,6 +435,8 @@ class SourceConfig(_Model):
     params: dict[str, list[Any]] = Field(default_factory=dict)
     """restsync: free path parameters (``--param provider=google,microsoft``)."""
     inferences: list[Inference] = Field(default_factory=list)
+    schema_contract: SchemaContractConfig | None = None
+    """The source-wide contract (already merged into every resource's)."""
 
     def resource(self, name: str) -> ResourceConfig:
         """Return the resource called ``name``.

@@ -18,12 +18,13 @@ from restsync.spec.context import Context
 from restsync.spec.endpoint import incremental_from_sync, normalize_endpoint
 from restsync.spec.expressions import PROCESSING_NAMES, validate_expression
 from restsync.spec.issues import RawPath, check_keys
+from restsync.spec.schema_hints import normalize_contract, normalize_schema_hints
 
-TOP_KEYS = ("client", "resource_defaults", "resources", "name")
+TOP_KEYS = ("client", "resource_defaults", "resources", "name", "schema_contract")
 RESOURCE_KEYS: tuple[str, ...] = (*model.ResourceConfig.model_fields, "incremental_sync")
 RESOURCE_UNSUPPORTED: dict[str, str] = {
     key: f"dlt resource option '{key}' is not supported by restsync yet"
-    for key in ("columns", "schema_contract", "table_format", "file_format", "merge_key",
+    for key in ("table_format", "file_format", "merge_key",
                 "parallelized", "nested_hints", "references", "hints")
 }
 DISPOSITIONS = ("append", "replace", "merge")
@@ -73,6 +74,10 @@ def normalize_source(raw: Any, ctx: Context) -> dict[str, Any]:
         return {}
     check_keys(raw, TOP_KEYS, (), ctx.issues, what="top-level key")
     out: dict[str, Any] = {"client": normalize_client(raw.get("client"), ctx)}
+    source_contract = None
+    if raw.get("schema_contract") is not None:
+        source_contract = normalize_contract(raw["schema_contract"], ("schema_contract",), ctx)
+        out["schema_contract"] = source_contract
     defaults = raw.get("resource_defaults") or {}
     if not isinstance(defaults, Mapping):
         ctx.issues.add(("resource_defaults",), "resource_defaults must be a mapping")
@@ -96,7 +101,8 @@ def normalize_source(raw: Any, ctx: Context) -> dict[str, Any]:
         if not isinstance(item, Mapping):
             ctx.issues.add(path, "a resource is a name or a mapping with 'name' and 'endpoint'")
             continue
-        resource = normalize_resource(merge_defaults(defaults, item), path, ctx)
+        resource = normalize_resource(merge_defaults(defaults, item), path, ctx,
+                                      source_contract=source_contract)
         name = resource.get("name")
         if isinstance(name, str):
             if name in seen:
@@ -107,7 +113,8 @@ def normalize_source(raw: Any, ctx: Context) -> dict[str, Any]:
     return out
 
 
-def normalize_resource(value: dict[str, Any], path: RawPath, ctx: Context) -> dict[str, Any]:
+def normalize_resource(value: dict[str, Any], path: RawPath, ctx: Context, *,
+                       source_contract: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Normalize one resource (``resource_defaults`` already merged in)."""
     bad = check_keys(value, RESOURCE_KEYS, path, ctx.issues, unsupported=RESOURCE_UNSUPPORTED,
                      what="resource key")
@@ -146,6 +153,7 @@ def normalize_resource(value: dict[str, Any], path: RawPath, ctx: Context) -> di
                                                     (*path, "processing_steps"), ctx)
     if isinstance(out.get("include_from_parent"), str):
         out["include_from_parent"] = [out["include_from_parent"]]
+    normalize_schema_hints(out, path, ctx, source_contract)
     return out
 
 

@@ -1,0 +1,164 @@
+"""Tables of a benchmark run: per-run results, ratios, and the issue's targets (markdown)."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from bench.measure import RunResult
+from bench.scenarios import Scenario
+
+
+@dataclass
+class Summary:
+    """Results of one scenario: every run and the median per tool."""
+
+    scenario: Scenario
+    concurrency: int
+    runs: dict[str, list[RunResult]] = field(default_factory=dict)
+    results: dict[str, RunResult] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def problems(self) -> list[str]:
+        """Failed runs, wrong row counts, duplicates, and tables that differ between tools."""
+        out = []
+        expected = self.scenario.expected_rows
+        for tool, runs in self.runs.items():
+            for r in runs:
+                if r.error:
+                    out.append(f"{tool}: {r.error}")
+                elif r.rows != expected:
+                    out.append(f"{tool}: {r.rows} rows, expected {expected}")
+                elif r.distinct_ids is not None and r.distinct_ids != r.rows:
+                    out.append(f"{tool}: {r.rows - r.distinct_ids} duplicate ids")
+        loaded = {t: r.tables for t, r in self.results.items() if r.tables and r.error is None}
+        if len({tuple(sorted(t.items())) for t in loaded.values()}) > 1:
+            out.append("tables differ between tools: " + "; ".join(
+                f"{tool} {tables}" for tool, tables in loaded.items()))
+        return out
+
+    def get(self, tool: str) -> RunResult | None:
+        r = self.results.get(tool)
+        return r if r is not None and r.error is None else None
+
+    def speedup(self, other: str) -> float | None:
+        """restsync rows/s divided by ``other``'s."""
+        mine, theirs = self.get("restsync"), self.get(other)
+        if mine is None or theirs is None or not theirs.rows_per_s:
+            return None
+        return mine.rows_per_s / theirs.rows_per_s
+
+    @property
+    def ideal_seconds(self) -> float:
+        """requests x latency / concurrency (the fan-out floor)."""
+        d = self.scenario.dataset
+        return self.scenario.requests * d.latency_ms / 1000 / self.concurrency
+
+
+def _x(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}x"
+
+
+def results_table(summaries: list[Summary]) -> str:
+    lines = ["| scenario | tool | wall s (min-max) | rows/s | peak RSS MB | CPU s | load | "
+             "rows (root) | check |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for s in summaries:
+        for tool, r in s.results.items():
+            runs = s.runs[tool]
+            spread = ""
+            if len(runs) > 1 and all(x.error is None for x in runs):
+                spread = f" ({min(x.seconds for x in runs):.2f}-{max(x.seconds for x in runs):.2f})"
+            if r.error:
+                lines.append(f"| {s.scenario.name} | {tool} | - | - | {r.peak_rss_mb:,.0f} | - | - "
+                             f"| - | FAILED: {r.error[:80]} |")
+                continue
+            ok = "ok" if r.rows == s.scenario.expected_rows and (
+                r.distinct_ids is None or r.distinct_ids == r.rows) else "WRONG"
+            lines.append(f"| {s.scenario.name} | {tool} | {r.seconds:,.2f}{spread} | "
+                         f"{r.rows_per_s:,.0f} | {r.peak_rss_mb:,.0f} | {r.cpu_s:,.1f} | "
+                         f"{r.load_avg:.1f} | {r.rows:,} | {ok} |")
+        for tool, why in s.skipped.items():
+            lines.append(f"| {s.scenario.name} | {tool} | - | - | - | - | - | - | {why} |")
+    return "\n".join(lines)
+
+
+def ratios_table(summaries: list[Summary]) -> str:
+    lines = ["| scenario | restsync / dlt-default | restsync / dlt-fast | restsync / ceiling | "
+             "CPU s per 1k rows: restsync, dlt-default, dlt-fast, ceiling |",
+             "|---|---:|---:|---:|---|"]
+    for s in summaries:
+        ceiling = s.speedup("ceiling")
+        cpu = []
+        for tool in ("restsync", "dlt-default", "dlt-fast", "ceiling"):
+            r = s.get(tool)
+            cpu.append(f"{r.cpu_s * 1000 / r.rows:.3f}" if r and r.rows else "-")
+        lines.append(f"| {s.scenario.name} | {_x(s.speedup('dlt-default'))} | "
+                     f"{_x(s.speedup('dlt-fast'))} | {_x(ceiling, 2)} | {', '.join(cpu)} |")
+    return "\n".join(lines)
+
+
+def targets_table(summaries: list[Summary], check_times: list[float]) -> str:
+    by = {s.scenario.name: s for s in summaries}
+    rows: list[tuple[str, str, bool | None]] = []
+
+    def add(target: str, value: float | None, fmt: str, ok: bool | None) -> None:
+        rows.append((target, "-" if value is None else fmt.format(value),
+                     None if value is None else ok))
+
+    for name in ("bulk", "merge"):
+        s = by.get(name)
+        if s is None:
+            continue
+        v = s.speedup("dlt-fast")
+        add(f"{name}: >= 5x dlt-fast rows/s", v, "{:.1f}x", v is not None and v >= 5)
+        v = s.speedup("dlt-default")
+        add(f"{name}: >= 50x dlt-default rows/s", v, "{:.1f}x", v is not None and v >= 50)
+        v = s.speedup("ceiling")
+        add(f"{name}: >= 0.5 of the raw ceiling", v, "{:.2f}", v is not None and v >= 0.5)
+    big, bulk = by.get("1m"), by.get("bulk")
+    if big and big.get("restsync"):
+        mine = big.get("restsync")
+        assert mine is not None
+        base = bulk.get("restsync") if bulk else None
+        delta = mine.peak_rss_mb - base.peak_rss_mb if base else None
+        add("1m: peak RSS within 100 MB of the 200k run", delta, "{:+,.0f} MB",
+            delta is not None and delta <= 100)
+        dlt_rss = [r.peak_rss_mb for t in ("dlt-default", "dlt-fast") if (r := big.get(t))]
+        share = mine.peak_rss_mb / min(dlt_rss) if dlt_rss else None
+        add("1m: peak RSS < 1/10 of dlt's (lowest dlt run)", share, "{:.2f} of dlt",
+            share is not None and share < 0.1)
+    fan = by.get("fanout")
+    if fan:
+        v = fan.speedup("dlt-default")
+        add("fanout: >= 20x dlt-default", v, "{:.1f}x", v is not None and v >= 20)
+        mine = fan.get("restsync")
+        ratio = mine.seconds / fan.ideal_seconds if mine and fan.ideal_seconds else None
+        add(f"fanout: wall <= 1.5x requests*latency/concurrency ({fan.ideal_seconds:.2f} s)",
+            ratio, "{:.2f}x", ratio is not None and ratio <= 1.5)
+    faults = by.get("faults")
+    if faults and bulk and (mine := faults.get("restsync")) and (base := bulk.get("restsync")):
+        ratio = mine.seconds / base.seconds
+        add("faults: wall <= 1.3x of bulk", ratio, "{:.2f}x", ratio <= 1.3)
+        complete = mine.rows == faults.scenario.expected_rows and mine.distinct_ids == mine.rows
+        rows.append(("faults: all rows, no duplicates", f"{mine.rows:,} rows, "
+                     f"{mine.distinct_ids:,} distinct", complete))
+    if check_times:
+        median = statistics.median(check_times)
+        add("`restsync check` seed 000 < 0.5 s incl. interpreter start", median, "{:.3f} s",
+            median < 0.5)
+    lines = ["| target | measured | met |", "|---|---:|---|"]
+    for target, value, ok in rows:
+        lines.append(f"| {target} | {value} | {'-' if ok is None else ('yes' if ok else 'NO')} |")
+    return "\n".join(lines)
+
+
+def render(summaries: list[Summary], check_times: list[float]) -> str:
+    """All tables of a run, as markdown."""
+    parts = ["### Results (medians)", results_table(summaries), "",
+             "### Ratios (rows/s, same invocation)", ratios_table(summaries), "",
+             "### Targets of issue 4", targets_table(summaries, check_times)]
+    problems = [f"- {s.scenario.name}: {p}" for s in summaries for p in s.problems()]
+    if problems:
+        parts += ["", "### Problems", *problems]
+    return "\n".join(parts)

@@ -1,0 +1,202 @@
+"""One benchmark run of one tool, in its own process (so peak RSS is per run).
+
+``python -m bench.runner '<json job>'`` prints one JSON line on stdout:
+``{"rows": .., "seconds": .., "tables": {table: rows}, "distinct_ids": .., "faults": ..}``.
+
+Tools: ``restsync`` (its Python API), ``dlt-default`` (dlt's ``rest_api_source`` with its
+defaults), ``dlt-fast`` (dlt with the settings its performance guide recommends: parquet
+loader files, parallelized child resources, more extract/normalize workers, larger buffers)
+and ``ceiling`` (a plain aiohttp + orjson loop that only fetches and parses the same pages).
+Every tool reads the same pages with the same nesting into DuckDB with the same
+write disposition; the driver compares their table row counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+DATASET = "bench"
+
+
+def source_config(job: dict[str, Any]) -> dict[str, Any]:
+    """The ``rest_api_source`` dict (dlt's dialect) both restsync and dlt run."""
+    resources: list[dict[str, Any]] = [{
+        "name": "events",
+        "endpoint": {"path": "events", "data_selector": "items"},
+        "write_disposition": job["write_disposition"],
+    }]
+    if job["write_disposition"] == "merge":
+        resources[0]["primary_key"] = "id"
+    if job["kind"] == "fanout":
+        resources.append({
+            "name": "event_details",
+            "endpoint": {"path": "events/{event_id}", "data_selector": "data",
+                         "params": {"event_id": {"type": "resolve", "resource": "events",
+                                                 "field": "id"}}},
+            "write_disposition": job["write_disposition"],
+        })
+    return {
+        "client": {"base_url": job["base_url"],
+                   "paginator": {"type": "json_link", "next_url_path": "paging.next"}},
+        "resources": resources,
+    }
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def run_restsync(job: dict[str, Any], db: Path) -> None:
+    import restsync
+
+    config = source_config(job)
+    config["client"]["max_concurrency"] = job["concurrency"]
+    source = restsync.rest_api_source(config, name="bench")
+    info = restsync.pipeline(destination=f"duckdb:///{db}", dataset_name=DATASET).run(source)
+    if not info.ok:
+        raise SystemExit(f"restsync run failed: {info.failed} "
+                         f"{[o.error for o in info.outcomes.values()]}")
+
+
+def dlt_fast_environment(job: dict[str, Any]) -> dict[str, str]:
+    """dlt's documented performance settings (configuration via environment variables)."""
+    return {
+        "EXTRACT__WORKERS": str(job["concurrency"]),        # threads for parallelized resources
+        "EXTRACT__MAX_PARALLEL_ITEMS": str(max(20, job["concurrency"])),
+        "DATA_WRITER__BUFFER_MAX_ITEMS": "50000",            # larger in-memory buffers
+        "EXTRACT__DATA_WRITER__FILE_MAX_ITEMS": "100000",   # several files -> parallel normalize
+        "NORMALIZE__WORKERS": str(os.cpu_count() or 2),     # one process per core
+        "LOAD__WORKERS": "20",
+    }
+
+
+def run_dlt(job: dict[str, Any], db: Path, fast: bool) -> None:
+    import dlt
+    from dlt.sources.rest_api import rest_api_source
+
+    config = source_config(job)
+    if fast:
+        for resource in config["resources"]:
+            resource["parallelized"] = True
+    with tempfile.TemporaryDirectory(prefix="dlt-pipelines-") as pipelines_dir:
+        pipeline = dlt.pipeline(pipeline_name="bench", pipelines_dir=pipelines_dir,
+                                destination=dlt.destinations.duckdb(str(db)),
+                                dataset_name=DATASET)
+        kwargs: dict[str, Any] = {"loader_file_format": "parquet"} if fast else {}
+        pipeline.run(rest_api_source(config), **kwargs)  # type: ignore[arg-type]
+
+
+async def _ceiling(job: dict[str, Any]) -> int:
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit_per_host=job["concurrency"])
+    rows = 0
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async def get(url: str) -> Any:
+            while True:
+                async with session.get(url) as resp:
+                    body = await resp.read()
+                    if resp.status in (429, 503):
+                        await asyncio.sleep(float(resp.headers.get("Retry-After", "1")))
+                        continue
+                    resp.raise_for_status()
+                    return orjson.loads(body)
+
+        limit = asyncio.Semaphore(job["concurrency"])
+        details: list[asyncio.Task[Any]] = []
+
+        async def detail(url: str) -> Any:
+            async with limit:
+                return await get(url)
+
+        url: str | None = job["base_url"] + "events"
+        while url:
+            page = await get(url)
+            rows += len(page["items"])
+            if job["kind"] == "fanout":
+                details += [asyncio.create_task(detail(f"{job['base_url']}events/{item['id']}"))
+                            for item in page["items"]]
+            url = page["paging"].get("next")
+        for result in await asyncio.gather(*details):
+            rows += 1 if result.get("data") else 0
+    return rows
+
+
+# --------------------------------------------------------------------------- counting
+
+
+def count_tables(db: Path) -> dict[str, int]:
+    """Rows per data table of the benchmark dataset (dlt/restsync bookkeeping tables left out)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_name not like '\\_dlt%' escape '\\' "
+            "and table_name not like '\\_restsync%' escape '\\'", [DATASET]).fetchall()]
+        return {n: con.execute(f'select count(*) from {DATASET}."{n}"').fetchone()[0]  # type: ignore[index]
+                for n in sorted(names)}
+    finally:
+        con.close()
+
+
+def distinct_ids(db: Path, table: str) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return int(con.execute(f'select count(distinct id) from {DATASET}."{table}"').fetchone()[0])  # type: ignore[index]
+    finally:
+        con.close()
+
+
+def _import_tool(job: dict[str, Any]) -> None:
+    """Import the tool before the clock starts (interpreter and import time are not timed)."""
+    if job["tool"] == "restsync":
+        import restsync.engine  # noqa: F401
+    elif job["tool"].startswith("dlt"):
+        os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+        if job["tool"] == "dlt-fast":
+            os.environ.update(dlt_fast_environment(job))
+        import dlt.sources.rest_api  # noqa: F401
+    else:
+        import aiohttp  # noqa: F401
+
+
+def main() -> None:
+    job = orjson.loads(sys.argv[1])
+    tool = job["tool"]
+    with tempfile.TemporaryDirectory(prefix="restsync-bench-") as tmp:
+        db = Path(tmp) / "out.duckdb"
+        _import_tool(job)
+        started = time.perf_counter()
+        if tool == "restsync":
+            run_restsync(job, db)
+        elif tool in ("dlt-default", "dlt-fast"):
+            run_dlt(job, db, fast=tool == "dlt-fast")
+        elif tool == "ceiling":
+            rows = asyncio.run(_ceiling(job))
+        else:
+            raise SystemExit(f"unknown tool {tool!r}")
+        seconds = time.perf_counter() - started
+        result: dict[str, Any] = {"tool": tool, "seconds": seconds}
+        if tool == "ceiling":
+            result.update(rows=rows, tables={}, distinct_ids=None)
+        else:
+            tables = count_tables(db)
+            roots = ["events"] + (["event_details"] if job["kind"] == "fanout" else [])
+            result.update(rows=sum(tables.get(t, 0) for t in roots), tables=tables,
+                          distinct_ids=sum(distinct_ids(db, t) for t in roots if t in tables))
+    sys.stdout.write(orjson.dumps(result).decode() + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""What a page sequence yields: :class:`Page`, and the per-resource :class:`ResourceStats`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Page", "ResourceStats"]
+
+
+@dataclass
+class Page:
+    """One page of records.
+
+    Attributes:
+        resource: Resource name.
+        number: 1-based page number within this page sequence.
+        records: The selected records.
+        url: The requested URL, redacted.
+        resume_state: JSON-able state that continues the sequence after this page (pass it
+            to :meth:`ApiClient.pages` as ``resume_from``); ``None`` on the last page.
+    """
+
+    resource: str
+    number: int
+    records: list[dict[str, Any]]
+    url: str
+    resume_state: dict[str, Any] | None = None
+
+
+@dataclass
+class ResourceStats:
+    """Counters of one resource (summed over all its page sequences)."""
+
+    requests: int = 0
+    retries: int = 0
+    pages: int = 0
+    records: int = 0

@@ -1,0 +1,151 @@
+"""Write dispositions on PostgreSQL, run inside the commit transaction of a resource load.
+
+Same semantics as the DuckDB destination (:mod:`restsync.load.dispositions`):
+
+* ``append``: insert every staged row.
+* ``replace``: delete every row of the root table and its child tables (``<root>__...``), then
+  insert every staged row (DELETE, not TRUNCATE: readers keep seeing the old rows until commit).
+* ``merge``: keep the LAST staged root row per primary key (staging order), delete target roots
+  with those keys and their descendants (by ``_dlt_root_id``), insert the kept roots and only the
+  children of kept roots. No primary key at all: ``append`` with a note. No staged root row
+  carries any key value: ``replace`` (a snapshot) with a note. Only some do: nothing is
+  committed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+from restsync.errors import DestinationError
+from restsync.load.dispositions import SEQ_COLUMN
+from restsync.load.postgres_types import cast_expr, column_list, pg_identifier
+from restsync.load.report import LoadReport
+from restsync.load.sql import quote
+from restsync.normalize import DLT_ID, DLT_ROOT_ID, normalize_identifier
+
+if TYPE_CHECKING:
+    from restsync.load.postgres_destination import PostgresDestination
+    from restsync.load.postgres_load import PostgresResourceLoad, StagedTable
+
+_kept_numbers = itertools.count(1)
+
+
+def choose_disposition(requested: str, primary_key: list[str], root_rows: int,
+                       rows_lacking_key: int, *, resource: str, root_table: str,
+                       report: LoadReport) -> str:
+    """The disposition to apply, with notes for fallbacks (destination-neutral rules).
+
+    Args:
+        requested: The resource's write disposition.
+        primary_key: Normalized key columns.
+        root_rows: Staged root rows (0 when nothing was staged).
+        rows_lacking_key: Staged root rows without a value for some key column.
+        resource: For messages.
+        root_table: For messages.
+        report: Receives the notes.
+
+    Raises:
+        DestinationError: A merge where only some rows carry the key.
+    """
+    if requested != "merge":
+        return requested
+    if not primary_key:
+        report.notes.append("merge without a primary key: loaded as append")
+        return "append"
+    if root_rows and rows_lacking_key == root_rows:
+        keys = ", ".join(f"`{k}`" for k in primary_key)
+        report.notes.append(f"no {keys} in any record: loaded as replace (snapshot)")
+        return "replace"
+    if rows_lacking_key:
+        raise DestinationError(
+            f"merge on primary key {primary_key}: {rows_lacking_key} of {root_rows} rows have "
+            "no value for it; nothing was committed",
+            location=f"resource '{resource}', table '{root_table}'",
+            hint="fix the primary key or use write_disposition replace/append")
+    return "merge"
+
+
+def apply_disposition(dest: PostgresDestination, load: PostgresResourceLoad) -> LoadReport:
+    """Move ``load``'s staged rows into the dataset according to its write disposition."""
+    dest.sql(f"CREATE SCHEMA IF NOT EXISTS {dest.ref(dest.dataset)}")
+    root = load.staged.get(load.root_table)
+    report = LoadReport()
+    pk = [pg_identifier(normalize_identifier(k)) for k in load.primary_key]
+    lacking = _rows_lacking_key(dest, root, pk) if root is not None and pk else 0
+    disposition = choose_disposition(
+        load.write_disposition, pk, root.rows if root is not None else 0, lacking,
+        resource=load.resource, root_table=load.root_table, report=report)
+    report.disposition_applied = disposition
+
+    for staged in load.staged.values():
+        _ensure_target(dest, staged)
+    if disposition == "replace":
+        for table in dest.schema_tables(dest.dataset):
+            if table == load.root_table or table.startswith(load.root_table + "__"):
+                dest.sql(f"DELETE FROM {dest.ref(dest.dataset, table)}")
+    if disposition == "merge" and root is not None:
+        _merge(dest, load, root, pk, report)
+    else:
+        for staged in load.staged.values():
+            report.rows[staged.table] = _insert(dest, staged, where="")
+    return report
+
+
+def _staged_ref(dest: PostgresDestination, staged: StagedTable) -> str:
+    return dest.ref(dest.staging, staged.staging_name)
+
+
+def _rows_lacking_key(dest: PostgresDestination, root: StagedTable, pk: list[str]) -> int:
+    if any(k not in root.columns for k in pk):
+        return root.rows
+    condition = " OR ".join(f"{quote(k)} IS NULL" for k in pk)
+    row = dest.sql(f"SELECT count(*) FROM {_staged_ref(dest, root)} WHERE {condition}")
+    return int(row[0][0]) if row else 0
+
+
+def _ensure_target(dest: PostgresDestination, staged: StagedTable) -> None:
+    incoming = {k: v for k, v in staged.columns.items() if k != SEQ_COLUMN}
+    existing = dest.columns(dest.dataset, staged.table)
+    if not existing:
+        cols = ", ".join(f"{quote(name)} {typ}" for name, typ in incoming.items())
+        dest.sql(f"CREATE TABLE {dest.ref(dest.dataset, staged.table)} ({cols})")
+        return
+    dest.reconcile(dest.dataset, staged.table, existing, incoming,
+                   source=_staged_ref(dest, staged))
+
+
+def _insert(dest: PostgresDestination, staged: StagedTable, *, where: str) -> int:
+    target_types = dest.columns(dest.dataset, staged.table)
+    names = [n for n in staged.columns if n != SEQ_COLUMN]
+    values = ", ".join(cast_expr(quote(n), staged.columns[n], target_types[n]) for n in names)
+    row = dest.sql(
+        f"INSERT INTO {dest.ref(dest.dataset, staged.table)} ({column_list(names)}) "
+        f"SELECT {values} FROM {_staged_ref(dest, staged)} {where}")
+    return int(row[0][0]) if row else 0
+
+
+def _merge(dest: PostgresDestination, load: PostgresResourceLoad, root: StagedTable,
+           pk: list[str], report: LoadReport) -> None:
+    target_root = dest.ref(dest.dataset, root.table)
+    target_types = dest.columns(dest.dataset, root.table)
+    staged_root = _staged_ref(dest, root)
+    keys = column_list(pk)
+    kept = quote(f"_restsync_kept_{next(_kept_numbers)}")
+    dest.sql(
+        f"CREATE TEMP TABLE {kept} ON COMMIT DROP AS SELECT DISTINCT ON ({keys}) "
+        f"{quote(DLT_ID)} FROM {staged_root} ORDER BY {keys}, {quote(SEQ_COLUMN)} DESC")
+    match = " AND ".join(
+        f"tgt.{quote(k)} = {cast_expr('s.' + quote(k), root.columns[k], target_types[k])}"
+        for k in pk)
+    replaced = f"EXISTS (SELECT 1 FROM {staged_root} AS s WHERE {match})"
+    for table in dest.schema_tables(dest.dataset):
+        if table.startswith(load.root_table + "__") and \
+                DLT_ROOT_ID in dest.columns(dest.dataset, table):
+            dest.sql(f"DELETE FROM {dest.ref(dest.dataset, table)} WHERE {quote(DLT_ROOT_ID)} "
+                     f"IN (SELECT {quote(DLT_ID)} FROM {target_root} AS tgt WHERE {replaced})")
+    dest.sql(f"DELETE FROM {target_root} AS tgt WHERE {replaced}")
+    for staged in load.staged.values():
+        key = DLT_ID if staged is root else DLT_ROOT_ID
+        report.rows[staged.table] = _insert(
+            dest, staged, where=f"WHERE {quote(key)} IN (SELECT {quote(DLT_ID)} FROM {kept})")

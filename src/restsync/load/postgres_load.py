@@ -1,0 +1,208 @@
+"""One resource's load into PostgreSQL: Arrow batches -> COPY into UNLOGGED staging tables.
+
+Batches are buffered per table (at most ``FLUSH_ROWS`` rows), encoded as CSV by Arrow (in C++)
+and streamed with ``COPY ... FROM STDIN (FORMAT csv)``; there are no row-by-row INSERTs. The
+commit applies the write disposition, the resource's state and a load record in ONE transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import orjson
+import psycopg
+import pyarrow as pa
+
+from restsync.errors import DestinationError
+from restsync.load.dispositions import SEQ_COLUMN
+from restsync.load.postgres_dispositions import apply_disposition
+from restsync.load.postgres_types import JSONB, column_list, pg_identifier, pg_type, to_csv
+from restsync.load.report import LoadReport
+from restsync.load.sql import quote, safe_message
+from restsync.normalize import TableBatch, kinds
+
+if TYPE_CHECKING:
+    from restsync.load.postgres_destination import PostgresDestination
+
+WriteDisposition = Literal["append", "replace", "merge"]
+FLUSH_ROWS = 50_000  # rows per table buffered in Arrow before one COPY into staging
+COPY_CHUNK_BYTES = 1 << 20
+_load_numbers = itertools.count(1)
+
+
+@dataclass
+class StagedTable:
+    """One staged table of a load: where it lives and its columns (name -> PostgreSQL type)."""
+
+    table: str
+    staging_name: str
+    parent: str | None
+    columns: dict[str, str] = field(default_factory=dict)
+    rows: int = 0
+
+
+class PostgresResourceLoad:
+    """Staged data of one resource for one load; see :meth:`PostgresDestination.begin`."""
+
+    def __init__(self, dest: PostgresDestination, resource: str, *, load_id: str,
+                 write_disposition: WriteDisposition, primary_key: tuple[str, ...],
+                 root_table: str) -> None:
+        self._dest = dest
+        self.resource = resource
+        self.load_id = load_id
+        self.write_disposition = write_disposition
+        self.primary_key = primary_key
+        self.root_table = root_table
+        self._number = next(_load_numbers)
+        self._staged: dict[str, StagedTable] = {}
+        self._started_at = datetime.now(UTC)
+        self._closed = False
+        self._root_rows = 0
+        self._buffers: dict[str, tuple[str | None, list[pa.Table]]] = {}
+        self._buffered: dict[str, int] = {}
+
+    @property
+    def staged(self) -> dict[str, StagedTable]:
+        """Table -> staged table (for the disposition code)."""
+        return self._staged
+
+    def write(self, batch: TableBatch) -> None:
+        """Stage one batch; the dataset does not change yet.
+
+        Raises:
+            DestinationError: The load was already committed/aborted, or PostgreSQL refused.
+        """
+        if self._closed:
+            raise DestinationError("load already committed or aborted", location=self._where())
+        arrow = batch.arrow
+        if arrow.num_rows == 0:
+            return
+        table = pg_identifier(batch.table)
+        if table == self.root_table:
+            seq = pa.array(range(self._root_rows, self._root_rows + arrow.num_rows), pa.int64())
+            arrow = arrow.append_column(SEQ_COLUMN, seq)
+            self._root_rows += arrow.num_rows
+        parent = pg_identifier(batch.parent_table) if batch.parent_table else None
+        buffer = self._buffers.setdefault(table, (parent, []))
+        buffer[1].append(arrow)
+        self._buffered[table] = self._buffered.get(table, 0) + arrow.num_rows
+        if self._buffered[table] >= FLUSH_ROWS:
+            self._flush(table)
+
+    def commit(self, state: Mapping[str, Any] | None) -> LoadReport:
+        """Apply the write disposition, store ``state`` and a load record in ONE transaction.
+
+        Args:
+            state: The resource's new state (JSON-serializable), or None to leave it as is.
+
+        Raises:
+            DestinationError: Nothing was committed; staged data is dropped.
+        """
+        if self._closed:
+            raise DestinationError("load already committed or aborted", location=self._where())
+        try:
+            state_json = None if state is None else orjson.dumps(dict(state)).decode()
+        except TypeError as exc:
+            raise DestinationError(f"state is not JSON-serializable: {exc}",
+                                   location=self._where()) from exc
+        try:
+            for table in list(self._buffers):
+                self._flush(table)
+            with self._dest.con.transaction():
+                report = apply_disposition(self._dest, self)
+                self._write_meta(state_json, sum(report.rows.values()))
+                self._drop_staging()
+        except BaseException as exc:
+            self.abort()
+            if isinstance(exc, psycopg.Error):
+                raise DestinationError(f"commit failed: {safe_message(exc)}",
+                                       location=self._where()) from exc
+            raise
+        self._closed = True
+        return report
+
+    def abort(self) -> None:
+        """Drop staged data; the dataset stays as it was. Safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        self._buffers.clear()
+        with contextlib.suppress(psycopg.Error):  # best effort: the next open cleans up anyway
+            self._drop_staging()
+
+    # -- staging ------------------------------------------------------------------------------
+
+    def _flush(self, table: str) -> None:
+        parent, tables = self._buffers.pop(table, (None, []))
+        self._buffered.pop(table, None)
+        if not tables:
+            return
+        try:
+            chunks = [pa.concat_tables(tables, promote_options="permissive")]
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # kinds changed between pages
+            chunks = tables
+        for chunk in chunks:
+            try:
+                self._copy(table, parent, chunk)
+            except psycopg.Error as exc:
+                raise DestinationError(f"staging failed: {safe_message(exc)}",
+                                       location=self._where(table)) from exc
+
+    def _copy(self, table: str, parent: str | None, chunk: pa.Table) -> None:
+        names = [pg_identifier(n) for n in chunk.column_names]
+        chunk = chunk.rename_columns(names)
+        incoming = {n: pg_type(t) for n, t in zip(names, chunk.schema.types, strict=True)}
+        dest = self._dest
+        staged = self._staged.get(table)
+        if staged is None:
+            staged = StagedTable(table, pg_identifier(f"{self._number}__{table}"), parent)
+            dest.sql(f"CREATE SCHEMA IF NOT EXISTS {dest.ref(dest.staging)}")
+            columns = ", ".join(f"{quote(n)} {t}" for n, t in incoming.items())
+            dest.sql(f"CREATE UNLOGGED TABLE {dest.ref(dest.staging, staged.staging_name)} "
+                     f"({columns})")
+            staged.columns = dict(incoming)
+            self._staged[table] = staged
+        else:
+            dest.reconcile(dest.staging, staged.staging_name, staged.columns, incoming)
+        for name, kind in incoming.items():  # CSV text suits any other column type
+            if staged.columns[name] == JSONB and kind != JSONB:
+                values = kinds.encode_json(chunk.column(name).combine_chunks())
+                chunk = chunk.set_column(names.index(name), name, values)
+        copy_sql = (f"COPY {dest.ref(dest.staging, staged.staging_name)} "
+                    f"({column_list(names)}) FROM STDIN (FORMAT csv)")
+        data = memoryview(to_csv(chunk))
+        with dest.con.cursor() as cur, cur.copy(copy_sql) as copy:
+            for start in range(0, len(data), COPY_CHUNK_BYTES):
+                copy.write(data[start:start + COPY_CHUNK_BYTES])
+        staged.rows += chunk.num_rows
+
+    def _drop_staging(self) -> None:
+        for staged in self._staged.values():
+            self._dest.sql(
+                f"DROP TABLE IF EXISTS {self._dest.ref(self._dest.staging, staged.staging_name)}")
+
+    def _where(self, table: str | None = None) -> str:
+        where = f"resource '{self.resource}'"
+        return f"{where}, table '{table}'" if table else where
+
+    def _write_meta(self, state_json: str | None, rows: int) -> None:
+        dest = self._dest
+        state_table = dest.ref(dest.dataset, "_restsync_state")
+        loads_table = dest.ref(dest.dataset, "_restsync_loads")
+        dest.sql(f"CREATE TABLE IF NOT EXISTS {state_table} "
+                 "(resource text, state jsonb, load_id text, updated_at timestamptz)")
+        dest.sql(f"CREATE TABLE IF NOT EXISTS {loads_table} "
+                 "(load_id text, resource text, status text, rows bigint, "
+                 "started_at timestamptz, finished_at timestamptz)")
+        now = datetime.now(UTC)
+        if state_json is not None:
+            dest.sql(f"DELETE FROM {state_table} WHERE resource = %s", [self.resource])
+            dest.sql(f"INSERT INTO {state_table} VALUES (%s, %s::jsonb, %s, %s)",
+                     [self.resource, state_json, self.load_id, now])
+        dest.sql(f"INSERT INTO {loads_table} VALUES (%s, %s, %s, %s, %s, %s)",
+                 [self.load_id, self.resource, "committed", rows, self._started_at, now])

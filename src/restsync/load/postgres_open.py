@@ -1,0 +1,61 @@
+"""Open a PostgreSQL destination from a ``postgresql://`` URL (psycopg is imported lazily)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from restsync.errors import DestinationError
+from restsync.load.sql import safe_message
+
+if TYPE_CHECKING:
+    from restsync.load.postgres_destination import PostgresDestination
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def redacted(url: str) -> str:
+    """The URL without its password (and without a query string, which may hold one)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, host = netloc.rsplit("@", 1)
+        netloc = f"{user.split(':', 1)[0]}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _scrub(text: str, url: str) -> str:
+    password = urlsplit(url).password
+    return text.replace(password, "***") if password else text
+
+
+def open_postgres(url: str, dataset: str) -> PostgresDestination:
+    """Connect to ``url`` and open ``dataset`` (a schema) for loading.
+
+    Args:
+        url: ``postgresql://user:password@host:port/database`` (``postgres://`` too; libpq
+            query parameters such as ``sslmode`` are passed through).
+        dataset: Schema holding the tables.
+
+    Raises:
+        DestinationError: psycopg is not installed, the server cannot be reached, or another
+            run holds the dataset.
+    """
+    where = f"destination {redacted(url)}"
+    try:
+        psycopg = importlib.import_module("psycopg")
+    except ImportError as exc:
+        raise DestinationError(
+            "PostgreSQL destinations need the psycopg package", location=where,
+            hint="pip install 'restsync[postgres]'") from exc
+    from restsync.load.postgres_destination import PostgresDestination
+
+    try:
+        connection = psycopg.connect(url, autocommit=True, application_name="restsync",
+                                     connect_timeout=CONNECT_TIMEOUT_SECONDS)
+    except psycopg.Error as exc:
+        raise DestinationError(f"cannot connect: {_scrub(safe_message(exc), url)}",
+                               location=where) from None
+    return PostgresDestination(connection, dataset, where=where)

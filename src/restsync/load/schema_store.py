@@ -1,0 +1,224 @@
+"""The stored, versioned schema of every table, and the record of what each load changed.
+
+Two tables in the dataset, written in the same transaction as the data:
+
+* ``_restsync_schema``: one row per (table, version): the table's whole schema as JSON
+  (columns with type, nullability, primary key, JSON path, description; parent table; resource).
+  A new version is written only when something changed.
+* ``_restsync_schema_changes``: one row per change (new table, new column, type change,
+  description change) with the load id, so "what changed when" is a query.
+
+The pure parts (:func:`diff_tables`, :func:`final_schema`, :func:`kind_of_sql_type`) are
+shared by every destination; :class:`DuckDBSchemaStore` holds the DuckDB SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import orjson
+
+from restsync.load.sql import quote
+from restsync.normalize import TableSchema
+from restsync.normalize.naming import render_path
+from restsync.normalize.schema import ColumnSchema
+
+SCHEMA_TABLE: Final = "_restsync_schema"
+CHANGES_TABLE: Final = "_restsync_schema_changes"
+_DECIMAL = re.compile(r"^(DECIMAL|NUMERIC)\((\d+),\s*(\d+)\)$", re.IGNORECASE)
+_SQL_KINDS: Final = {
+    "BIGINT": "bigint", "INTEGER": "bigint", "HUGEINT": "bigint", "UBIGINT": "bigint",
+    "DOUBLE": "double", "DOUBLE PRECISION": "double", "FLOAT": "double", "REAL": "double",
+    "BOOLEAN": "bool", "VARCHAR": "text", "TEXT": "text", "CHARACTER VARYING": "text",
+    "JSON": "json", "JSONB": "json", "DATE": "date",
+    "TIMESTAMP WITH TIME ZONE": "timestamp", "TIMESTAMPTZ": "timestamp",
+}
+
+
+@dataclass(frozen=True)
+class SchemaChange:
+    """One change of a table's stored schema.
+
+    Attributes:
+        table: Table name.
+        change: ``new_table``, ``new_column``, ``type_changed`` or ``description_changed``.
+        column: Column name (None for ``new_table``).
+        old_type: Type before (``type_changed``).
+        new_type: Type after (new columns and type changes).
+        json_path: Where the column's values come from in the records.
+    """
+
+    table: str
+    change: str
+    column: str | None = None
+    old_type: str | None = None
+    new_type: str | None = None
+    json_path: str | None = None
+
+    def __str__(self) -> str:
+        if self.change == "new_table":
+            return f"new table {self.table}"
+        where = f"{self.table}.{self.column}"
+        source = f", from `{self.json_path}`" if self.json_path else ""
+        if self.change == "new_column":
+            return f"new column {where} ({self.new_type}{source})"
+        if self.change == "type_changed":
+            return f"{where}: {self.old_type} -> {self.new_type}"
+        return f"{where}: description changed"
+
+
+def kind_of_sql_type(sql_type: str) -> tuple[str, int | None, int | None]:
+    """A destination column type -> (kind, precision, scale); unknown types are ``text``."""
+    match = _DECIMAL.match(sql_type.strip())
+    if match:
+        return "decimal", int(match.group(2)), int(match.group(3))
+    return _SQL_KINDS.get(sql_type.strip().upper(), "text"), None, None
+
+
+def final_schema(table: str, actual: Mapping[str, str], normalized: TableSchema | None,
+                 previous: TableSchema | None, *, parent: str | None,
+                 resource: str) -> TableSchema:
+    """The schema to store for ``table`` after a load.
+
+    Types come from the destination's actual columns (``actual``: name -> SQL type), which is
+    what SQL users see; JSON paths, descriptions and declarations from the normalizer's
+    schema, else from the previous stored version.
+    """
+    out = TableSchema(table, parent, resource,
+                      normalized.json_path if normalized else
+                      previous.json_path if previous else ())
+    for name, sql_type in actual.items():
+        kind, precision, scale = kind_of_sql_type(sql_type)
+        meta = (normalized.columns.get(name) if normalized else None) or \
+            (previous.columns.get(name) if previous else None)
+        col = ColumnSchema(name, kind, precision=precision, scale=scale)
+        if meta is not None:
+            col.json_path, col.nullable = meta.json_path, meta.nullable
+            col.primary_key, col.description = meta.primary_key, meta.description
+            col.declared = meta.declared and meta.data_type == kind
+            if kind == "timestamp":
+                col.timestamp_unit = meta.timestamp_unit
+        out.columns[name] = col
+    return out
+
+
+def _is_system(name: str) -> bool:
+    return name.startswith("_dlt_")
+
+
+def diff_tables(old: TableSchema | None, new: TableSchema) -> list[SchemaChange]:
+    """What changed from ``old`` (None: the table is new) to ``new``."""
+    if old is None or not old.columns:
+        return [SchemaChange(new.name, "new_table")]
+    changes: list[SchemaChange] = []
+    for name, col in new.columns.items():
+        before = old.columns.get(name)
+        path = render_path(col.json_path) if col.json_path else None
+        if col.data_type is None:  # known (declared) column without values yet
+            continue
+        if before is None:
+            if not _is_system(name):
+                changes.append(SchemaChange(new.name, "new_column", name,
+                                            new_type=col.type_text(), json_path=path))
+        elif before.type_text() != col.type_text():
+            changes.append(SchemaChange(new.name, "type_changed", name, before.type_text(),
+                                        col.type_text(), path))
+        elif (before.description or None) != (col.description or None):
+            changes.append(SchemaChange(new.name, "description_changed", name, json_path=path))
+    return changes
+
+
+def _same(a: TableSchema, b: TableSchema) -> bool:
+    da, db = a.to_dict(), b.to_dict()
+    da.pop("version")
+    db.pop("version")
+    return da == db
+
+
+class DuckDBSchemaStore:
+    """Reads and writes the schema tables of one dataset through ``sql``.
+
+    Args:
+        sql: Runs one statement with parameters and returns all rows.
+        ref: Quotes a ``(schema, table)`` reference.
+        dataset: The dataset (schema) name.
+    """
+
+    def __init__(self, sql: Callable[[str, Sequence[Any] | None], list[tuple[Any, ...]]],
+                 ref: Callable[..., str], dataset: str) -> None:
+        self._sql = sql
+        self._ref = ref
+        self._dataset = dataset
+
+    def ensure_tables(self) -> None:
+        """Create the two schema tables when missing."""
+        self._sql(f"CREATE TABLE IF NOT EXISTS {self._ref(self._dataset, SCHEMA_TABLE)} "
+                  "(table_name VARCHAR, version INTEGER, resource VARCHAR, parent_table VARCHAR, "
+                  "load_id VARCHAR, schema JSON, created_at TIMESTAMPTZ)", None)
+        self._sql(f"CREATE TABLE IF NOT EXISTS {self._ref(self._dataset, CHANGES_TABLE)} "
+                  "(load_id VARCHAR, resource VARCHAR, table_name VARCHAR, version INTEGER, "
+                  "change VARCHAR, column_name VARCHAR, old_type VARCHAR, new_type VARCHAR, "
+                  "json_path VARCHAR, created_at TIMESTAMPTZ)", None)
+
+    def latest(self, root_table: str | None = None, *, exists: bool = True
+               ) -> dict[str, TableSchema]:
+        """Latest stored version of every table (of one resource when ``root_table`` given)."""
+        if not exists:
+            return {}
+        where, params = "", []
+        if root_table is not None:
+            where = "WHERE table_name = ? OR starts_with(table_name, ?)"
+            params = [root_table, root_table + "__"]
+        rows = self._sql(
+            f"SELECT schema, version FROM {self._ref(self._dataset, SCHEMA_TABLE)} {where} "
+            "QUALIFY row_number() OVER (PARTITION BY table_name ORDER BY version DESC) = 1 "
+            "ORDER BY table_name", params)
+        out: dict[str, TableSchema] = {}
+        for schema_json, version in rows:
+            table = TableSchema.from_dict(orjson.loads(schema_json))
+            table.version = int(version)
+            out[table.name] = table
+        return out
+
+    def history(self, table: str | None = None) -> list[dict[str, Any]]:
+        """Every recorded change, oldest first (of one table when given)."""
+        where, params = ("WHERE table_name = ?", [table]) if table else ("", [])
+        rows = self._sql(
+            f"SELECT load_id, resource, table_name, version, change, column_name, old_type, "
+            f"new_type, json_path FROM {self._ref(self._dataset, CHANGES_TABLE)} {where} "
+            "ORDER BY created_at, table_name, version", params)
+        keys = ("load_id", "resource", "table", "version", "change", "column", "old_type",
+                "new_type", "json_path")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def record(self, new: TableSchema, previous: TableSchema | None, *, load_id: str,
+               resource: str) -> list[SchemaChange]:
+        """Store ``new`` as the next version when it differs from ``previous``; log changes."""
+        if previous is not None and previous.version and _same(previous, new):
+            return []
+        changes = diff_tables(previous, new)
+        new.version = (previous.version if previous else 0) + 1
+        now = datetime.now(UTC).isoformat()
+        self._sql(f"INSERT INTO {self._ref(self._dataset, SCHEMA_TABLE)} "
+                  "VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ))",
+                  [new.name, new.version, resource, new.parent, load_id,
+                   orjson.dumps(new.to_dict()).decode(), now])
+        for c in changes:
+            self._sql(f"INSERT INTO {self._ref(self._dataset, CHANGES_TABLE)} "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ))",
+                      [load_id, resource, c.table, new.version, c.change, c.column, c.old_type,
+                       c.new_type, c.json_path, now])
+        return changes
+
+    def comment(self, new: TableSchema, previous: TableSchema | None) -> None:
+        """``COMMENT ON COLUMN`` for every description that is new or changed."""
+        for name, col in new.columns.items():
+            before = previous.columns.get(name) if previous else None
+            if col.description and (before is None or before.description != col.description):
+                target = f"{self._ref(self._dataset, new.name)}.{quote(name)}"
+                text = col.description.replace("'", "''")
+                self._sql(f"COMMENT ON COLUMN {target} IS '{text}'", None)

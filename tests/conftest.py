@@ -7,6 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.pg_cluster import PostgresCluster, create_database, server_binaries
+from tests.seed_run import seed_run
+
+__all__ = ["pg_database_url", "pg_url", "seed_run"]
 
 
 @pytest.fixture(scope="session")

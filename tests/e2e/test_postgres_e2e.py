@@ -13,8 +13,8 @@ import pytest
 from restsync.engine import Pipeline, RunInfo
 from restsync.errors import DestinationError
 from restsync.sandbox import start_sandboxes
-from tests.e2e.conftest import DocumentRun
 from tests.e2e.helpers import assert_complete_tables, assert_ok
+from tests.seed_run import DocumentRun
 
 
 @dataclass

@@ -1,4 +1,9 @@
-"""The ``restsync`` command line. Exit codes: 0 ok, 1 run incomplete, 2 bad config/usage."""
+"""The ``restsync`` command line.
+
+Exit codes: 0 every resource completed; 1 some failed (the others are committed); 2 bad
+config, option or missing secret (nothing sent); 3 stopped cleanly before a long wait
+(``--max-wait``): committed so far, the next run resumes.
+"""
 
 from __future__ import annotations
 
@@ -99,6 +104,10 @@ def run(
     resources: Annotated[str | None, typer.Option(help="Comma-separated resources to load.")] = None,
     set_: SetOpt = None,
     param: ParamOpt = None,
+    max_wait: Annotated[float | None, typer.Option(
+        "--max-wait", help="Longest retry wait to sleep through (seconds); a resource that "
+                           "would wait longer commits what it has and stops (exit 3), and "
+                           "the next run resumes it.")] = None,
 ) -> None:
     """Extract every selected resource and load it into the destination."""
     from restsync.cli.render import ProgressRenderer, summary_table
@@ -108,14 +117,19 @@ def run(
         source = _load(spec, set_, param)
         selected = [r for r in resources.split(",") if r] if resources else None
         with ProgressRenderer(console) as renderer:
-            pipe = Pipeline(destination=destination, dataset_name=dataset, events=renderer)
+            pipe = Pipeline(destination=destination, dataset_name=dataset, events=renderer,
+                            max_wait=max_wait)
             info = pipe.run(source, resources=selected, lookup=_lookup())
     except RestsyncError as exc:
         raise _fail(exc) from None
     console.print(summary_table(info))
-    if not info.ok:
+    if info.failed:
         err.print(f"run incomplete: {', '.join(info.failed)} failed", style="red", markup=False)
         raise typer.Exit(code=1)
+    if info.stopped:
+        err.print(f"run stopped early: {', '.join(info.stopped)} will resume on the next run",
+                  style="yellow", markup=False)
+        raise typer.Exit(code=3)
 
 
 @app.command()
@@ -141,13 +155,15 @@ def sandbox_serve(
     serve_sandboxes(console, host)
 
 
-def _register_schema_command() -> None:
+def _register_subcommands() -> None:
     from restsync.cli.schema_cmd import schema
+    from restsync.cli.state_cmd import state_app
 
     app.command("schema")(schema)
+    app.add_typer(state_app, name="state")
 
 
-_register_schema_command()
+_register_subcommands()
 
 
 def main() -> None:

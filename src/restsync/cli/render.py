@@ -202,7 +202,7 @@ def summary_table(info: RunInfo) -> Table:
                          justify="right" if col in ("records", "pages", "requests", "retries",
                                                     "skipped") else "left")
     for name, o in info.outcomes.items():
-        style = {"failed": "red", "extracted": "dim"}.get(o.status, "green")
+        style = {"failed": "red", "extracted": "dim", "stopped": "yellow"}.get(o.status, "green")
         tables = ", ".join(f"{t} ({n})" for t, n in o.tables.items())
         notes = "; ".join(o.notes + ([o.error] if o.error else []))
         if o.schema_changes:

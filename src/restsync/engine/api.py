@@ -74,12 +74,18 @@ class RunInfo:
 
     @property
     def ok(self) -> bool:
-        """True when every resource completed."""
-        return all(o.status != "failed" for o in self.outcomes.values())
+        """True when every resource completed (or was extracted only to feed children)."""
+        return all(o.status in ("completed", "extracted") for o in self.outcomes.values())
 
     @property
     def failed(self) -> list[str]:
+        """Resources that failed (nothing of them was committed)."""
         return [n for n, o in self.outcomes.items() if o.status == "failed"]
+
+    @property
+    def stopped(self) -> list[str]:
+        """Resources that stopped cleanly before a long wait (committed so far, resumable)."""
+        return [n for n, o in self.outcomes.items() if o.status == "stopped"]
 
 
 class Pipeline:
@@ -93,17 +99,21 @@ class Pipeline:
         events: Receives progress events.
         transport: HTTP transport override (tests).
         sleeper: Sleeper override for retry waits (tests).
+        max_wait: Longest retry wait (seconds) to sleep through; a resource that would wait
+            longer commits what it fetched and stops, and the next run resumes it.
     """
 
     def __init__(self, pipeline_name: str | None = None, destination: str | None = None,
                  dataset_name: str | None = None, *, events: EventSink = discard,
-                 transport: Any = None, sleeper: Any = None) -> None:
+                 transport: Any = None, sleeper: Any = None,
+                 max_wait: float | None = None) -> None:
         self.pipeline_name = pipeline_name
         self.destination = destination or DEFAULT_DESTINATION
         self.dataset_name = dataset_name
         self.events = events
         self.transport = transport
         self.sleeper = sleeper
+        self.max_wait = max_wait
 
     def plan(self, source: SourceConfig, resources: Sequence[str] | None = None,
              lookup: ValueLookup | None = None) -> Plan:
@@ -134,7 +144,8 @@ class Pipeline:
             destination = await loader.call(open_destination, self.destination, dataset)
             try:
                 async with ApiClient(plan.source.client, events=self.events,
-                                     transport=self.transport, sleeper=self.sleeper) as client:
+                                     transport=self.transport, sleeper=self.sleeper,
+                                     max_wait=self.max_wait) as client:
                     runner = PlanRunner(plan, client, destination, loader, load_id, self.events)
                     info.outcomes = await runner.run()
             finally:

@@ -13,22 +13,22 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from restsync import faultpoints
 from restsync.engine.items import WorkItem, work_items
-from restsync.errors import FatalError, HTTPStatusError, RestsyncError
+from restsync.engine.state import ResourceState
+from restsync.errors import FatalError, HTTPStatusError, RestsyncError, WaitTooLongError
 from restsync.events import (
     EventSink,
     Notice,
-    PageFetched,
     ParentItemSkipped,
     ResourceFailed,
     ResourceFinished,
     ResourceStarted,
 )
 from restsync.extract import ApiClient
-from restsync.extract.incremental import IncrementalFilter
 from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
 from restsync.normalize import Normalizer
@@ -49,7 +49,7 @@ class ResourceOutcome:
     """What happened to one resource in a run."""
 
     name: str
-    status: Literal["completed", "failed", "extracted"] = "completed"
+    status: Literal["completed", "failed", "extracted", "stopped"] = "completed"
     records: int = 0
     pages: int = 0
     requests: int = 0
@@ -104,6 +104,7 @@ class PlanRunner:
         self.outcomes: dict[str, ResourceOutcome] = {}
         self.inboxes: dict[str, asyncio.Queue[Any]] = {}
         self.inbox_closed: set[str] = set()
+        self.started_at = datetime.now(UTC)
 
     async def run(self) -> dict[str, ResourceOutcome]:
         to_run = self.plan.to_run()
@@ -123,8 +124,11 @@ class PlanRunner:
         children = [c for c in rp.children if c in running]
         self.events(ResourceStarted(resource=rp.name))
         load: ResourceLoad | None = None
+        sink: _RecordSink | None = None
+        state: ResourceState | None = None
         try:
-            incremental = await self._incremental(rp)
+            stored = await self.loader.call(self.destination.get_state, rp.name) if rp.load else {}
+            state = ResourceState(rp, stored, self.started_at)
             steps = RecordProcessor(rp.config.processing_steps,
                                     where=f"resources[{rp.name}].processing_steps")
             if rp.load:
@@ -132,21 +136,16 @@ class PlanRunner:
                     self.destination.begin, rp.name, load_id=self.load_id,
                     write_disposition=rp.config.write_disposition,
                     primary_key=_pk(rp.config.primary_key), root_table=rp.table_name)
-            contract = rp.config.schema_contract
-            normalizer = Normalizer(table_name=rp.table_name, primary_key=_pk(rp.config.primary_key),
-                                    load_id=self.load_id,
-                                    max_nesting=rp.config.max_table_nesting,
-                                    columns={k: c.model_dump() for k, c in rp.config.columns.items()},
-                                    json_columns=rp.config.json_columns,
-                                    contract=contract.model_dump() if contract else None,
-                                    stored=getattr(load, "stored_schema", None),
-                                    resource=rp.name)
-            sink = _RecordSink(self, rp, load, normalizer, children, outcome)
+            sink = _RecordSink(self, rp, load, self._normalizer(rp, load), children, outcome)
             if rp.parent is None:
                 items = list(work_items(rp))
-                await self._run_items(rp, items, incremental, steps, sink, outcome)
+                outcome.items_total = len(items)
+                resume = state.resume_from
+                for item in items:
+                    await self._run_item(rp, item, state, steps, sink, outcome, resume)
+                    resume = None
             else:
-                await self._run_children(rp, incremental, steps, sink, outcome)
+                await self._run_children(rp, state, steps, sink, outcome)
             await sink.flush()
             if outcome.skipped_parents and outcome.skipped_parents == outcome.items_total:
                 raise FatalError(
@@ -156,42 +155,25 @@ class PlanRunner:
             for child in children:
                 await self.inboxes[child].put(_END)
             if load is not None:
-                state = None
-                if incremental is not None:
-                    state = {"incremental": {
-                        "cursor_path": incremental.config.cursor_path,
-                        "last_value": incremental.last_value
-                        if incremental.last_value is not None else incremental.start,
-                    }}
-                faultpoints.reach("engine.commit.before")
-                report = await self.loader.call(load.commit, state)
-                faultpoints.reach("engine.commit.after")
-                outcome.tables = dict(report.rows)
-                outcome.notes.extend(report.notes)
-                outcome.schema_changes = list(getattr(report, "schema_changes", []))
-                for table, n in normalizer.dropped_rows.items():
-                    outcome.notes.append(f"{n} row(s) of {table} dropped by the schema contract")
-                for column, n in normalizer.discarded_values.items():
-                    outcome.notes.append(
-                        f"{n} value(s) of {column} discarded by the schema contract")
-                for note in report.notes:
-                    self.events(Notice(resource=rp.name, message=note))
+                await self._commit(rp, load, sink, state.completed(), outcome)
             else:
                 outcome.status = "extracted"
+        except WaitTooLongError as exc:
+            if not (load is not None and sink is not None and state is not None
+                    and _can_stop_cleanly(rp, exc)):
+                await self._fail(rp, exc, load, children, outcome)
+            else:
+                await sink.flush()
+                assert exc.resume_state is not None
+                await self._commit(rp, load, sink, state.stopped(exc.resume_state), outcome)
+                outcome.status = "stopped"
+                outcome.error = (f"stopped instead of waiting {exc.wait_seconds:.0f}s "
+                                 f"(more than max wait {exc.max_wait:.0f}s); rows fetched so far "
+                                 f"are committed and the next run resumes at page "
+                                 f"{exc.resume_state.get('page', '?')}")
+                self.events(Notice(resource=rp.name, message=outcome.error))
         except BaseException as exc:
-            outcome.status = "failed"
-            outcome.error = _describe(exc)
-            if load is not None:
-                try:
-                    await self.loader.call(load.abort)
-                except Exception as abort_exc:  # pragma: no cover - reported, not raised
-                    outcome.notes.append(f"abort failed: {_describe(abort_exc)}")
-            for child in children:
-                await self.inboxes[child].put(_PARENT_FAILED)
-            if rp.parent is not None and rp.name not in self.inbox_closed:
-                await _drain(self.inboxes[rp.name])
-            self.events(ResourceFailed(resource=rp.name, error=outcome.error,
-                                       kind=type(exc).__name__))
+            await self._fail(rp, exc, load, children, outcome)
             if not isinstance(exc, Exception):
                 raise
         finally:
@@ -200,29 +182,55 @@ class PlanRunner:
                 outcome.requests = stats.requests
                 outcome.retries = stats.retries
             outcome.seconds = time.monotonic() - started
-        if outcome.status != "failed":
+        if outcome.status in ("completed", "extracted"):
             self.events(ResourceFinished(
                 resource=rp.name, records=outcome.records, pages=outcome.pages,
                 requests=outcome.requests, retries=outcome.retries,
                 skipped_parents=outcome.skipped_parents, tables=dict(outcome.tables),
                 notes=tuple(outcome.notes), schema_changes=tuple(outcome.schema_changes)))
 
-    async def _incremental(self, rp: ResourcePlan) -> IncrementalFilter | None:
-        config = rp.config.endpoint.incremental
-        if config is None:
-            return None
-        state = await self.loader.call(self.destination.get_state, rp.name) if rp.load else {}
-        stored = (state or {}).get("incremental", {}).get("last_value")
-        return IncrementalFilter(config, stored, rp.name)
+    def _normalizer(self, rp: ResourcePlan, load: ResourceLoad | None) -> Normalizer:
+        contract = rp.config.schema_contract
+        return Normalizer(
+            table_name=rp.table_name, primary_key=_pk(rp.config.primary_key),
+            load_id=self.load_id, max_nesting=rp.config.max_table_nesting,
+            columns={k: c.model_dump() for k, c in rp.config.columns.items()},
+            json_columns=rp.config.json_columns,
+            contract=contract.model_dump() if contract else None,
+            stored=getattr(load, "stored_schema", None), resource=rp.name)
 
-    async def _run_items(self, rp: ResourcePlan, items: list[WorkItem],
-                         incremental: IncrementalFilter | None, steps: RecordProcessor,
-                         sink: _RecordSink, outcome: ResourceOutcome) -> None:
-        outcome.items_total = len(items)
-        for item in items:
-            await self._run_item(rp, item, incremental, steps, sink, outcome)
+    async def _commit(self, rp: ResourcePlan, load: ResourceLoad, sink: _RecordSink,
+                      state: dict[str, Any], outcome: ResourceOutcome) -> None:
+        faultpoints.reach("engine.commit.before")
+        report = await self.loader.call(load.commit, state)
+        faultpoints.reach("engine.commit.after")
+        outcome.tables = dict(report.rows)
+        outcome.notes.extend(report.notes)
+        outcome.schema_changes = list(getattr(report, "schema_changes", []))
+        for table, n in sink.normalizer.dropped_rows.items():
+            outcome.notes.append(f"{n} row(s) of {table} dropped by the schema contract")
+        for column, n in sink.normalizer.discarded_values.items():
+            outcome.notes.append(f"{n} value(s) of {column} discarded by the schema contract")
+        for note in report.notes:
+            self.events(Notice(resource=rp.name, message=note))
 
-    async def _run_children(self, rp: ResourcePlan, incremental: IncrementalFilter | None,
+    async def _fail(self, rp: ResourcePlan, exc: BaseException, load: ResourceLoad | None,
+                    children: list[str], outcome: ResourceOutcome) -> None:
+        outcome.status = "failed"
+        outcome.error = _describe(exc)
+        if load is not None:
+            try:
+                await self.loader.call(load.abort)
+            except Exception as abort_exc:  # pragma: no cover - reported, not raised
+                outcome.notes.append(f"abort failed: {_describe(abort_exc)}")
+        for child in children:
+            await self.inboxes[child].put(_PARENT_FAILED)
+        if rp.parent is not None and rp.name not in self.inbox_closed:
+            await _drain(self.inboxes[rp.name])
+        self.events(ResourceFailed(resource=rp.name, error=outcome.error,
+                                   kind=type(exc).__name__))
+
+    async def _run_children(self, rp: ResourcePlan, state: ResourceState,
                             steps: RecordProcessor, sink: _RecordSink,
                             outcome: ResourceOutcome) -> None:
         inbox = self.inboxes[rp.name]
@@ -234,7 +242,7 @@ class PlanRunner:
 
         async def one(item: WorkItem) -> None:
             try:
-                await self._run_item(rp, item, incremental, steps, sink, outcome)
+                await self._run_item(rp, item, state, steps, sink, outcome)
             except BaseException as exc:
                 failure.append(exc)
             finally:
@@ -273,36 +281,33 @@ class PlanRunner:
                 await asyncio.gather(*tasks, return_exceptions=True)
             raise
 
-    async def _run_item(self, rp: ResourcePlan, item: WorkItem,
-                        incremental: IncrementalFilter | None, steps: RecordProcessor,
-                        sink: _RecordSink, outcome: ResourceOutcome) -> None:
+    async def _run_item(self, rp: ResourcePlan, item: WorkItem, state: ResourceState,
+                        steps: RecordProcessor, sink: _RecordSink, outcome: ResourceOutcome,
+                        resume_from: dict[str, Any] | None = None) -> None:
+        incremental = state.filter_for(item.path_values)
         extra: dict[str, Any] = dict(item.query_values)
-        inc_config = rp.config.endpoint.incremental
-        if incremental is not None and inc_config is not None:
-            start = incremental.start
-            if inc_config.start_param and start is not None:
-                extra[inc_config.start_param] = start
-            if inc_config.end_param and inc_config.end_value is not None:
-                extra[inc_config.end_param] = inc_config.end_value
+        if incremental is not None:
+            extra.update(incremental.request_params())
         try:
             async for page in self.client.pages(
                 resource=rp.name, endpoint=rp.config.endpoint, paginator=rp.paginator,
-                path_values=item.path_values, extra_params=extra,
+                path_values=item.path_values, extra_params=extra, resume_from=resume_from,
             ):
                 faultpoints.reach("extract.page")
                 records = page.records
                 if incremental is not None:
-                    records = incremental.apply(records, page=page.number)
+                    records = incremental.apply(records, page=page.number, url=page.url)
                 if steps:
-                    records = steps.apply(records, location=f"resource '{rp.name}', page {page.number}")
+                    records = steps.apply(records,
+                                          location=f"resource '{rp.name}', page {page.number}")
                 if item.carried:
                     for r in records:
                         r.update(item.carried)
                 outcome.pages += 1
                 outcome.records += len(records)
-                self.events(PageFetched(resource=rp.name, page=page.number,
-                                        records=len(records), url=page.url))
                 await sink.add(records)
+                if incremental is not None and incremental.stop_paging:
+                    break
         except HTTPStatusError as exc:
             if exc.status in SKIP_STATUSES and (rp.parent is not None or rp.fanout_params):
                 outcome.skipped_parents += 1
@@ -359,6 +364,15 @@ async def _drain(inbox: asyncio.Queue[Any]) -> None:
         item = await inbox.get()
         if item is _END or item is _PARENT_FAILED:
             return
+
+
+def _can_stop_cleanly(rp: ResourcePlan, exc: WaitTooLongError) -> bool:
+    """A clean stop commits a resource's rows so far: only safe for a root resource without
+    children (their parent records would be lost), that appends or merges (replace would
+    drop the rows not fetched yet), with a place to resume from."""
+    return (rp.parent is None and not rp.fanout_params and not rp.children
+            and rp.config.write_disposition in ("append", "merge")
+            and exc.resume_state is not None)
 
 
 def _pk(primary_key: str | list[str] | None) -> list[str] | None:

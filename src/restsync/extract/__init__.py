@@ -11,7 +11,8 @@ See :mod:`restsync.extract.client` for details; errors are the ``FatalError`` su
 :mod:`restsync.errors`.
 """
 
-from restsync.extract.client import ApiClient, Page, ResourceStats
+from restsync.extract.client import ApiClient
+from restsync.extract.cursor_values import CursorCodec
 from restsync.extract.expressions import CompiledExpression, compile_expression
 from restsync.extract.http import (
     AiohttpTransport,
@@ -21,33 +22,41 @@ from restsync.extract.http import (
     Transport,
     json_response,
 )
-from restsync.extract.incremental import IncrementalFilter
+from restsync.extract.incremental import IncrementalFilter, PerParentIncremental, parent_key
+from restsync.extract.page import Page, ResourceStats
 from restsync.extract.processing import RecordProcessor
+from restsync.extract.ratelimit import AdaptiveLimit, HostPacer, TokenBucket
 from restsync.extract.redact import redact_text, redact_url
 from restsync.extract.retry import AsyncioSleeper, RecordingSleeper, Sleeper
 from restsync.extract.selectors import DataSelector
 from restsync.extract.urls import fill_path, join_url
 
 __all__ = [
+    "AdaptiveLimit",
     "AiohttpTransport",
     "ApiClient",
     "AsyncioSleeper",
     "CompiledExpression",
+    "CursorCodec",
     "DataSelector",
+    "HostPacer",
     "IncrementalFilter",
     "MemoryTransport",
     "Page",
+    "PerParentIncremental",
     "RecordProcessor",
     "RecordingSleeper",
     "Request",
     "ResourceStats",
     "Response",
     "Sleeper",
+    "TokenBucket",
     "Transport",
     "compile_expression",
     "fill_path",
     "join_url",
     "json_response",
+    "parent_key",
     "redact_text",
     "redact_url",
 ]

@@ -101,6 +101,30 @@ class DuckDBDestination:
         value = orjson.loads(row[0][0])
         return value if isinstance(value, dict) else {}
 
+    def states(self) -> dict[str, dict[str, Any]]:
+        """Every resource's committed state, by resource name."""
+        if not self.table_exists(self.dataset, STATE_TABLE):
+            return {}
+        rows = self.sql(f"SELECT resource, state FROM {self.ref(self.dataset, STATE_TABLE)} "
+                        f"ORDER BY resource")
+        out: dict[str, dict[str, Any]] = {}
+        for resource, text in rows:
+            value = orjson.loads(text) if text is not None else {}
+            out[resource] = value if isinstance(value, dict) else {}
+        return out
+
+    def reset_state(self, resource: str | None = None) -> list[str]:
+        """Forget the state of ``resource`` (every resource when ``None``); the next run starts
+        from the spec's initial values. Data is left alone. Returns the resources reset."""
+        if not self.table_exists(self.dataset, STATE_TABLE):
+            return []
+        known = list(self.states())
+        chosen = known if resource is None else [r for r in known if r == resource]
+        for name in chosen:
+            self.sql(f"DELETE FROM {self.ref(self.dataset, STATE_TABLE)} WHERE resource = ?",
+                     [name])
+        return chosen
+
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
               primary_key: Sequence[str] | None, root_table: str) -> ResourceLoad:
         """Start loading one resource; nothing is visible before :meth:`ResourceLoad.commit`.

@@ -35,7 +35,9 @@ from restsync.load.postgres_types import (
     pg_identifier,
     widen_pg_type,
 )
+from restsync.load.schema_store import final_schema
 from restsync.load.sql import qualified, quote, safe_message
+from restsync.normalize import TableSchema
 
 STATE_TABLE = "_restsync_state"
 LOADS_TABLE = "_restsync_loads"
@@ -102,6 +104,30 @@ class PostgresDestination:
         value = orjson.loads(row[0][0])
         return value if isinstance(value, dict) else {}
 
+    def states(self) -> dict[str, dict[str, Any]]:
+        """Every resource's committed state, by resource name."""
+        if not self.table_exists(self.dataset, STATE_TABLE):
+            return {}
+        rows = self.sql(f"SELECT resource, state::text FROM {self.ref(self.dataset, STATE_TABLE)} "
+                        f"ORDER BY resource")
+        out: dict[str, dict[str, Any]] = {}
+        for resource, text in rows:
+            value = orjson.loads(text) if text is not None else {}
+            out[resource] = value if isinstance(value, dict) else {}
+        return out
+
+    def reset_state(self, resource: str | None = None) -> list[str]:
+        """Forget the state of ``resource`` (every resource when ``None``); the next run starts
+        from the spec's initial values. Data is left alone. Returns the resources reset."""
+        if not self.table_exists(self.dataset, STATE_TABLE):
+            return []
+        known = list(self.states())
+        chosen = known if resource is None else [r for r in known if r == resource]
+        for name in chosen:
+            self.sql(f"DELETE FROM {self.ref(self.dataset, STATE_TABLE)} WHERE resource = %s",
+                     [name])
+        return chosen
+
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
               primary_key: Sequence[str] | None, root_table: str) -> PostgresResourceLoad:
         """Start loading one resource; nothing is visible before the load's ``commit``.
@@ -121,6 +147,22 @@ class PostgresDestination:
                                     write_disposition=write_disposition,
                                     primary_key=tuple(primary_key or ()),
                                     root_table=pg_identifier(root_table))
+
+    def stored_schema(self, root_table: str | None = None) -> dict[str, TableSchema]:
+        """Schema of every data table (of one resource's tables with ``root_table``).
+
+        Described from the tables' actual columns (version 0): schema versions are not
+        stored in PostgreSQL yet.
+        """
+        out: dict[str, TableSchema] = {}
+        for table in self.tables():
+            if root_table is not None and not (
+                    table == root_table or table.startswith(root_table + "__")):
+                continue
+            parent = table.rsplit("__", 1)[0] if "__" in table else None
+            out[table] = final_schema(table, self.columns(self.dataset, table), None, None,
+                                      parent=parent, resource=root_table or table)
+        return out
 
     def tables(self) -> list[str]:
         """Data tables in the dataset, sorted (restsync's own ``_restsync_*`` tables excluded)."""

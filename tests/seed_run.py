@@ -1,4 +1,4 @@
-"""End-to-end harness: a seed document, run as written, over real HTTP into a real DuckDB file."""
+"""The ``seed_run`` fixture: a seed document, run as written, over real HTTP into a real DuckDB file."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from restsync.spec import load_spec
 from restsync.spec.model import SourceConfig
 from restsync.spec.values import ValueResolver
 
-SEEDS = Path(__file__).resolve().parents[2] / "examples" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "examples" / "seeds"
 
 
 @dataclass

@@ -1,0 +1,91 @@
+"""A resource's stored state: incremental cursors (whole-resource or per parent) and resume points.
+
+State layout (one JSON document per resource in ``_restsync_state``)::
+
+    {"incremental": {"cursor_path": "updated_at", "last_value": "2024-05-01T08:00:00.000Z"}}
+    {"incremental": {"cursor_path": "updated_at", "per_parent": {"{\\"project_id\\":7}": "..."}}}
+    {"resume": {...}, "incremental": {...}}     # a run stopped cleanly before a long wait
+
+The cursor advances only when the resource completed (``completed``); a clean stop keeps the
+stored cursor and records where paging resumes (``stopped``), so state never points past
+data that was not committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from restsync.extract.incremental import IncrementalFilter, PerParentIncremental, parent_key
+from restsync.plan import ResourcePlan
+
+
+class ResourceState:
+    """Reads a resource's stored state and builds the one to commit.
+
+    Args:
+        rp: The resource.
+        stored: Its stored state (``{}`` on the first run).
+        run_started_at: When this run started (caps date-time cursors).
+    """
+
+    def __init__(self, rp: ResourcePlan, stored: Mapping[str, Any] | None,
+                 run_started_at: datetime) -> None:
+        self.rp = rp
+        self.stored = dict(stored or {})
+        self.run_started_at = run_started_at
+        config = rp.config.endpoint.incremental
+        inc = self.stored.get("incremental") or {}
+        if config is not None and inc.get("cursor_path") not in (None, config.cursor_path):
+            inc = {}  # the cursor field changed: the old position means nothing now
+        self._config = config
+        self._root: IncrementalFilter | None = None
+        self._per_parent: PerParentIncremental | None = None
+        if config is not None:
+            if rp.parent is None and not rp.fanout_params:
+                self._root = IncrementalFilter(config, inc.get("last_value"), rp.name)
+            else:
+                self._per_parent = PerParentIncremental(config, inc.get("per_parent"), rp.name)
+
+    @property
+    def resume_from(self) -> dict[str, Any] | None:
+        """Where a stopped run left off (root resources only), else ``None``."""
+        resume = self.stored.get("resume")
+        return dict(resume) if isinstance(resume, dict) and self.rp.parent is None else None
+
+    def filter_for(self, path_values: Mapping[str, Any]) -> IncrementalFilter | None:
+        """The incremental filter of one request sequence (``None`` without incremental)."""
+        if self._root is not None:
+            return self._root
+        if self._per_parent is not None:
+            return self._per_parent.filter_for(parent_key(path_values))
+        return None
+
+    def _incremental_state(self, advance: bool) -> dict[str, Any] | None:
+        if self._config is None:
+            return None
+        if not advance:
+            return self.stored.get("incremental")
+        out: dict[str, Any] = {"cursor_path": self._config.cursor_path}
+        if self._root is not None:
+            out["last_value"] = self._root.state_to_save(self.run_started_at)
+        elif self._per_parent is not None:
+            out["per_parent"] = self._per_parent.state_to_save(self.run_started_at)
+        return out
+
+    def completed(self) -> dict[str, Any]:
+        """State to commit when the resource completed: cursor advanced, no resume point."""
+        state: dict[str, Any] = {}
+        inc = self._incremental_state(advance=True)
+        if inc is not None:
+            state["incremental"] = inc
+        return state
+
+    def stopped(self, resume_state: Mapping[str, Any]) -> dict[str, Any]:
+        """State to commit on a clean stop: stored cursor kept, paging resumes at ``resume_state``."""
+        state: dict[str, Any] = {"resume": dict(resume_state)}
+        inc = self._incremental_state(advance=False)
+        if inc is not None:
+            state["incremental"] = inc
+        return state

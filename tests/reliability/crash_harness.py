@@ -33,9 +33,11 @@ _DLT_COLUMNS = ("_dlt_id", "_dlt_load_id", "_dlt_parent_id", "_dlt_root_id", "_d
 
 CRASH_POINTS: list[str] = (
     [f"extract.page:{n}" for n in (1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 200)]
-    + [f"engine.staged:{n}" for n in range(1, 9)]
-    + [f"engine.commit.before:{n}" for n in range(1, 9)]
-    + [f"engine.commit.after:{n}" for n in range(1, 9)]
+    + [f"engine.staged:{n}" for n in (1, 3, 5, 8)]
+    + [f"engine.commit.before:{n}" for n in (1, 3, 5, 8)]
+    + [f"load.commit.data:{n}" for n in range(1, 9)]  # inside the transaction: rows applied
+    + [f"load.commit.state:{n}" for n in range(1, 9)]  # inside it: rows and state written
+    + [f"engine.commit.after:{n}" for n in (1, 3, 5, 8)]
 )
 
 

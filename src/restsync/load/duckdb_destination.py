@@ -23,6 +23,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from restsync import faultpoints
 from restsync.errors import DestinationError
 from restsync.load.dispositions import apply_disposition
 from restsync.load.report import LoadReport
@@ -329,8 +330,10 @@ class ResourceLoad:
         self._dest.sql("BEGIN TRANSACTION")
         try:
             report = apply_disposition(self._dest, self)
+            faultpoints.reach("load.commit.data")
             self._record_schema(report)
             self._write_meta(state_json, sum(report.rows.values()))
+            faultpoints.reach("load.commit.state")
             self._drop_staging()
             self._dest.sql("COMMIT")
         except BaseException as exc:

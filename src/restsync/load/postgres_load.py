@@ -18,6 +18,7 @@ import orjson
 import psycopg
 import pyarrow as pa
 
+from restsync import faultpoints
 from restsync.errors import DestinationError
 from restsync.load.dispositions import SEQ_COLUMN
 from restsync.load.postgres_dispositions import apply_disposition
@@ -115,7 +116,9 @@ class PostgresResourceLoad:
                 self._flush(table)
             with self._dest.con.transaction():
                 report = apply_disposition(self._dest, self)
+                faultpoints.reach("load.commit.data")
                 self._write_meta(state_json, sum(report.rows.values()))
+                faultpoints.reach("load.commit.state")
                 self._drop_staging()
         except BaseException as exc:
             self.abort()

@@ -6,10 +6,13 @@ Pydantic errors are converted into located :class:`~restsync.errors.SpecIssue` i
 
 from __future__ import annotations
 
+import difflib
+import types
+import typing
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from restsync.errors import MissingValue
 from restsync.spec.issues import Issues, RawPath, render_path
@@ -148,12 +151,57 @@ def _set(data: Any, path: RawPath, value: Any) -> None:
     parent[path[-1]] = value
 
 
+def _members(annotation: Any) -> list[Any]:
+    """The classes an annotation may hold (unwrapping Annotated, unions, list and dict)."""
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _members(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for a in args for m in _members(a)]
+    if origin in (list, dict):
+        return _members(args[-1]) if args else []
+    return [annotation]
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model whose key ``loc[-1]`` is, following pydantic's error location."""
+    candidates: list[Any] = [SourceConfig]
+    for element in loc[:-1]:
+        models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not models:
+            return None
+        nxt: list[Any] = []
+        for model in models:
+            if isinstance(element, str) and element in model.model_fields:
+                nxt += _members(model.model_fields[element].annotation)
+        if not nxt:  # a union tag ('cursor'), a list index or a dict key: stay, or narrow
+            nxt = [m for m in models if _tag_matches(m, element)] or models
+        candidates = nxt
+    models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+    return models[0] if len(models) == 1 else None
+
+
+def _tag_matches(model: type[BaseModel], element: Any) -> bool:
+    if not isinstance(element, str):
+        return False
+    field = model.model_fields.get("type")
+    return element == model.__name__ or (field is not None and field.default == element)
+
+
 def _message(error: Any) -> str:
     kind = error["type"]
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        return "unknown key"
+        key = str(error["loc"][-1]) if error.get("loc") else ""
+        model = _model_at(tuple(error.get("loc") or ()))
+        if model is None:
+            return f"unknown key '{key}'"
+        known = sorted(f for f, info in model.model_fields.items() if info.exclude is not True)
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"unknown key '{key}' ({hint}known: {', '.join(known)})"
     return str(error["msg"])
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from restsync.errors import DestinationError
 from restsync.load.report import LoadReport
+from restsync.load.rules import choose_disposition
 from restsync.load.sql import quote
 from restsync.normalize import DLT_ID, DLT_ROOT_ID, normalize_identifier
 
@@ -31,23 +31,11 @@ def apply_disposition(dest: DuckDBDestination, load: ResourceLoad) -> LoadReport
     disposition: str = load.write_disposition
     report = LoadReport()
     pk = [normalize_identifier(k) for k in load.primary_key]
-    if disposition == "merge":
-        if not pk:
-            disposition = "append"
-            report.notes.append("merge without a primary key: loaded as append")
-        elif root is not None:
-            lacking = _rows_lacking_key(dest, root, pk)
-            if lacking == root.rows:
-                disposition = "replace"
-                keys = ", ".join(f"`{k}`" for k in pk)
-                report.notes.append(
-                    f"no {keys} in any record: loaded as replace (snapshot)")
-            elif lacking:
-                raise DestinationError(
-                    f"merge on primary key {pk}: {lacking} of {root.rows} rows have no value "
-                    "for it; nothing was committed",
-                    location=f"resource '{load.resource}', table '{load.root_table}'",
-                    hint="fix the primary key or use write_disposition replace/append")
+    lacking = _rows_lacking_key(dest, root, pk) if (
+        disposition == "merge" and pk and root is not None) else 0
+    disposition = choose_disposition(disposition, pk, root.rows if root is not None else 0,
+                                     lacking, resource=load.resource,
+                                     root_table=load.root_table, report=report)
     report.disposition_applied = disposition
 
     for staged in load.staged.values():

@@ -228,7 +228,8 @@ def test_duckdb_file_held_by_another_process_is_a_clear_destination_error(
     finally:
         holder.close()
     assert out.startswith("DestinationError:"), err
-    assert "cannot open database" in out and "lock" in out and str(path) in out
+    assert "another run is using this database right now (process " in out, out
+    assert "second run on the same destination is refused" in out and str(path) in out
 
 
 # -- URLs and errors ------------------------------------------------------------------------------

@@ -165,11 +165,11 @@ class ProgressRenderer:
             self._row(event.resource).status = "done"
         elif isinstance(event, ResourceFailed):
             self._row(event.resource).status = "FAILED"
-            if self.live is None:
-                self.console.print(f"[red]{event.resource} failed:[/red] {event.error}",
-                                   markup=True, highlight=False)
-        elif isinstance(event, Notice) and self.live is None:
-            self.console.print(f"{event.resource or 'source'}: {event.message}", highlight=False)
+            self.console.print(f"{event.resource} failed: {event.error}", style="red",
+                               markup=False, highlight=False)
+        elif isinstance(event, Notice):  # printed above the live table, never lost
+            self.console.print(f"{event.resource or 'source'}: {event.message}",
+                               markup=False, highlight=False)
         elif isinstance(event, TokenRefreshed):
             pass
         if self.live is not None:

@@ -7,6 +7,7 @@ Everything here is called from one thread.
 from __future__ import annotations
 
 import os
+import re
 from typing import cast
 
 import duckdb
@@ -71,6 +72,14 @@ def open_destination(url: str, dataset: str) -> Destination:
     try:
         connection = duckdb.connect(path)
     except duckdb.Error as exc:
-        raise DestinationError(f"cannot open database: {safe_message(exc)}",
+        text = safe_message(exc)
+        holder = re.search(r"\(PID (\d+)\)", text)
+        if "Could not set lock" in text:
+            who = f"process {holder.group(1)}" if holder else "another process"
+            raise DestinationError(
+                f"another run is using this database right now ({who}); a second run on the "
+                f"same destination is refused", location=f"destination {path}",
+                hint="wait for it to finish; the lock goes away with its process") from exc
+        raise DestinationError(f"cannot open database: {text}",
                                location=f"destination {path}") from exc
     return DuckDBDestination(connection, dataset)

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from restsync.engine.runner import PlanRunner, ResourceOutcome, _Loader
+from restsync.engine.runner import PlanRunner, ResourceOutcome
+from restsync.engine.sink import Loader
 from restsync.events import EventSink, discard
 from restsync.extract import ApiClient
 from restsync.load import open_destination
@@ -139,7 +140,7 @@ class Pipeline:
         dataset = self.dataset_name or dataset_name_for(plan.source.name)
         load_id = f"{time.time():.6f}"
         info = RunInfo(load_id=load_id, destination=self.destination, dataset=dataset)
-        loader = _Loader()
+        loader = Loader()
         try:
             destination = await loader.call(open_destination, self.destination, dataset)
             try:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from restsync import faultpoints
 from restsync.engine.items import WorkItem, work_items
+from restsync.engine.sink import Loader, RecordSink
 from restsync.engine.state import ResourceState
 from restsync.errors import FatalError, HTTPStatusError, RestsyncError, WaitTooLongError
 from restsync.events import (
@@ -36,9 +36,6 @@ from restsync.plan import Plan, ResourcePlan
 
 SKIP_STATUSES = frozenset({404, 410})
 """Child-request statuses that skip one parent item instead of failing the resource."""
-
-BATCH_ROWS = 5_000
-"""Records buffered per resource before they are normalized and staged."""
 
 _END = object()
 _PARENT_FAILED = object()
@@ -63,20 +60,6 @@ class ResourceOutcome:
     seconds: float = 0.0
 
 
-class _Loader:
-    """The destination behind one thread: DuckDB connections stay on the thread that made them."""
-
-    def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restsync-load")
-
-    async def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
-
-    def shutdown(self) -> None:
-        self._executor.shutdown(wait=True)
-
-
 class _ParentFailedError(FatalError):
     pass
 
@@ -93,7 +76,7 @@ class PlanRunner:
         events: Where progress goes.
     """
 
-    def __init__(self, plan: Plan, client: ApiClient, destination: Destination, loader: _Loader,
+    def __init__(self, plan: Plan, client: ApiClient, destination: Destination, loader: Loader,
                  load_id: str, events: EventSink) -> None:
         self.plan = plan
         self.client = client
@@ -124,7 +107,7 @@ class PlanRunner:
         children = [c for c in rp.children if c in running]
         self.events(ResourceStarted(resource=rp.name))
         load: ResourceLoad | None = None
-        sink: _RecordSink | None = None
+        sink: RecordSink | None = None
         state: ResourceState | None = None
         try:
             stored = await self.loader.call(self.destination.get_state, rp.name) if rp.load else {}
@@ -136,7 +119,7 @@ class PlanRunner:
                     self.destination.begin, rp.name, load_id=self.load_id,
                     write_disposition=rp.config.write_disposition,
                     primary_key=_pk(rp.config.primary_key), root_table=rp.table_name)
-            sink = _RecordSink(self, rp, load, self._normalizer(rp, load), children, outcome)
+            sink = RecordSink(self, rp, load, self._normalizer(rp, load), children, outcome)
             if rp.parent is None:
                 items = list(work_items(rp))
                 outcome.items_total = len(items)
@@ -146,7 +129,7 @@ class PlanRunner:
                     resume = None
             else:
                 await self._run_children(rp, state, steps, sink, outcome)
-            await sink.flush()
+            await sink.drain()
             if outcome.skipped_parents and outcome.skipped_parents == outcome.items_total:
                 raise FatalError(
                     f"every one of its {outcome.skipped_parents} parent item(s) answered "
@@ -159,20 +142,10 @@ class PlanRunner:
             else:
                 outcome.status = "extracted"
         except WaitTooLongError as exc:
-            if not (load is not None and sink is not None and state is not None
-                    and _can_stop_cleanly(rp, exc)):
-                await self._fail(rp, exc, load, children, outcome)
-            else:
-                await sink.flush()
-                assert exc.resume_state is not None
-                await self._commit(rp, load, sink, state.stopped(exc.resume_state), outcome)
-                outcome.status = "stopped"
-                outcome.error = (f"stopped instead of waiting {exc.wait_seconds:.0f}s "
-                                 f"(more than max wait {exc.max_wait:.0f}s); rows fetched so far "
-                                 f"are committed and the next run resumes at page "
-                                 f"{exc.resume_state.get('page', '?')}")
-                self.events(Notice(resource=rp.name, message=outcome.error))
+            await self._stop_cleanly(rp, exc, load, sink, state, children, outcome)
         except BaseException as exc:
+            if sink is not None:
+                await sink.discard()
             await self._fail(rp, exc, load, children, outcome)
             if not isinstance(exc, Exception):
                 raise
@@ -199,7 +172,7 @@ class PlanRunner:
             contract=contract.model_dump() if contract else None,
             stored=getattr(load, "stored_schema", None), resource=rp.name)
 
-    async def _commit(self, rp: ResourcePlan, load: ResourceLoad, sink: _RecordSink,
+    async def _commit(self, rp: ResourcePlan, load: ResourceLoad, sink: RecordSink,
                       state: dict[str, Any], outcome: ResourceOutcome) -> None:
         faultpoints.reach("engine.commit.before")
         report = await self.loader.call(load.commit, state)
@@ -213,6 +186,28 @@ class PlanRunner:
             outcome.notes.append(f"{n} value(s) of {column} discarded by the schema contract")
         for note in report.notes:
             self.events(Notice(resource=rp.name, message=note))
+
+    async def _stop_cleanly(self, rp: ResourcePlan, exc: WaitTooLongError,
+                            load: ResourceLoad | None, sink: RecordSink | None,
+                            state: ResourceState | None, children: list[str],
+                            outcome: ResourceOutcome) -> None:
+        """Commit what was fetched and where to resume, or fail when that is not safe."""
+        try:
+            if (load is None or sink is None or state is None or exc.resume_state is None
+                    or not _can_stop_cleanly(rp, exc)):
+                raise exc
+            await sink.drain()
+            await self._commit(rp, load, sink, state.stopped(exc.resume_state), outcome)
+        except Exception as error:
+            if sink is not None:
+                await sink.discard()
+            await self._fail(rp, error, load, children, outcome)
+            return
+        outcome.status = "stopped"
+        outcome.error = (f"stopped instead of waiting {exc.wait_seconds:.0f}s (more than max "
+                         f"wait {exc.max_wait:.0f}s); rows fetched so far are committed and the "
+                         f"next run resumes at page {exc.resume_state.get('page', '?')}")
+        self.events(Notice(resource=rp.name, message=outcome.error))
 
     async def _fail(self, rp: ResourcePlan, exc: BaseException, load: ResourceLoad | None,
                     children: list[str], outcome: ResourceOutcome) -> None:
@@ -231,7 +226,7 @@ class PlanRunner:
                                    kind=type(exc).__name__))
 
     async def _run_children(self, rp: ResourcePlan, state: ResourceState,
-                            steps: RecordProcessor, sink: _RecordSink,
+                            steps: RecordProcessor, sink: RecordSink,
                             outcome: ResourceOutcome) -> None:
         inbox = self.inboxes[rp.name]
         limit = asyncio.Semaphore(max(1, self.plan.source.client.max_concurrency) * 2)
@@ -282,7 +277,7 @@ class PlanRunner:
             raise
 
     async def _run_item(self, rp: ResourcePlan, item: WorkItem, state: ResourceState,
-                        steps: RecordProcessor, sink: _RecordSink, outcome: ResourceOutcome,
+                        steps: RecordProcessor, sink: RecordSink, outcome: ResourceOutcome,
                         resume_from: dict[str, Any] | None = None) -> None:
         incremental = state.filter_for(item.path_values)
         extra: dict[str, Any] = dict(item.query_values)
@@ -317,47 +312,6 @@ class PlanRunner:
             raise
 
 
-class _RecordSink:
-    """Buffers a resource's records, stages them in batches and feeds its children."""
-
-    def __init__(self, runner: PlanRunner, rp: ResourcePlan, load: ResourceLoad | None,
-                 normalizer: Normalizer, children: list[str], outcome: ResourceOutcome) -> None:
-        self.runner = runner
-        self.rp = rp
-        self.load = load
-        self.normalizer = normalizer
-        self.children = children
-        self.outcome = outcome
-        self.buffer: list[dict[str, Any]] = []
-        self.lock = asyncio.Lock()
-
-    async def add(self, records: list[dict[str, Any]]) -> None:
-        for child in self.children:
-            inbox = self.runner.inboxes[child]
-            for r in records:
-                await inbox.put(r)
-        if self.load is None:
-            return
-        self.buffer.extend(records)
-        if len(self.buffer) >= BATCH_ROWS:
-            await self.flush()
-
-    async def flush(self) -> None:
-        if self.load is None:
-            return
-        async with self.lock:
-            batch, self.buffer = self.buffer, []
-            if not batch:
-                return
-            await self.runner.loader.call(self._stage, batch)
-
-    def _stage(self, records: list[dict[str, Any]]) -> None:
-        assert self.load is not None
-        for table_batch in self.normalizer.normalize(records):
-            self.load.write(table_batch)
-        faultpoints.reach("engine.staged")
-
-
 async def _drain(inbox: asyncio.Queue[Any]) -> None:
     """Consume a failed child's inbox so its parent never blocks on a full queue."""
     while True:
@@ -369,10 +323,9 @@ async def _drain(inbox: asyncio.Queue[Any]) -> None:
 def _can_stop_cleanly(rp: ResourcePlan, exc: WaitTooLongError) -> bool:
     """A clean stop commits a resource's rows so far: only safe for a root resource without
     children (their parent records would be lost), that appends or merges (replace would
-    drop the rows not fetched yet), with a place to resume from."""
+    drop the rows not fetched yet)."""
     return (rp.parent is None and not rp.fanout_params and not rp.children
-            and rp.config.write_disposition in ("append", "merge")
-            and exc.resume_state is not None)
+            and rp.config.write_disposition in ("append", "merge"))
 
 
 def _pk(primary_key: str | list[str] | None) -> list[str] | None:

@@ -16,6 +16,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from bench.measure import ROOT, RunResult, run_job, time_command
+from bench.measure import RunResult, run_job, time_command
 from bench.mock_api import MockApiProcess
 from bench.report import Summary, render
 from bench.scenarios import TOOLS, Scenario, build_scenarios
@@ -101,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench.profile import profile_scenarios
 
         chosen = [scenarios[n] for n in args.profile.split(",")]
-        return profile_scenarios(chosen, args.concurrency, ROOT / "bench" / "profiles")
+        out_dir = Path(tempfile.gettempdir()) / "restsync-bench-profiles"
+        return profile_scenarios(chosen, args.concurrency, out_dir)
     args.tools_given = args.tools is not None
     tools = args.tools.split(",") if args.tools else list(TOOLS)
     unknown = set(tools) - set(TOOLS)

@@ -4,7 +4,7 @@
 ``py-spy record --format raw --threads --idle`` against the mock API and prints, per thread,
 the share of samples by stage (the first restsync module found walking from the leaf to the
 root, else the library the leaf is in) and the top functions by self and inclusive samples.
-Raw stacks are kept in ``bench/profiles/<scenario>.txt`` (flamegraph.pl / speedscope input).
+Raw stacks are kept in ``$TMPDIR/restsync-bench-profiles/<scenario>.txt`` (flamegraph.pl / speedscope input).
 """
 
 from __future__ import annotations

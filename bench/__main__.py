@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dlt-repeat", type=int, default=1,
                         help="runs of dlt-default and dlt-fast (minutes per run at full size)")
     parser.add_argument("--quick", action="store_true", help="10x smaller data (smoke run)")
-    parser.add_argument("--concurrency", type=int, default=8,
+    parser.add_argument("--concurrency", type=int, default=16,
                         help="requests in flight per host for every tool (restsync's default)")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
     parser.add_argument("--no-check", action="store_true", help="skip the `restsync check` timing")

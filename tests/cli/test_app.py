@@ -93,3 +93,15 @@ def test_run_exits_1_when_a_resource_fails(tmp_path, monkeypatch) -> None:
     assert result.exit_code == 1
     assert "domains" in result.output and "403" in result.output
     assert "run incomplete" in result.output
+
+
+def test_cli_start_does_not_import_the_heavy_stages() -> None:
+    """`restsync check` must start fast: arrow, duckdb and aiohttp load only when used."""
+    import subprocess
+    import sys
+
+    code = ("import sys, restsync.cli.app; "
+            "print(sorted(m for m in ('pyarrow', 'duckdb', 'aiohttp') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"

@@ -123,7 +123,9 @@ class AdaptiveLimit:
                 if self.limit < self.maximum and self._successes >= self.limit:
                     self._successes = 0
                     self._change(self.limit + 1, "recovering after successful requests")
-            self._condition.notify_all()
+            free = self.limit - self.in_flight
+            if free > 0:  # wake only as many waiters as there are free slots (no herd)
+                self._condition.notify(free)
 
     def _change(self, new: int, reason: str) -> None:
         change = LimitChange(self.host, self.limit, new, reason)

@@ -37,7 +37,7 @@ SEQ_COLUMN = "_restsync_seq"
 WriteDisposition = Literal["append", "replace", "merge"]
 _view_numbers = itertools.count(1)
 _load_numbers = itertools.count(1)
-FLUSH_ROWS = 50_000  # rows per table buffered in Arrow before a bulk insert into staging
+FLUSH_ROWS = 20_000  # rows per table buffered in Arrow before a bulk insert into staging
 
 
 @dataclass
@@ -49,6 +49,7 @@ class StagedTable:
     parent: str | None
     columns: dict[str, str] = field(default_factory=dict)
     rows: int = 0
+    arrow_schema: pa.Schema | None = None  # of the last chunk staged: same one, no DESCRIBE
 
 
 class DuckDBDestination:
@@ -281,16 +282,24 @@ class ResourceLoad:
             try:
                 con.register(view, chunk)
                 try:
-                    self._stage(table, parent, chunk.num_rows, view)
+                    self._stage(table, parent, chunk.num_rows, view, chunk.schema)
                 finally:
                     con.unregister(view)
             except duckdb.Error as exc:
                 raise DestinationError(f"staging failed: {safe_message(exc)}",
                                        location=self._where(table)) from exc
 
-    def _stage(self, table: str, parent: str | None, rows: int, view: str) -> None:
-        incoming = {r[0]: r[1] for r in self._dest.sql(f"DESCRIBE SELECT * FROM {quote(view)}")}
+    def _stage(self, table: str, parent: str | None, rows: int, view: str,
+               arrow_schema: pa.Schema) -> None:
         staged = self._staged.get(table)
+        if staged is not None and staged.arrow_schema is not None \
+                and staged.arrow_schema.equals(arrow_schema):
+            # same columns and types as the last chunk: nothing to reconcile
+            self._dest.sql(f"INSERT INTO {self._dest.ref(self._dest.staging, staged.staging_name)} "
+                           f"BY NAME SELECT * FROM {quote(view)}")
+            staged.rows += rows
+            return
+        incoming = {r[0]: r[1] for r in self._dest.sql(f"DESCRIBE SELECT * FROM {quote(view)}")}
         if staged is None:
             staged = StagedTable(table, f"{self._tag}__{table}", parent)
             self._dest.sql(f"CREATE SCHEMA IF NOT EXISTS {self._dest.ref(self._dest.staging)}")
@@ -303,6 +312,7 @@ class ResourceLoad:
                                  incoming)
             self._dest.sql(f"INSERT INTO {self._dest.ref(self._dest.staging, staged.staging_name)} "
                         f"BY NAME SELECT * FROM {quote(view)}")
+        staged.arrow_schema = arrow_schema
         staged.rows += rows
 
     def commit(self, state: Mapping[str, Any] | None) -> LoadReport:

@@ -403,7 +403,7 @@ class ClientConfig(_Model):
     retry: RetryConfig = Field(default_factory=RetryConfig)
     timeout: float = Field(default=60.0, gt=0)
     verify_tls: bool = True
-    max_concurrency: int = Field(default=8, ge=1)
+    max_concurrency: int = Field(default=16, ge=1)
     """restsync: most requests in flight per host."""
     foreign_host_credentials: Literal["strip", "refuse"] = "strip"
     """restsync: what to do when a next-page URL points to another host."""

@@ -360,18 +360,11 @@ class ResourceLoad:
 
     def _record_schema(self, report: LoadReport) -> None:
         """Store the new schema version of every loaded table and its comments (same tx)."""
-        store = self._dest.schema_store
-        store.ensure_tables()
-        for table, staged in self._staged.items():
-            previous = self.stored_schema.get(table)
-            actual = self._dest.columns(self._dest.dataset, table)
-            new = final_schema(table, actual, self._schemas.get(table), previous,
-                               parent=staged.parent, resource=self.resource)
-            changes = store.record(new, previous, load_id=self.load_id, resource=self.resource)
-            store.comment(new, previous)
-            report.schema_changes.extend(str(c) for c in changes)
-            report.schema_versions[table] = new.version if changes or not previous \
-                else previous.version
+        self._dest.schema_store.record_load(
+            {table: staged.parent for table, staged in self._staged.items()},
+            lambda table: self._dest.columns(self._dest.dataset, table),
+            self._schemas, self.stored_schema, load_id=self.load_id, resource=self.resource,
+            report=report)
 
     def abort(self) -> None:
         """Drop staged data; the dataset stays as it was. Safe to call more than once."""

@@ -35,7 +35,7 @@ from restsync.load.postgres_types import (
     pg_identifier,
     widen_pg_type,
 )
-from restsync.load.schema_store import final_schema
+from restsync.load.schema_store import SCHEMA_TABLE, SchemaStore, final_schema
 from restsync.load.sql import qualified, quote, safe_message
 from restsync.normalize import TableSchema
 
@@ -44,6 +44,14 @@ LOADS_TABLE = "_restsync_loads"
 STAGING_SUFFIX = "_staging"
 MAX_EXACT_DOUBLE_INT = 2**53
 LOCK_GRACE_SECONDS = 0.5  # a holder that just died may hold the lock for a few milliseconds
+
+
+class PostgresSchemaStore(SchemaStore):
+    """The schema tables in a PostgreSQL dataset (``%s`` parameters, ``jsonb`` schema column)."""
+
+    param = "%s"
+    json_type = "jsonb"
+    row_order = "ctid"  # rows are only ever inserted: physical order is insertion order
 
 
 def dataset_lock_key(dataset: str) -> int:
@@ -78,6 +86,7 @@ class PostgresDestination:
         self.staging = staging
         self.where = where
         self._lock_key = dataset_lock_key(dataset)
+        self.schema_store = PostgresSchemaStore(self.sql, self.ref, dataset)
         try:
             self.sql("SET TIME ZONE 'UTC'")
             self._take_lock()
@@ -143,25 +152,34 @@ class PostgresDestination:
         if write_disposition not in ("append", "replace", "merge"):
             raise DestinationError(f"unknown write disposition {write_disposition!r}",
                                    location=f"resource '{resource}'")
-        return PostgresResourceLoad(self, resource, load_id=load_id,
+        load = PostgresResourceLoad(self, resource, load_id=load_id,
                                     write_disposition=write_disposition,
                                     primary_key=tuple(primary_key or ()),
                                     root_table=pg_identifier(root_table))
+        try:
+            load.stored_schema = self.stored_schema(load.root_table)
+        except psycopg.Error as exc:
+            raise DestinationError(f"cannot read the stored schema: {safe_message(exc)}",
+                                   location=f"resource '{resource}'") from exc
+        return load
 
     def stored_schema(self, root_table: str | None = None) -> dict[str, TableSchema]:
-        """Schema of every data table (of one resource's tables with ``root_table``).
+        """Latest stored schema of every table (of one resource's tables with ``root_table``).
 
-        Described from the tables' actual columns (version 0): schema versions are not
-        stored in PostgreSQL yet.
+        A data table that exists without a stored schema (loaded before schemas were stored)
+        is described from its actual columns, with version 0.
         """
-        out: dict[str, TableSchema] = {}
-        for table in self.tables():
+        tables = self.schema_tables(self.dataset)
+        out = self.schema_store.latest(root_table, exists=SCHEMA_TABLE in tables)
+        for table in tables:
+            if table.startswith("_restsync_") or table in out:
+                continue
             if root_table is not None and not (
                     table == root_table or table.startswith(root_table + "__")):
                 continue
             parent = table.rsplit("__", 1)[0] if "__" in table else None
-            out[table] = final_schema(table, self.columns(self.dataset, table), None, None,
-                                      parent=parent, resource=root_table or table)
+            out[table] = final_schema(table, self.column_types(self.dataset, table), None,
+                                      None, parent=parent, resource=root_table or table)
         return out
 
     def tables(self) -> list[str]:
@@ -211,6 +229,14 @@ class PostgresDestination:
             "SELECT column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
             [schema, table])
+        return {r[0]: r[1] for r in rows}
+
+    def column_types(self, schema: str, table: str) -> dict[str, str]:
+        """Column name -> full PostgreSQL type (``numeric(12,2)``, not ``numeric``)."""
+        rows = self.sql(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+            "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped "
+            "ORDER BY a.attnum", [self.ref(schema, table)])
         return {r[0]: r[1] for r in rows}
 
     def reconcile(self, schema: str, table: str, existing: dict[str, str],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,7 +25,7 @@ from restsync.load.postgres_dispositions import apply_disposition
 from restsync.load.postgres_types import JSONB, column_list, pg_identifier, pg_type, to_csv
 from restsync.load.report import LoadReport
 from restsync.load.sql import quote, safe_message
-from restsync.normalize import TableBatch, kinds
+from restsync.normalize import TableBatch, TableSchema, kinds
 
 if TYPE_CHECKING:
     from restsync.load.postgres_destination import PostgresDestination
@@ -66,6 +66,10 @@ class PostgresResourceLoad:
         self._root_rows = 0
         self._buffers: dict[str, tuple[str | None, list[pa.Table]]] = {}
         self._buffered: dict[str, int] = {}
+        self._schemas: dict[str, TableSchema] = {}
+        self.stored_schema: dict[str, TableSchema] = {}
+        """The schema stored for this resource's tables when the load began (pass it to
+        ``Normalizer(stored=...)`` so names, types and contracts follow it)."""
 
     @property
     def staged(self) -> dict[str, StagedTable]:
@@ -81,9 +85,11 @@ class PostgresResourceLoad:
         if self._closed:
             raise DestinationError("load already committed or aborted", location=self._where())
         arrow = batch.arrow
+        table = pg_identifier(batch.table)
+        if batch.schema is not None:
+            self._schemas[table] = _pg_names(batch.schema)
         if arrow.num_rows == 0:
             return
-        table = pg_identifier(batch.table)
         if table == self.root_table:
             seq = pa.array(range(self._root_rows, self._root_rows + arrow.num_rows), pa.int64())
             arrow = arrow.append_column(SEQ_COLUMN, seq)
@@ -117,6 +123,11 @@ class PostgresResourceLoad:
             with self._dest.con.transaction():
                 report = apply_disposition(self._dest, self)
                 faultpoints.reach("load.commit.data")
+                self._dest.schema_store.record_load(
+                    {t: s.parent for t, s in self._staged.items()},
+                    lambda t: self._dest.column_types(self._dest.dataset, t), self._schemas,
+                    self.stored_schema, load_id=self.load_id, resource=self.resource,
+                    report=report)
                 self._write_meta(state_json, sum(report.rows.values()))
                 faultpoints.reach("load.commit.state")
                 self._drop_staging()
@@ -209,3 +220,11 @@ class PostgresResourceLoad:
                      [self.resource, state_json, self.load_id, now])
         dest.sql(f"INSERT INTO {loads_table} VALUES (%s, %s, %s, %s, %s, %s)",
                  [self.load_id, self.resource, "committed", rows, self._started_at, now])
+
+
+def _pg_names(schema: TableSchema) -> TableSchema:
+    """``schema`` with table and column names as PostgreSQL holds them (long ones shortened)."""
+    columns = {pg_identifier(n): replace(c, name=pg_identifier(n))
+               for n, c in schema.columns.items()}
+    parent = pg_identifier(schema.parent) if schema.parent else None
+    return replace(schema, name=pg_identifier(schema.name), parent=parent, columns=columns)

@@ -9,7 +9,8 @@ Two tables in the dataset, written in the same transaction as the data:
   description change) with the load id, so "what changed when" is a query.
 
 The pure parts (:func:`diff_tables`, :func:`final_schema`, :func:`kind_of_sql_type`) are
-shared by every destination; :class:`DuckDBSchemaStore` holds the DuckDB SQL.
+shared by every destination; :class:`SchemaStore` holds the SQL (DuckDB and PostgreSQL
+subclasses name their parameter style and JSON type).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Final
 
 import orjson
 
+from restsync.load.report import LoadReport
 from restsync.load.sql import quote
 from restsync.normalize import TableSchema
 from restsync.normalize.naming import render_path
@@ -139,14 +141,21 @@ def _same(a: TableSchema, b: TableSchema) -> bool:
     return da == db
 
 
-class DuckDBSchemaStore:
+class SchemaStore:
     """Reads and writes the schema tables of one dataset through ``sql``.
+
+    The SQL is common to DuckDB and PostgreSQL; subclasses name the parameter placeholder
+    and the JSON column type.
 
     Args:
         sql: Runs one statement with parameters and returns all rows.
         ref: Quotes a ``(schema, table)`` reference.
         dataset: The dataset (schema) name.
     """
+
+    param: str = "?"
+    json_type: str = "JSON"
+    row_order: str = "rowid"  # insertion order: orders the changes of one load
 
     def __init__(self, sql: Callable[[str, Sequence[Any] | None], list[tuple[Any, ...]]],
                  ref: Callable[..., str], dataset: str) -> None:
@@ -158,7 +167,7 @@ class DuckDBSchemaStore:
         """Create the two schema tables when missing."""
         self._sql(f"CREATE TABLE IF NOT EXISTS {self._ref(self._dataset, SCHEMA_TABLE)} "
                   "(table_name VARCHAR, version INTEGER, resource VARCHAR, parent_table VARCHAR, "
-                  "load_id VARCHAR, schema JSON, created_at TIMESTAMPTZ)", None)
+                  f"load_id VARCHAR, schema {self.json_type}, created_at TIMESTAMPTZ)", None)
         self._sql(f"CREATE TABLE IF NOT EXISTS {self._ref(self._dataset, CHANGES_TABLE)} "
                   "(load_id VARCHAR, resource VARCHAR, table_name VARCHAR, version INTEGER, "
                   "change VARCHAR, column_name VARCHAR, old_type VARCHAR, new_type VARCHAR, "
@@ -169,14 +178,16 @@ class DuckDBSchemaStore:
         """Latest stored version of every table (of one resource when ``root_table`` given)."""
         if not exists:
             return {}
-        where, params = "", []
+        p, where, params = self.param, "", []
         if root_table is not None:
-            where = "WHERE table_name = ? OR starts_with(table_name, ?)"
+            where = f"WHERE table_name = {p} OR starts_with(table_name, {p})"
             params = [root_table, root_table + "__"]
+        ref = self._ref(self._dataset, SCHEMA_TABLE)
         rows = self._sql(
-            f"SELECT schema, version FROM {self._ref(self._dataset, SCHEMA_TABLE)} {where} "
-            "QUALIFY row_number() OVER (PARTITION BY table_name ORDER BY version DESC) = 1 "
-            "ORDER BY table_name", params)
+            f"SELECT CAST(s.schema AS VARCHAR), s.version FROM {ref} s JOIN "
+            f"(SELECT table_name, max(version) AS version FROM {ref} {where} "
+            "GROUP BY table_name) m ON s.table_name = m.table_name AND s.version = m.version "
+            "ORDER BY s.table_name", params)
         out: dict[str, TableSchema] = {}
         for schema_json, version in rows:
             table = TableSchema.from_dict(orjson.loads(schema_json))
@@ -186,11 +197,11 @@ class DuckDBSchemaStore:
 
     def history(self, table: str | None = None) -> list[dict[str, Any]]:
         """Every recorded change, oldest first (of one table when given)."""
-        where, params = ("WHERE table_name = ?", [table]) if table else ("", [])
+        where, params = (f"WHERE table_name = {self.param}", [table]) if table else ("", [])
         rows = self._sql(
             f"SELECT load_id, resource, table_name, version, change, column_name, old_type, "
             f"new_type, json_path FROM {self._ref(self._dataset, CHANGES_TABLE)} {where} "
-            "ORDER BY created_at, table_name, version", params)
+            f"ORDER BY created_at, table_name, version, {self.row_order}", params)
         keys = ("load_id", "resource", "table", "version", "change", "column", "old_type",
                 "new_type", "json_path")
         return [dict(zip(keys, r, strict=True)) for r in rows]
@@ -202,17 +213,42 @@ class DuckDBSchemaStore:
             return []
         changes = diff_tables(previous, new)
         new.version = (previous.version if previous else 0) + 1
-        now = datetime.now(UTC).isoformat()
-        self._sql(f"INSERT INTO {self._ref(self._dataset, SCHEMA_TABLE)} "
-                  "VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ))",
+        now, p = datetime.now(UTC).isoformat(), self.param
+        self._sql(f"INSERT INTO {self._ref(self._dataset, SCHEMA_TABLE)} VALUES ({p}, {p}, "
+                  f"{p}, {p}, {p}, CAST({p} AS {self.json_type}), CAST({p} AS TIMESTAMPTZ))",
                   [new.name, new.version, resource, new.parent, load_id,
                    orjson.dumps(new.to_dict()).decode(), now])
         for c in changes:
             self._sql(f"INSERT INTO {self._ref(self._dataset, CHANGES_TABLE)} "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ))",
+                      f"VALUES ({', '.join([p] * 9)}, CAST({p} AS TIMESTAMPTZ))",
                       [load_id, resource, c.table, new.version, c.change, c.column, c.old_type,
                        c.new_type, c.json_path, now])
         return changes
+
+    def record_load(self, tables: Mapping[str, str | None],
+                    actual: Callable[[str], Mapping[str, str]],
+                    normalized: Mapping[str, TableSchema], stored: Mapping[str, TableSchema],
+                    *, load_id: str, resource: str, report: LoadReport) -> None:
+        """Store the schema of every table a load wrote, with comments; fill ``report``.
+
+        Args:
+            tables: Table -> parent table, for every table the load wrote rows to.
+            actual: Table -> its columns in the destination (name -> SQL type).
+            normalized: Table -> the normalizer's schema of this load (JSON paths, hints).
+            stored: Table -> the version stored when the load began.
+            load_id: The load id recorded with each version and change.
+            resource: The resource the tables belong to.
+            report: Gets ``schema_changes`` and ``schema_versions``.
+        """
+        self.ensure_tables()
+        for table, parent in tables.items():
+            previous = stored.get(table)
+            new = final_schema(table, actual(table), normalized.get(table), previous,
+                               parent=parent, resource=resource)
+            changes = self.record(new, previous, load_id=load_id, resource=resource)
+            self.comment(new, previous)
+            report.schema_changes.extend(str(c) for c in changes)
+            report.schema_versions[table] = new.version or (previous.version if previous else 0)
 
     def comment(self, new: TableSchema, previous: TableSchema | None) -> None:
         """``COMMENT ON COLUMN`` for every description that is new or changed."""
@@ -222,3 +258,7 @@ class DuckDBSchemaStore:
                 target = f"{self._ref(self._dataset, new.name)}.{quote(name)}"
                 text = col.description.replace("'", "''")
                 self._sql(f"COMMENT ON COLUMN {target} IS '{text}'", None)
+
+
+class DuckDBSchemaStore(SchemaStore):
+    """The schema tables in a DuckDB dataset (``?`` parameters, ``JSON`` schema column)."""

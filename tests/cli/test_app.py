@@ -105,3 +105,14 @@ def test_cli_start_does_not_import_the_heavy_stages() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_schema_summary_counts_new_tables_and_spells_out_column_changes() -> None:
+    from restsync.cli.render import schema_summary
+
+    changes = ["new table a", "new table a__b", "new column a.x (bigint, from `x`)",
+               "a.v: bigint -> double", "a.w: description changed", "new column a.y (text)"]
+    assert schema_summary(changes) == (
+        "schema: 2 new tables; new column a.x (bigint, from `x`); a.v: bigint -> double; "
+        "a.w: description changed; +1 more changes")
+    assert schema_summary(["new table a"]) == "schema: 1 new table"

@@ -206,10 +206,24 @@ def summary_table(info: RunInfo) -> Table:
         tables = ", ".join(f"{t} ({n})" for t, n in o.tables.items())
         notes = "; ".join(o.notes + ([o.error] if o.error else []))
         if o.schema_changes:
-            shown = o.schema_changes[:3]
-            more = len(o.schema_changes) - len(shown)
-            notes = "; ".join(filter(None, [notes, "schema: " + ", ".join(shown)
-                                             + (f" (+{more} more)" if more else "")]))
+            notes = "; ".join(filter(None, [notes, schema_summary(o.schema_changes)]))
         table.add_row(name, Text(o.status, style=style), str(o.records), str(o.pages),
                       str(o.requests), str(o.retries), str(o.skipped_parents), tables, notes)
     return table
+
+
+def schema_summary(changes: list[str]) -> str:
+    """``schema: 3 new tables; new column events.x (bigint); events.v: bigint -> double``.
+
+    New tables are only counted (the tables column lists them); column additions and type
+    changes are spelled out, the first three of them.
+    """
+    new_tables = [c for c in changes if c.startswith("new table ")]
+    details = [c for c in changes if not c.startswith("new table ")]
+    parts = []
+    if new_tables:
+        parts.append(f"{len(new_tables)} new table{'s' if len(new_tables) > 1 else ''}")
+    parts += details[:3]
+    if len(details) > 3:
+        parts.append(f"+{len(details) - 3} more changes")
+    return "schema: " + "; ".join(parts)

@@ -29,9 +29,9 @@ from restsync.load.dispositions import apply_disposition
 from restsync.load.report import LoadReport
 from restsync.load.schema_store import SCHEMA_TABLE, DuckDBSchemaStore, final_schema
 from restsync.load.sql import qualified, quote, safe_message, widen_type
+from restsync.load.state_table import STATE_TABLE, StateTableMixin
 from restsync.normalize import TableBatch, TableSchema
 
-STATE_TABLE = "_restsync_state"
 LOADS_TABLE = "_restsync_loads"
 SEQ_COLUMN = "_restsync_seq"
 WriteDisposition = Literal["append", "replace", "merge"]
@@ -52,7 +52,7 @@ class StagedTable:
     arrow_schema: pa.Schema | None = None  # of the last chunk staged: same one, no DESCRIBE
 
 
-class DuckDBDestination:
+class DuckDBDestination(StateTableMixin):
     """A dataset (schema) in a DuckDB database.
 
     Args:
@@ -90,42 +90,6 @@ class DuckDBDestination:
             out[table] = final_schema(table, actual, None, None, parent=parent,
                                       resource=root_table or table)
         return out
-
-    def get_state(self, resource: str) -> dict[str, Any]:
-        """The state last committed for ``resource``, ``{}`` if none."""
-        if not self.table_exists(self.dataset, STATE_TABLE):
-            return {}
-        row = self.sql(
-            f"SELECT state FROM {self.ref(self.dataset, STATE_TABLE)} WHERE resource = ?",
-            [resource])
-        if not row or row[0][0] is None:
-            return {}
-        value = orjson.loads(row[0][0])
-        return value if isinstance(value, dict) else {}
-
-    def states(self) -> dict[str, dict[str, Any]]:
-        """Every resource's committed state, by resource name."""
-        if not self.table_exists(self.dataset, STATE_TABLE):
-            return {}
-        rows = self.sql(f"SELECT resource, state FROM {self.ref(self.dataset, STATE_TABLE)} "
-                        f"ORDER BY resource")
-        out: dict[str, dict[str, Any]] = {}
-        for resource, text in rows:
-            value = orjson.loads(text) if text is not None else {}
-            out[resource] = value if isinstance(value, dict) else {}
-        return out
-
-    def reset_state(self, resource: str | None = None) -> list[str]:
-        """Forget the state of ``resource`` (every resource when ``None``); the next run starts
-        from the spec's initial values. Data is left alone. Returns the resources reset."""
-        if not self.table_exists(self.dataset, STATE_TABLE):
-            return []
-        known = list(self.states())
-        chosen = known if resource is None else [r for r in known if r == resource]
-        for name in chosen:
-            self.sql(f"DELETE FROM {self.ref(self.dataset, STATE_TABLE)} WHERE resource = ?",
-                     [name])
-        return chosen
 
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
               primary_key: Sequence[str] | None, root_table: str) -> ResourceLoad:

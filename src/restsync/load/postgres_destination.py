@@ -21,7 +21,6 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
-import orjson
 import psycopg
 
 from restsync.errors import DestinationError
@@ -37,9 +36,9 @@ from restsync.load.postgres_types import (
 )
 from restsync.load.schema_store import SCHEMA_TABLE, SchemaStore, final_schema
 from restsync.load.sql import qualified, quote, safe_message
+from restsync.load.state_table import StateTableMixin
 from restsync.normalize import TableSchema
 
-STATE_TABLE = "_restsync_state"
 LOADS_TABLE = "_restsync_loads"
 STAGING_SUFFIX = "_staging"
 MAX_EXACT_DOUBLE_INT = 2**53
@@ -60,7 +59,7 @@ def dataset_lock_key(dataset: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-class PostgresDestination:
+class PostgresDestination(StateTableMixin):
     """A dataset (schema) in a PostgreSQL database.
 
     Args:
@@ -71,6 +70,9 @@ class PostgresDestination:
     Raises:
         DestinationError: Bad dataset name, or another run holds the dataset.
     """
+
+    PARAM = "%s"
+    STATE_AS_TEXT = "state::text"
 
     def __init__(self, connection: psycopg.Connection[Any], dataset: str, *,
                  where: str = "destination") -> None:
@@ -100,42 +102,6 @@ class PostgresDestination:
             raise
 
     # -- the Destination interface ------------------------------------------------------------
-
-    def get_state(self, resource: str) -> dict[str, Any]:
-        """The state last committed for ``resource``, ``{}`` if none."""
-        if not self.table_exists(self.dataset, STATE_TABLE):
-            return {}
-        row = self.sql(
-            f"SELECT state::text FROM {self.ref(self.dataset, STATE_TABLE)} WHERE resource = %s",
-            [resource])
-        if not row or row[0][0] is None:
-            return {}
-        value = orjson.loads(row[0][0])
-        return value if isinstance(value, dict) else {}
-
-    def states(self) -> dict[str, dict[str, Any]]:
-        """Every resource's committed state, by resource name."""
-        if not self.table_exists(self.dataset, STATE_TABLE):
-            return {}
-        rows = self.sql(f"SELECT resource, state::text FROM {self.ref(self.dataset, STATE_TABLE)} "
-                        f"ORDER BY resource")
-        out: dict[str, dict[str, Any]] = {}
-        for resource, text in rows:
-            value = orjson.loads(text) if text is not None else {}
-            out[resource] = value if isinstance(value, dict) else {}
-        return out
-
-    def reset_state(self, resource: str | None = None) -> list[str]:
-        """Forget the state of ``resource`` (every resource when ``None``); the next run starts
-        from the spec's initial values. Data is left alone. Returns the resources reset."""
-        if not self.table_exists(self.dataset, STATE_TABLE):
-            return []
-        known = list(self.states())
-        chosen = known if resource is None else [r for r in known if r == resource]
-        for name in chosen:
-            self.sql(f"DELETE FROM {self.ref(self.dataset, STATE_TABLE)} WHERE resource = %s",
-                     [name])
-        return chosen
 
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
               primary_key: Sequence[str] | None, root_table: str) -> PostgresResourceLoad:

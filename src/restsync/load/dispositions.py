@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from restsync.load import rules
 from restsync.load.report import LoadReport
-from restsync.load.rules import choose_disposition
 from restsync.load.sql import quote
 from restsync.normalize import DLT_ID, DLT_ROOT_ID, normalize_identifier
 
@@ -26,43 +26,12 @@ SEQ_COLUMN = "_restsync_seq"
 
 def apply_disposition(dest: DuckDBDestination, load: ResourceLoad) -> LoadReport:
     """Move ``load``'s staged rows into the dataset according to its write disposition."""
-    dest.sql(f"CREATE SCHEMA IF NOT EXISTS {dest.ref(dest.dataset)}")
-    root = load.staged.get(load.root_table)
-    disposition: str = load.write_disposition
-    report = LoadReport()
-    pk = [normalize_identifier(k) for k in load.primary_key]
-    lacking = _rows_lacking_key(dest, root, pk) if (
-        disposition == "merge" and pk and root is not None) else 0
-    disposition = choose_disposition(disposition, pk, root.rows if root is not None else 0,
-                                     lacking, resource=load.resource,
-                                     root_table=load.root_table, report=report)
-    report.disposition_applied = disposition
-
-    for staged in load.staged.values():
-        _ensure_target(dest, staged)
-    if disposition == "replace":
-        for table in dest.schema_tables(dest.dataset):
-            if table == load.root_table or table.startswith(load.root_table + "__"):
-                dest.sql(f"DELETE FROM {dest.ref(dest.dataset, table)}")
-    if disposition == "merge" and root is not None:
-        _merge(dest, load, root, pk, report)
-    else:
-        for staged in load.staged.values():
-            report.rows[staged.table] = _insert(dest, staged, where="")
-    return report
+    return rules.apply_disposition(dest, load, [normalize_identifier(k) for k in load.primary_key],
+                                   ensure_target=_ensure_target, insert=_insert, merge=_merge)
 
 
 def _staged_ref(dest: DuckDBDestination, staged: StagedTable) -> str:
-    return dest.ref(dest.staging, staged.staging_name)
-
-
-def _rows_lacking_key(dest: DuckDBDestination, root: StagedTable, pk: list[str]) -> int:
-    if any(k not in root.columns for k in pk):
-        return root.rows
-    condition = " OR ".join(f"{quote(k)} IS NULL" for k in pk)
-    row = dest.sql(
-        f"SELECT count(*) FROM {_staged_ref(dest, root)} WHERE {condition}")
-    return int(row[0][0]) if row else 0
+    return rules.staged_ref(dest, staged)
 
 
 def _ensure_target(dest: DuckDBDestination, staged: StagedTable) -> None:

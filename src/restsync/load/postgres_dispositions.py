@@ -17,10 +17,10 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
+from restsync.load import rules
 from restsync.load.dispositions import SEQ_COLUMN
 from restsync.load.postgres_types import cast_expr, column_list, pg_identifier
 from restsync.load.report import LoadReport
-from restsync.load.rules import choose_disposition
 from restsync.load.sql import quote
 from restsync.normalize import DLT_ID, DLT_ROOT_ID, normalize_identifier
 
@@ -33,40 +33,12 @@ _kept_numbers = itertools.count(1)
 
 def apply_disposition(dest: PostgresDestination, load: PostgresResourceLoad) -> LoadReport:
     """Move ``load``'s staged rows into the dataset according to its write disposition."""
-    dest.sql(f"CREATE SCHEMA IF NOT EXISTS {dest.ref(dest.dataset)}")
-    root = load.staged.get(load.root_table)
-    report = LoadReport()
-    pk = [pg_identifier(normalize_identifier(k)) for k in load.primary_key]
-    lacking = _rows_lacking_key(dest, root, pk) if root is not None and pk else 0
-    disposition = choose_disposition(
-        load.write_disposition, pk, root.rows if root is not None else 0, lacking,
-        resource=load.resource, root_table=load.root_table, report=report)
-    report.disposition_applied = disposition
-
-    for staged in load.staged.values():
-        _ensure_target(dest, staged)
-    if disposition == "replace":
-        for table in dest.schema_tables(dest.dataset):
-            if table == load.root_table or table.startswith(load.root_table + "__"):
-                dest.sql(f"DELETE FROM {dest.ref(dest.dataset, table)}")
-    if disposition == "merge" and root is not None:
-        _merge(dest, load, root, pk, report)
-    else:
-        for staged in load.staged.values():
-            report.rows[staged.table] = _insert(dest, staged, where="")
-    return report
+    return rules.apply_disposition(dest, load, [pg_identifier(normalize_identifier(k)) for k in load.primary_key],
+                                   ensure_target=_ensure_target, insert=_insert, merge=_merge)
 
 
 def _staged_ref(dest: PostgresDestination, staged: StagedTable) -> str:
-    return dest.ref(dest.staging, staged.staging_name)
-
-
-def _rows_lacking_key(dest: PostgresDestination, root: StagedTable, pk: list[str]) -> int:
-    if any(k not in root.columns for k in pk):
-        return root.rows
-    condition = " OR ".join(f"{quote(k)} IS NULL" for k in pk)
-    row = dest.sql(f"SELECT count(*) FROM {_staged_ref(dest, root)} WHERE {condition}")
-    return int(row[0][0]) if row else 0
+    return rules.staged_ref(dest, staged)
 
 
 def _ensure_target(dest: PostgresDestination, staged: StagedTable) -> None:

@@ -21,7 +21,6 @@ from restsync.events import (
     ResourceFinished,
     ResourceStarted,
     RetryScheduled,
-    TokenRefreshed,
 )
 
 if TYPE_CHECKING:
@@ -170,8 +169,6 @@ class ProgressRenderer:
         elif isinstance(event, Notice):  # printed above the live table, never lost
             self.console.print(f"{event.resource or 'source'}: {event.message}",
                                markup=False, highlight=False)
-        elif isinstance(event, TokenRefreshed):
-            pass
         if self.live is not None:
             now = time.monotonic()
             if now - self._last > 0.1:

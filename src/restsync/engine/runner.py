@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -340,13 +339,3 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, asyncio.CancelledError):
         return "cancelled"
     return f"internal error {type(exc).__name__}: {exc}"
-
-
-def state_summary(state: Mapping[str, Any] | None) -> str:
-    """One-line description of a resource state (for the CLI)."""
-    if not state:
-        return "-"
-    inc = state.get("incremental")
-    if inc:
-        return f"{inc.get('cursor_path')} >= {inc.get('last_value')}"
-    return ", ".join(sorted(state))

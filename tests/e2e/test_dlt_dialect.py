@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 import restsync
 from restsync.spec import load_spec
@@ -35,14 +38,20 @@ resources:
 """
 
 
-def test_yaml_spec_in_dlt_dialect_loads_complete_tables(seed_run, tmp_path: Path) -> None:
-    run = seed_run("calendar_api")
+def run_yaml(run, tmp_path: Path, text: str) -> tuple[Any, Any]:
+    """Load ``text`` as a YAML spec against ``run``'s sandbox and run it into dataset cal."""
     spec = tmp_path / "calendar.yaml"
-    spec.write_text(SPEC)
+    spec.write_text(text)
     source = load_spec(spec, overrides=run.server.overrides(),
                        values=ValueResolver.from_values(secrets=run.server.secrets))
     info = restsync.pipeline(destination=run.destination, dataset_name="cal").run(source)
     assert_ok(info)
+    return source, info
+
+
+def test_yaml_spec_in_dlt_dialect_loads_complete_tables(seed_run, tmp_path: Path) -> None:
+    run = seed_run("calendar_api")
+    source, _ = run_yaml(run, tmp_path, SPEC)
     expected = run.server.expected_records
     for name in ("grants", "calendars", "events"):
         assert run.count(name, dataset="cal") == expected[name], name
@@ -71,3 +80,22 @@ def test_python_dict_api_like_dlt(seed_run) -> None:
     assert run.count("connectors", dataset="calendar_dict") == run.server.expected_records[
         "connectors"]
     assert repr(source).count(run.server.secrets["api_key"]) == 0
+
+
+def test_two_resources_writing_one_table_both_land(seed_run, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resources sharing a table load through shared staging (their own transactions would
+    conflict on the shared table's schema changes)."""
+    monkeypatch.setattr("restsync.load.duckdb_load.FLUSH_ROWS", 1)  # interleave the inserts
+    run = seed_run("calendar_api")
+    shared = SPEC.replace("write_disposition: merge", "write_disposition: append").replace(
+        "    include_from_parent: [provider]\n",
+        "    include_from_parent: [provider]\n    table_name: grant_items\n").replace(
+        "        grant: {type: resolve, resource: grants, field: id}\n",
+        "        grant: {type: resolve, resource: grants, field: id}\n"
+        "    table_name: grant_items\n")
+    assert shared.count("table_name: grant_items") == 2
+    run_yaml(run, tmp_path, shared)
+    expected = run.server.expected_records
+    assert run.count("grant_items", dataset="cal") == expected["calendars"] + expected["events"]
+    assert run.count("grants", dataset="cal") == expected["grants"]

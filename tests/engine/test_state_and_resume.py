@@ -99,3 +99,11 @@ def test_child_resource_keeps_one_cursor_per_parent(seed_run, tmp_path: Path) ->
         if (k := json.dumps({"grant_id": g}, separators=(",", ":"))) in expected)
     assert again.outcomes["messages"].records == boundary
     assert run.count("messages", dataset="cal") == run.server.expected_records["messages"]
+
+
+def test_shared_root_tables_are_found_by_table_family() -> None:
+    from restsync.engine.runner import shared_root_tables
+
+    assert shared_root_tables(["a", "b", "c"]) == set()
+    assert shared_root_tables(["a", "b", "a"]) == {"a"}
+    assert shared_root_tables(["a", "a__x", "ab"]) == {"a", "a__x"}

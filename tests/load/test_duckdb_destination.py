@@ -39,18 +39,23 @@ def test_state_survives_reopen(db_path: Path) -> None:
     d.close()
 
 
+@pytest.mark.parametrize("exclusive", [True, False])
+@pytest.mark.parametrize("disposition", ["append", "replace", "merge"])
 def test_abort_leaves_dataset_and_state_unchanged(dest: Destination,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("restsync.load.duckdb_destination.FLUSH_ROWS", 1)  # stage at once
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  disposition: str, exclusive: bool) -> None:
+    monkeypatch.setattr("restsync.load.duckdb_load.FLUSH_ROWS", 1)  # insert at once
     run_load(dest, "events", [[{"id": 1, "tags": ["a"]}]], state={"cursor": 1})
     before = (dest.tables(), count(dest, "events"), dest.get_state("events"))
     norm = Normalizer(table_name="events", primary_key=["id"], load_id="L2")
-    load = dest.begin("events", load_id="L2", write_disposition="replace", primary_key=["id"],
-                      root_table="events")
+    load = dest.begin("events", load_id="L2", write_disposition=disposition,  # type: ignore[arg-type]
+                      primary_key=["id"], root_table="events", exclusive=exclusive)
     for batch in norm.normalize([{"id": 2, "extra": 1, "new_list": [1]}]):
         load.write(batch)
-    assert staging_tables(dest)  # staged, not visible
-    assert count(dest, "events") == 1
+    # written, but not visible to any other connection
+    assert (dest.tables(), count(dest, "events"), dest.get_state("events")) == before
+    assert "extra" not in dest.columns(DATASET, "events")
+    assert bool(staging_tables(dest)) == (not exclusive)  # shared staging: committed tables
     load.abort()
     assert (dest.tables(), count(dest, "events"), dest.get_state("events")) == before
     assert "extra" not in dest.columns(DATASET, "events")
@@ -59,22 +64,44 @@ def test_abort_leaves_dataset_and_state_unchanged(dest: Destination,
         load.commit({"cursor": 2})
 
 
-def test_crashed_run_leaves_dataset_untouched_and_next_open_cleans_staging(
-        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("restsync.load.duckdb_destination.FLUSH_ROWS", 1)  # stage at once
+@pytest.mark.parametrize("exclusive", [True, False])
+def test_crashed_run_leaves_dataset_untouched_and_nothing_behind(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch, exclusive: bool) -> None:
+    monkeypatch.setattr("restsync.load.duckdb_load.FLUSH_ROWS", 1)  # insert at once
     d = open_destination(f"duckdb:///{db_path}", DATASET)
     run_load(d, "events", [[{"id": 1}]])
     norm = Normalizer(table_name="events", primary_key=["id"], load_id="L2")
     load = d.begin("events", load_id="L2", write_disposition="append", primary_key=None,
-                   root_table="events")
-    for batch in norm.normalize([{"id": 2}, {"id": 3}]):
+                   root_table="events", exclusive=exclusive)
+    for batch in norm.normalize([{"id": 2, "new": "x"}, {"id": 3}]):
         load.write(batch)
-    assert staging_tables(d)
+    assert bool(staging_tables(d)) == (not exclusive)
     d.close()  # "crash": neither commit nor abort
     d = open_destination(f"duckdb:///{db_path}", DATASET)
-    assert staging_tables(d) == []
+    assert staging_tables(d) == []  # shared staging is dropped by the next open
     assert count(d, "events") == 1
+    assert "new" not in d.columns(DATASET, "events")
     d.close()
+
+
+def test_concurrent_loads_in_own_transactions_commit_independently(dest: Destination) -> None:
+    """Interleaved writes of two resources, first-begun commits last: both land, each
+    with its own state, and neither sees the other before its commit."""
+    loads, norms = {}, {}
+    for name in ("a", "b"):
+        norms[name] = Normalizer(table_name=name, primary_key=["id"], load_id="L1")
+        loads[name] = dest.begin(name, load_id="L1", write_disposition="append",
+                                 primary_key=["id"], root_table=name)
+    for i in range(3):
+        for name in ("a", "b"):
+            for batch in norms[name].normalize([{"id": i, "tags": [name] * i}]):
+                loads[name].write(batch)
+    assert loads["b"].commit({"n": "b"}).rows == {"b": 3, "b__tags": 3}
+    assert dest.tables() == ["b", "b__tags"]
+    assert loads["a"].commit({"n": "a"}).rows == {"a": 3, "a__tags": 3}
+    assert dest.tables() == ["a", "a__tags", "b", "b__tags"]
+    assert dest.states() == {"a": {"n": "a"}, "b": {"n": "b"}}
+    assert rows(dest, "SELECT count(*) FROM DS._restsync_loads") == [(2,)]
 
 
 def test_new_column_and_widened_types_across_loads(dest: Destination) -> None:
@@ -133,6 +160,32 @@ def test_open_destination_relative_path_and_memory(tmp_path: Path,
     run_load(m, "events", [[{"id": 1}]])
     assert m.tables() == ["events"]
     m.close()
+
+
+def memory_limit(dest: Destination) -> str:
+    return str(dest.sql("SELECT current_setting('memory_limit')")[0][0])
+
+
+def test_file_databases_get_a_memory_limit_the_url_can_change(tmp_path: Path) -> None:
+    d = open_destination(f"duckdb:///{tmp_path / 'a.duckdb'}", "ds")
+    assert memory_limit(d) == "244.1 MiB"  # DUCKDB_MEMORY_LIMIT, 256MB
+    d.close()
+    d = open_destination(f"duckdb:///{tmp_path / 'a.duckdb'}?memory_limit=1GB", "ds")
+    assert memory_limit(d) == "953.6 MiB"
+    run_load(d, "events", [[{"id": 1}]])
+    d.close()
+    assert os.path.exists(tmp_path / "a.duckdb")  # the query is not part of the path
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("threads=4", "unknown DuckDB URL option 'threads' (known options: memory_limit)"),
+    ("memory_limit=1GB';DROP", "memory_limit \"1GB';DROP\" is not a size"),
+    ("memory_limit=lots", "memory_limit 'lots' is not a size"),
+])
+def test_bad_duckdb_url_options_are_refused(tmp_path: Path, query: str, message: str) -> None:
+    with pytest.raises(DestinationError) as info:
+        open_destination(f"duckdb:///{tmp_path / 'a.duckdb'}?{query}", "ds")
+    assert message in str(info.value)
 
 
 def test_open_destination_rejects_unknown_scheme() -> None:

@@ -62,7 +62,7 @@ def run_demo(console: Console, destination: str, documents: Path) -> int:
 def _print_tables(console: Console, destination: str) -> None:
     import duckdb
 
-    path = destination.removeprefix("duckdb:///")
+    path = destination.removeprefix("duckdb:///").split("?", 1)[0]
     con = duckdb.connect(path, read_only=True)
     try:
         rows = con.execute(

@@ -30,7 +30,7 @@ from restsync.events import (
 from restsync.extract import ApiClient
 from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
-from restsync.normalize import Normalizer
+from restsync.normalize import Normalizer, normalize_identifier
 from restsync.plan import Plan, ResourcePlan
 
 SKIP_STATUSES = frozenset({404, 410})
@@ -87,10 +87,13 @@ class PlanRunner:
         self.inboxes: dict[str, asyncio.Queue[Any]] = {}
         self.inbox_closed: set[str] = set()
         self.started_at = datetime.now(UTC)
+        self.shared_tables: set[str] = set()
 
     async def run(self) -> dict[str, ResourceOutcome]:
         to_run = self.plan.to_run()
         names = {rp.name for rp in to_run}
+        self.shared_tables = shared_root_tables(
+            [normalize_identifier(rp.table_name) for rp in to_run if rp.load])
         for rp in to_run:
             if rp.parent is not None:
                 self.inboxes[rp.name] = asyncio.Queue(maxsize=2_000)
@@ -114,10 +117,12 @@ class PlanRunner:
             steps = RecordProcessor(rp.config.processing_steps,
                                     where=f"resources[{rp.name}].processing_steps")
             if rp.load:
+                root_table = normalize_identifier(rp.table_name)
                 load = await self.loader.call(
                     self.destination.begin, rp.name, load_id=self.load_id,
                     write_disposition=rp.config.write_disposition,
-                    primary_key=_pk(rp.config.primary_key), root_table=rp.table_name)
+                    primary_key=_pk(rp.config.primary_key), root_table=root_table,
+                    exclusive=root_table not in self.shared_tables)
             sink = RecordSink(self, rp, load, self._normalizer(rp, load), children, outcome)
             if rp.parent is None:
                 items = list(work_items(rp))
@@ -325,6 +330,16 @@ def _can_stop_cleanly(rp: ResourcePlan, exc: WaitTooLongError) -> bool:
     drop the rows not fetched yet)."""
     return (rp.parent is None and not rp.fanout_params and not rp.children
             and rp.config.write_disposition in ("append", "merge"))
+
+
+def shared_root_tables(tables: list[str]) -> set[str]:
+    """Root tables whose table family (``t`` and ``t__*``) another loading resource writes."""
+    shared: set[str] = set()
+    for i, a in enumerate(tables):
+        for b in tables[i + 1:]:
+            if a == b or b.startswith(a + "__") or a.startswith(b + "__"):
+                shared |= {a, b}
+    return shared
 
 
 def _pk(primary_key: str | list[str] | None) -> list[str] | None:

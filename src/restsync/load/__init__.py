@@ -37,6 +37,12 @@ __all__ = [
 ]
 
 _DUCKDB_PREFIX = "duckdb:///"
+DUCKDB_MEMORY_LIMIT = "256MB"
+"""DuckDB's memory limit for a file database unless the URL sets ``memory_limit``: DuckDB's
+own default (80% of RAM) lets its buffer pool grow with every row loaded; beyond the limit it
+writes to disk, so a load's memory stays flat however many rows it has."""
+_DUCKDB_OPTIONS = ("memory_limit",)
+_MEMORY_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
 
 
 def open_destination(url: str, dataset: str) -> Destination:
@@ -45,7 +51,8 @@ def open_destination(url: str, dataset: str) -> Destination:
     Args:
         url: ``duckdb:///path/file.duckdb`` (a relative path is relative to the current
             directory; ``duckdb:////abs/path.duckdb`` for an absolute one) or
-            ``duckdb:///:memory:``; or ``postgresql://user:password@host:port/db``
+            ``duckdb:///:memory:``, optionally with ``?memory_limit=1GB`` (default
+            :data:`DUCKDB_MEMORY_LIMIT` for files, DuckDB's own for ``:memory:``); or ``postgresql://user:password@host:port/db``
             (``postgres://`` too; needs ``pip install 'restsync[postgres]'``).
         dataset: Schema holding the tables; used as given (quoted), may start with ``_``.
 
@@ -61,7 +68,8 @@ def open_destination(url: str, dataset: str) -> Destination:
         scheme = url.split(":", 1)[0] if ":" in url else url[:20]
         raise DestinationError(f"unsupported destination scheme {scheme!r}",
                                location="destination", hint="use duckdb:///path/file.duckdb")
-    path = url[len(_DUCKDB_PREFIX):]
+    path, _, query = url[len(_DUCKDB_PREFIX):].partition("?")
+    memory_limit = _duckdb_options(query).get("memory_limit")
     if not path:
         raise DestinationError("no database path in destination URL", location="destination")
     if path != ":memory:":
@@ -82,4 +90,24 @@ def open_destination(url: str, dataset: str) -> Destination:
                 hint="wait for it to finish; the lock goes away with its process") from exc
         raise DestinationError(f"cannot open database: {text}",
                                location=f"destination {path}") from exc
+    if memory_limit is None and path != ":memory:":
+        memory_limit = DUCKDB_MEMORY_LIMIT
+    if memory_limit is not None:
+        connection.execute(f"SET memory_limit = '{memory_limit}'")
     return DuckDBDestination(connection, dataset)
+
+
+def _duckdb_options(query: str) -> dict[str, str]:
+    """``memory_limit=...`` from a DuckDB URL's query string, checked."""
+    options: dict[str, str] = {}
+    for pair in filter(None, query.split("&")):
+        key, _, value = pair.partition("=")
+        if key not in _DUCKDB_OPTIONS:
+            raise DestinationError(f"unknown DuckDB URL option {key!r}",
+                                   location="destination",
+                                   hint=f"known options: {', '.join(_DUCKDB_OPTIONS)}")
+        if not _MEMORY_SIZE.match(value.strip()):
+            raise DestinationError(f"memory_limit {value!r} is not a size",
+                                   location="destination", hint="e.g. memory_limit=512MB")
+        options[key] = value.strip()
+    return options

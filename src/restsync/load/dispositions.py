@@ -19,7 +19,8 @@ from restsync.load.sql import quote
 from restsync.normalize import DLT_ID, DLT_ROOT_ID, normalize_identifier
 
 if TYPE_CHECKING:
-    from restsync.load.duckdb_destination import DuckDBDestination, ResourceLoad, StagedTable
+    from restsync.load.duckdb_destination import DuckDBDestination
+    from restsync.load.duckdb_load import ResourceLoad, StagedTable
 
 SEQ_COLUMN = "_restsync_seq"
 

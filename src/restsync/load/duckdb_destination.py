@@ -1,55 +1,33 @@
-"""DuckDB destination: bulk Arrow staging, dispositions and state in one transaction.
+"""DuckDB destination: bulk Arrow loads, dispositions and state in one transaction.
 
 Layout in the DuckDB file:
 
-* ``"<dataset>"``: the data tables (dlt layout) plus ``_restsync_state`` and
-  ``_restsync_loads``;
-* ``"<dataset>_staging"``: one table per (load, table) while a resource loads, named
-  ``<load_id>_<n>__<table>``. Nothing in the dataset changes before ``commit``; a crashed run
-  leaves only staging tables, which the next :func:`open_destination` drops (DuckDB lets one
-  process write a file at a time, so no live load can own them).
+* ``"<dataset>"``: the data tables (dlt layout) plus ``_restsync_state``,
+  ``_restsync_loads`` and the schema tables;
+* ``"<dataset>_staging"``: staging tables (one per load and table, named
+  ``<load_id>_<n>__<table>``) of ``merge``/``replace`` loads, inside their own uncommitted
+  transaction, or of loads that share a table with another resource (see
+  :mod:`restsync.load.duckdb_load`). Nothing in the dataset changes before a load commits;
+  shared staging tables of a crashed run are dropped by the next :func:`open_destination`
+  (DuckDB lets one process write a file at a time, so no live load can own them).
 """
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
-import orjson
-import pyarrow as pa
 
-from restsync import faultpoints
 from restsync.errors import DestinationError
-from restsync.load.dispositions import apply_disposition
-from restsync.load.report import LoadReport
+from restsync.load.duckdb_load import LOADS_TABLE, ResourceLoad, WriteDisposition
 from restsync.load.schema_store import SCHEMA_TABLE, DuckDBSchemaStore, final_schema
 from restsync.load.sql import qualified, quote, safe_message, widen_type
 from restsync.load.state_table import STATE_TABLE, StateTableMixin
-from restsync.normalize import TableBatch, TableSchema
+from restsync.normalize import TableSchema
 
-LOADS_TABLE = "_restsync_loads"
-SEQ_COLUMN = "_restsync_seq"
-WriteDisposition = Literal["append", "replace", "merge"]
-_view_numbers = itertools.count(1)
-_load_numbers = itertools.count(1)
-FLUSH_ROWS = 20_000  # rows per table buffered in Arrow before a bulk insert into staging
-
-
-@dataclass
-class StagedTable:
-    """One staged table of a load: where it lives and its columns (name -> DuckDB type)."""
-
-    table: str
-    staging_name: str
-    parent: str | None
-    columns: dict[str, str] = field(default_factory=dict)
-    rows: int = 0
-    arrow_schema: pa.Schema | None = None  # of the last chunk staged: same one, no DESCRIBE
+__all__ = ["LOADS_TABLE", "STATE_TABLE", "DuckDBDestination", "ResourceLoad",
+           "WriteDisposition"]
 
 
 class DuckDBDestination(StateTableMixin):
@@ -68,7 +46,47 @@ class DuckDBDestination(StateTableMixin):
         self.staging = f"{dataset}_staging"
         self.catalog: str = self.sql("SELECT current_database()")[0][0]
         self.schema_store = DuckDBSchemaStore(self.sql, self.ref, dataset)
+        self._prepared: set[str] = set()
         self._drop_stale_staging()
+
+    def on(self, connection: duckdb.DuckDBPyConnection) -> DuckDBDestination:
+        """The same dataset seen through another connection (a cursor with its own
+        transaction); nothing is cleaned up or created."""
+        view = object.__new__(DuckDBDestination)
+        view.con, view.dataset, view.staging = connection, self.dataset, self.staging
+        view.catalog = self.catalog
+        view.schema_store = DuckDBSchemaStore(view.sql, view.ref, self.dataset)
+        view._prepared = self._prepared
+        return view
+
+    def prepare(self, *, staging: bool) -> None:
+        """Create the dataset schema, restsync's own tables (and the staging schema) now.
+
+        Loads in their own transactions only find them then: two open transactions that
+        both create the same table or schema conflict at commit.
+        """
+        wanted = {"dataset"} | ({"staging"} if staging else set())
+        if wanted <= self._prepared:
+            return
+        try:
+            self.sql(f"CREATE SCHEMA IF NOT EXISTS {self.ref(self.dataset)}")
+            self.ensure_meta_tables()
+            self.schema_store.ensure_tables()
+            if staging:
+                self.sql(f"CREATE SCHEMA IF NOT EXISTS {self.ref(self.staging)}")
+        except duckdb.Error as exc:
+            raise DestinationError(f"cannot prepare the dataset: {safe_message(exc)}",
+                                   location=f"dataset '{self.dataset}'") from exc
+        self._prepared |= wanted
+
+    def ensure_meta_tables(self) -> None:
+        """Create ``_restsync_state`` and ``_restsync_loads`` when missing."""
+        ds = self.dataset
+        self.sql(f"CREATE TABLE IF NOT EXISTS {self.ref(ds, STATE_TABLE)} "
+                 "(resource VARCHAR, state JSON, load_id VARCHAR, updated_at TIMESTAMPTZ)")
+        self.sql(f"CREATE TABLE IF NOT EXISTS {self.ref(ds, LOADS_TABLE)} "
+                 "(load_id VARCHAR, resource VARCHAR, status VARCHAR, rows BIGINT, "
+                 "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ)")
 
     def stored_schema(self, root_table: str | None = None) -> dict[str, TableSchema]:
         """Latest stored schema of every table (of one resource's tables with ``root_table``).
@@ -92,7 +110,8 @@ class DuckDBDestination(StateTableMixin):
         return out
 
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
-              primary_key: Sequence[str] | None, root_table: str) -> ResourceLoad:
+              primary_key: Sequence[str] | None, root_table: str,
+              exclusive: bool = True) -> ResourceLoad:
         """Start loading one resource; nothing is visible before :meth:`ResourceLoad.commit`.
 
         Args:
@@ -102,18 +121,27 @@ class DuckDBDestination(StateTableMixin):
             primary_key: Column names of the root table's key (needed for ``merge``); raw
                 JSON keys are normalized the same way the normalizer does.
             root_table: The resource's root table name (children are ``<root>__...``).
+            exclusive: No other load of this run writes the resource's tables: the load gets
+                its own transaction (faster; see :mod:`restsync.load.duckdb_load`). Pass
+                False when another resource writes the same root table.
         """
         if write_disposition not in ("append", "replace", "merge"):
             raise DestinationError(f"unknown write disposition {write_disposition!r}",
                                    location=f"resource '{resource}'")
-        load = ResourceLoad(self, resource, load_id=load_id,
-                            write_disposition=write_disposition,
-                            primary_key=tuple(primary_key or ()), root_table=root_table)
         try:
-            load.stored_schema = self.stored_schema(root_table)
+            stored = self.stored_schema(root_table)
         except duckdb.Error as exc:
             raise DestinationError(f"cannot read the stored schema: {safe_message(exc)}",
                                    location=f"resource '{resource}'") from exc
+        try:
+            load = ResourceLoad(self, resource, load_id=load_id,
+                                write_disposition=write_disposition,
+                                primary_key=tuple(primary_key or ()), root_table=root_table,
+                                exclusive=exclusive)
+        except duckdb.Error as exc:
+            raise DestinationError(f"cannot start the load: {safe_message(exc)}",
+                                   location=f"resource '{resource}'") from exc
+        load.stored_schema = stored
         return load
 
     def tables(self) -> list[str]:
@@ -178,195 +206,3 @@ class DuckDBDestination(StateTableMixin):
         except duckdb.Error as exc:
             raise DestinationError(f"cannot clean staging schema: {safe_message(exc)}",
                                    location=f"dataset '{self.dataset}'") from exc
-
-
-class ResourceLoad:
-    """Staged data of one resource for one load; see :meth:`DuckDBDestination.begin`."""
-
-    def __init__(self, dest: DuckDBDestination, resource: str, *, load_id: str,
-                 write_disposition: WriteDisposition, primary_key: tuple[str, ...],
-                 root_table: str) -> None:
-        self._dest = dest
-        self.resource = resource
-        self.load_id = load_id
-        self.write_disposition = write_disposition
-        self.primary_key = primary_key
-        self.root_table = root_table
-        self._tag = f"{load_id}_{next(_load_numbers)}"
-        self._staged: dict[str, StagedTable] = {}
-        self._started_at = datetime.now(UTC)
-        self._closed = False
-        self._root_rows = 0
-        self._buffers: dict[str, tuple[str | None, list[pa.Table]]] = {}
-        self._buffered: dict[str, int] = {}
-        self._schemas: dict[str, TableSchema] = {}
-        self.stored_schema: dict[str, TableSchema] = {}
-        """The schema stored for this resource's tables when the load began (pass it to
-        ``Normalizer(stored=...)`` so names, types and contracts follow it)."""
-
-    def write(self, batch: TableBatch) -> None:
-        """Stage one batch; the dataset does not change yet.
-
-        Batches are buffered per table (at most ``FLUSH_ROWS`` rows) and bulk-inserted into a
-        staging table in DuckDB (which spills to disk), so memory stays bounded.
-
-        Raises:
-            DestinationError: The load was already committed/aborted, or DuckDB refused.
-        """
-        if self._closed:
-            raise DestinationError("load already committed or aborted", location=self._where())
-        arrow = batch.arrow
-        if batch.schema is not None:
-            self._schemas[batch.table] = batch.schema
-        if arrow.num_rows == 0:
-            return
-        if batch.table == self.root_table:
-            seq = pa.array(range(self._root_rows, self._root_rows + arrow.num_rows), pa.int64())
-            arrow = arrow.append_column(SEQ_COLUMN, seq)
-            self._root_rows += arrow.num_rows
-        buffer = self._buffers.setdefault(batch.table, (batch.parent_table, []))
-        buffer[1].append(arrow)
-        self._buffered[batch.table] = self._buffered.get(batch.table, 0) + arrow.num_rows
-        if self._buffered[batch.table] >= FLUSH_ROWS:
-            self._flush(batch.table)
-
-    def _flush(self, table: str) -> None:
-        """Move a table's buffered Arrow batches into its staging table in one bulk insert."""
-        parent, tables = self._buffers.pop(table, (None, []))
-        self._buffered.pop(table, None)
-        if not tables:
-            return
-        try:
-            chunks = [pa.concat_tables(tables, promote_options="permissive")]
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # kinds changed between pages
-            chunks = tables
-        con = self._dest.con
-        for chunk in chunks:
-            view = f"_restsync_arrow_{next(_view_numbers)}"
-            try:
-                con.register(view, chunk)
-                try:
-                    self._stage(table, parent, chunk.num_rows, view, chunk.schema)
-                finally:
-                    con.unregister(view)
-            except duckdb.Error as exc:
-                raise DestinationError(f"staging failed: {safe_message(exc)}",
-                                       location=self._where(table)) from exc
-
-    def _stage(self, table: str, parent: str | None, rows: int, view: str,
-               arrow_schema: pa.Schema) -> None:
-        staged = self._staged.get(table)
-        if staged is not None and staged.arrow_schema is not None \
-                and staged.arrow_schema.equals(arrow_schema):
-            # same columns and types as the last chunk: nothing to reconcile
-            self._dest.sql(f"INSERT INTO {self._dest.ref(self._dest.staging, staged.staging_name)} "
-                           f"BY NAME SELECT * FROM {quote(view)}")
-            staged.rows += rows
-            return
-        incoming = {r[0]: r[1] for r in self._dest.sql(f"DESCRIBE SELECT * FROM {quote(view)}")}
-        if staged is None:
-            staged = StagedTable(table, f"{self._tag}__{table}", parent)
-            self._dest.sql(f"CREATE SCHEMA IF NOT EXISTS {self._dest.ref(self._dest.staging)}")
-            self._dest.sql(f"CREATE TABLE {self._dest.ref(self._dest.staging, staged.staging_name)} AS "
-                        f"SELECT * FROM {quote(view)}")
-            staged.columns = dict(incoming)
-            self._staged[table] = staged
-        else:
-            self._dest.reconcile(self._dest.staging, staged.staging_name, staged.columns,
-                                 incoming)
-            self._dest.sql(f"INSERT INTO {self._dest.ref(self._dest.staging, staged.staging_name)} "
-                        f"BY NAME SELECT * FROM {quote(view)}")
-        staged.arrow_schema = arrow_schema
-        staged.rows += rows
-
-    def commit(self, state: Mapping[str, Any] | None) -> LoadReport:
-        """Apply the write disposition, store ``state`` and a load record in ONE transaction.
-
-        Args:
-            state: The resource's new state (JSON-serializable), or None to leave it as is.
-
-        Returns:
-            A :class:`~restsync.load.LoadReport`.
-
-        Raises:
-            DestinationError: Nothing was committed (e.g. a merge where some records lack the
-                primary key); staged data is dropped.
-        """
-        if self._closed:
-            raise DestinationError("load already committed or aborted", location=self._where())
-        try:
-            state_json = None if state is None else orjson.dumps(dict(state)).decode()
-        except TypeError as exc:
-            raise DestinationError(f"state is not JSON-serializable: {exc}",
-                                   location=self._where()) from exc
-        for table in list(self._buffers):
-            self._flush(table)
-        self._dest.sql("BEGIN TRANSACTION")
-        try:
-            report = apply_disposition(self._dest, self)
-            faultpoints.reach("load.commit.data")
-            self._record_schema(report)
-            self._write_meta(state_json, sum(report.rows.values()))
-            faultpoints.reach("load.commit.state")
-            self._drop_staging()
-            self._dest.sql("COMMIT")
-        except BaseException as exc:
-            self._dest.sql("ROLLBACK")
-            self.abort()
-            if isinstance(exc, DestinationError):
-                raise
-            if isinstance(exc, duckdb.Error):
-                raise DestinationError(f"commit failed: {safe_message(exc)}",
-                                       location=self._where()) from exc
-            raise
-        self._closed = True
-        return report
-
-    def _record_schema(self, report: LoadReport) -> None:
-        """Store the new schema version of every loaded table and its comments (same tx)."""
-        self._dest.schema_store.record_load(
-            {table: staged.parent for table, staged in self._staged.items()},
-            lambda table: self._dest.columns(self._dest.dataset, table),
-            self._schemas, self.stored_schema, load_id=self.load_id, resource=self.resource,
-            report=report)
-
-    def abort(self) -> None:
-        """Drop staged data; the dataset stays as it was. Safe to call more than once."""
-        if self._closed:
-            return
-        self._closed = True
-        self._buffers.clear()
-        with contextlib.suppress(duckdb.Error):  # best effort: next open cleans up anyway
-            self._drop_staging()
-
-    @property
-    def staged(self) -> dict[str, StagedTable]:
-        """Table -> staged table (for the disposition code)."""
-        return self._staged
-
-    def _where(self, table: str | None = None) -> str:
-        where = f"resource '{self.resource}'"
-        return f"{where}, table '{table}'" if table else where
-
-    def _drop_staging(self) -> None:
-        for staged in self._staged.values():
-            self._dest.sql(
-                f"DROP TABLE IF EXISTS {self._dest.ref(self._dest.staging, staged.staging_name)}")
-
-    def _write_meta(self, state_json: str | None, rows: int) -> None:
-        ds = self._dest.dataset
-        self._dest.sql(f"CREATE TABLE IF NOT EXISTS {self._dest.ref(ds, STATE_TABLE)} "
-                    "(resource VARCHAR, state JSON, load_id VARCHAR, updated_at TIMESTAMPTZ)")
-        self._dest.sql(f"CREATE TABLE IF NOT EXISTS {self._dest.ref(ds, LOADS_TABLE)} "
-                    "(load_id VARCHAR, resource VARCHAR, status VARCHAR, rows BIGINT, "
-                    "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ)")
-        now = datetime.now(UTC).isoformat()
-        started = self._started_at.isoformat()
-        if state_json is not None:
-            self._dest.sql(f"DELETE FROM {self._dest.ref(ds, STATE_TABLE)} WHERE resource = ?",
-                        [self.resource])
-            self._dest.sql(f"INSERT INTO {self._dest.ref(ds, STATE_TABLE)} VALUES (?, ?, ?, CAST(? AS TIMESTAMPTZ))",
-                        [self.resource, state_json, self.load_id, now])
-        self._dest.sql(f"INSERT INTO {self._dest.ref(ds, LOADS_TABLE)} "
-                    "VALUES (?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ))",
-                    [self.load_id, self.resource, "committed", rows, started, now])

@@ -104,7 +104,8 @@ class PostgresDestination(StateTableMixin):
     # -- the Destination interface ------------------------------------------------------------
 
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
-              primary_key: Sequence[str] | None, root_table: str) -> PostgresResourceLoad:
+              primary_key: Sequence[str] | None, root_table: str,
+              exclusive: bool = True) -> PostgresResourceLoad:
         """Start loading one resource; nothing is visible before the load's ``commit``.
 
         Args:
@@ -114,7 +115,10 @@ class PostgresDestination(StateTableMixin):
             primary_key: Column names of the root table's key (needed for ``merge``); raw
                 JSON keys are normalized the same way the normalizer does.
             root_table: The resource's root table name (children are ``<root>__...``).
+            exclusive: Accepted for the DuckDB interface; PostgreSQL always stages and
+                commits each load in one short transaction.
         """
+        del exclusive
         if write_disposition not in ("append", "replace", "merge"):
             raise DestinationError(f"unknown write disposition {write_disposition!r}",
                                    location=f"resource '{resource}'")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from restsync.engine.gc_tuning import fewer_collections
 from restsync.engine.runner import PlanRunner, ResourceOutcome
 from restsync.engine.sink import Loader
 from restsync.events import EventSink, discard
@@ -142,19 +143,24 @@ class Pipeline:
         info = RunInfo(load_id=load_id, destination=self.destination, dataset=dataset)
         loader = Loader()
         try:
-            destination = await loader.call(open_destination, self.destination, dataset)
-            try:
-                async with ApiClient(plan.source.client, events=self.events,
-                                     transport=self.transport, sleeper=self.sleeper,
-                                     max_wait=self.max_wait) as client:
-                    runner = PlanRunner(plan, client, destination, loader, load_id, self.events)
-                    info.outcomes = await runner.run()
-            finally:
-                await loader.call(destination.close)
+            with fewer_collections():
+                await self._run_plan(plan, info, loader, dataset, load_id)
         finally:
             loader.shutdown()
         info.seconds = time.monotonic() - started
         return info
+
+    async def _run_plan(self, plan: Plan, info: RunInfo, loader: Loader, dataset: str,
+                        load_id: str) -> None:
+        destination = await loader.call(open_destination, self.destination, dataset)
+        try:
+            async with ApiClient(plan.source.client, events=self.events,
+                                 transport=self.transport, sleeper=self.sleeper,
+                                 max_wait=self.max_wait) as client:
+                runner = PlanRunner(plan, client, destination, loader, load_id, self.events)
+                info.outcomes = await runner.run()
+        finally:
+            await loader.call(destination.close)
 
 
 def pipeline(pipeline_name: str | None = None, destination: str | None = None,

@@ -3,10 +3,11 @@
 Parsing a page creates thousands of dicts and lists that stay alive until their batch is
 loaded. With CPython's default thresholds (a young collection every 700 container
 allocations) the collector keeps walking those live records: that was about half the time
-spent parsing JSON; the bulk benchmark took 6.9 s with the defaults, 5.6 s with this. Records hold no
-reference cycles, so nothing is gained by scanning them that often. During a run the young generation is collected every
-``YOUNG_THRESHOLD`` allocations instead; the previous thresholds come back afterwards, and
-the collector is never turned off (cycles made by the HTTP stack are still collected).
+spent parsing JSON; the bulk benchmark took 6.9 s with the defaults, 5.6 s with this.
+Records hold no reference cycles, so nothing is gained by scanning them that often. During a
+run the young generation is collected every ``YOUNG_THRESHOLD`` allocations instead; the
+previous thresholds come back afterwards, and the collector is never turned off (cycles made
+by the HTTP stack are still collected).
 """
 
 from __future__ import annotations

@@ -48,14 +48,15 @@ def _median_result(runs: list[RunResult]) -> RunResult:
 
 def run_scenario(scenario: Scenario, api: MockApiProcess, tools: list[str], args: argparse.Namespace,
                  log: Any) -> Summary:
-    summary = Summary(scenario=scenario, concurrency=args.concurrency)
+    concurrency = concurrency_for(scenario, args)
+    summary = Summary(scenario=scenario, concurrency=concurrency)
     for tool in tools:
         if tool in scenario.skip_by_default and not args.tools_given:
             summary.skipped[tool] = "skipped by default (name it with --tools to run it)"
             continue
         repeat = args.dlt_repeat if tool.startswith("dlt") else args.repeat
         job = {"tool": tool, "kind": scenario.kind, "base_url": api.url(scenario.dataset.name),
-               "write_disposition": scenario.write_disposition, "concurrency": args.concurrency}
+               "write_disposition": scenario.write_disposition, "concurrency": concurrency}
         runs = []
         for i in range(repeat):
             result = run_job(job, timeout=args.timeout)
@@ -67,6 +68,11 @@ def run_scenario(scenario: Scenario, api: MockApiProcess, tools: list[str], args
         summary.runs[tool] = runs
         summary.results[tool] = _median_result(runs)
     return summary
+
+
+def concurrency_for(scenario: Scenario, args: argparse.Namespace) -> int:
+    """Requests in flight per host for every tool in ``scenario``."""
+    return int(args.fanout_concurrency if scenario.kind == "fanout" else args.concurrency)
 
 
 def measure_check(repeat: int) -> list[float]:
@@ -90,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10x smaller data (smoke run)")
     parser.add_argument("--concurrency", type=int, default=16,
                         help="requests in flight per host for every tool (restsync's default)")
+    parser.add_argument("--fanout-concurrency", type=int, default=32,
+                        help="the same for the fan-out scenario, where it decides the wall time "
+                             "(restsync: client.max_concurrency)")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
     parser.add_argument("--no-check", action="store_true", help="skip the `restsync check` timing")
     parser.add_argument("--json", type=Path, help="also write raw results here")
@@ -103,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
         chosen = [scenarios[n] for n in args.profile.split(",")]
         out_dir = Path(tempfile.gettempdir()) / "restsync-bench-profiles"
-        return profile_scenarios(chosen, args.concurrency, out_dir)
+        return profile_scenarios(chosen, [concurrency_for(s, args) for s in chosen], out_dir)
     args.tools_given = args.tools is not None
     tools = args.tools.split(",") if args.tools else list(TOOLS)
     unknown = set(tools) - set(TOOLS)
@@ -111,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown tools {sorted(unknown)}")
     started = time.perf_counter()
     print(f"restsync benchmark: {os.cpu_count()} cores, python {sys.version.split()[0]}, "
-          f"repeat {args.repeat} (dlt {args.dlt_repeat}), concurrency {args.concurrency}"
+          f"repeat {args.repeat} (dlt {args.dlt_repeat}), concurrency {args.concurrency} "
+          f"(fan-out {args.fanout_concurrency})"
           f"{', QUICK sizes' if args.quick else ''}", flush=True)
     datasets = {s.dataset.name: s.dataset for s in wanted}
     summaries = []
@@ -127,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_bytes(orjson.dumps({
             "cores": os.cpu_count(), "quick": args.quick, "concurrency": args.concurrency,
+            "fanout_concurrency": args.fanout_concurrency,
             "check_seconds": check_times,
             "scenarios": [{"name": s.scenario.name, "dataset": asdict(s.scenario.dataset),
                            "runs": {t: [asdict(r) for r in rs] for t, rs in s.runs.items()}}

@@ -75,8 +75,11 @@ def summarize(raw: Path, top: int = 15) -> str:
     return "\n".join(out)
 
 
-def profile_scenarios(scenarios: list[Scenario], concurrency: int, out_dir: Path) -> int:
-    """Profile restsync on each scenario; print the summaries. Returns an exit code."""
+def profile_scenarios(scenarios: list[Scenario], concurrency: list[int], out_dir: Path) -> int:
+    """Profile restsync on each scenario (with its requests in flight); print the summaries.
+
+    Returns an exit code.
+    """
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
         print("py-spy is not installed: pip install -e '.[bench]'", file=sys.stderr)
@@ -84,11 +87,11 @@ def profile_scenarios(scenarios: list[Scenario], concurrency: int, out_dir: Path
     out_dir.mkdir(parents=True, exist_ok=True)
     datasets = {s.dataset.name: s.dataset for s in scenarios}
     with MockApiProcess(list(datasets.values())) as api:
-        for scenario in scenarios:
+        for scenario, in_flight in zip(scenarios, concurrency, strict=True):
             raw = out_dir / f"{scenario.name}.txt"
             job = {"tool": "restsync", "kind": scenario.kind,
                    "base_url": api.url(scenario.dataset.name),
-                   "write_disposition": scenario.write_disposition, "concurrency": concurrency}
+                   "write_disposition": scenario.write_disposition, "concurrency": in_flight}
             wrap = [spy, "record", "--format", "raw", "--threads", "--idle", "--rate", "250",
                     "--output", str(raw), "--"]
             result = run_job(job, wrap=wrap)

@@ -218,13 +218,13 @@ class ApiClient:
                                          resume_here)
             if response is None:  # a response action said "ignore"
                 return
-            location = self._location(resource, number, request)
+            url = self.redact(response.url)  # the URL answered (after any redirects)
+            location = f"resource '{resource}', page {number}, {request.method} {url}"
             records = selector.select(parse_json_body(response, location, self.redact),
                                       location=location) if response.status != 204 else []
             pager.update_state(response, records, location=location)
             stats.pages += 1
             stats.records += len(records)
-            url = self.redact(response.url)
             resume: dict[str, Any] | None = None
             if pager.has_next_page:
                 pager.update_request(request)
@@ -254,22 +254,26 @@ class ApiClient:
         state = self._policy.start(self._sleeper.monotonic())
         stats = self.stats.setdefault(resource, ResourceStats())
         attempt = 0
+
+        def where() -> str:  # built only for an error: redacting every URL costs time
+            return self._location(resource, page, request)
+
         while True:
             attempt += 1
-            location = self._location(resource, page, request)
             try:
                 response = await self._send(resource, request, attempt)
             except AuthError as exc:  # name the resource and page, keep the auth detail
-                where = (f"{location} ({exc.location})"
-                         if exc.location and exc.location not in location else location)
-                raise AuthError(exc.message, location=where, hint=exc.hint) from None
+                location = where()
+                if exc.location and exc.location not in location:
+                    location = f"{location} ({exc.location})"
+                raise AuthError(exc.message, location=location, hint=exc.hint) from None
             except RetriableError as exc:
                 decision = state.decide(status=None, retry_after_header=None,
                                         now=self._sleeper.monotonic())
                 reason = status_reason(None, self.redact(exc.message))
                 if not decision.retry:
                     raise TransportError(f"{reason}; {decision.why_not or 'not retried'}",
-                                         location=location) from None
+                                         location=where()) from None
                 await self._wait(resource, request, decision, reason, stats, resume)
                 continue
             forced_rule: RetryRule | None = None
@@ -277,19 +281,19 @@ class ApiClient:
             if action == "ignore":
                 return None
             if action == "fail":
-                raise status_error(response, location, self.redact, "a response action says fail")
+                raise status_error(response, where(), self.redact, "a response action says fail")
             if action == "retry":
                 forced_rule = self._policy.rule_for(response.status) or \
                     RetryRule(statuses=[response.status])
             elif 200 <= response.status < 300:
                 return response
             elif self._policy.rule_for(response.status) is None:
-                raise status_error(response, location, self.redact)
+                raise status_error(response, where(), self.redact)
             decision = state.decide(status=response.status,
                                     retry_after_header=response.headers.get("Retry-After"),
                                     now=self._sleeper.monotonic(), rule=forced_rule)
             if not decision.retry:
-                raise status_error(response, location, self.redact, decision.why_not)
+                raise status_error(response, where(), self.redact, decision.why_not)
             await self._wait(resource, request, decision, status_reason(response.status), stats,
                              resume)
 

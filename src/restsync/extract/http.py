@@ -12,6 +12,7 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -63,6 +64,15 @@ def encode_params(params: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def host_key(url: str) -> str:
     """``host:port`` of a URL (default ports made explicit, host lower-cased)."""
+    scheme, sep, rest = url.partition("://")
+    if sep:  # absolute: only scheme and host:port matter, and they repeat (cached)
+        authority = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
+        return _host_key(f"{scheme}://{authority}")
+    return _host_key(url)
+
+
+@lru_cache(maxsize=256)
+def _host_key(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     try:
@@ -282,8 +292,7 @@ class AiohttpTransport:
         try:
             async with session.request(request.method, URL(url, encoded=True), **kwargs) as resp:
                 body = await resp.read()
-                return Response(status=resp.status, headers=CIMultiDictProxy(CIMultiDict(resp.headers)),
-                                url=url, body=body)
+                return Response(status=resp.status, headers=resp.headers, url=url, body=body)
         except TimeoutError as exc:
             raise RetriableError(f"timeout after {self._timeout:g} s", status=None) from exc
         except aiohttp.ClientPayloadError as exc:

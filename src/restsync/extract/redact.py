@@ -8,6 +8,7 @@ values of credential-like parameters masked, userinfo removed) and then
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 __all__ = ["MASK", "is_secret_param", "redact_text", "redact_url"]
@@ -34,9 +35,18 @@ def is_secret_param(name: str, extra: Iterable[str] = ()) -> bool:
         name: Parameter name as sent.
         extra: Further names that are secret for this client (an api_key query param).
     """
-    lowered = name.lower().replace("-", "_")
-    if lowered in {e.lower().replace("-", "_") for e in extra}:
+    lowered = _canonical(name)
+    if lowered in SECRET_PARAM_NAMES or lowered in {_canonical(e) for e in extra}:
         return True
+    return _secret_by_parts(lowered)
+
+
+def _canonical(name: str) -> str:
+    return name.lower().replace("-", "_")
+
+
+@lru_cache(maxsize=1024)
+def _secret_by_parts(lowered: str) -> bool:
     if lowered in SECRET_PARAM_NAMES:
         return True
     if any(part in lowered for part in _CURSOR_PARTS):
@@ -64,10 +74,15 @@ def redact_url(url: str, secret_params: Iterable[str] = ()) -> str:
         netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
     query = parts.query
     if query:
-        extra = list(secret_params)
+        extra = {_canonical(e) for e in secret_params}
+
+        def secret(name: str) -> bool:
+            lowered = _canonical(name)
+            return lowered in extra or _secret_by_parts(lowered)
+
         pairs = parse_qsl(query, keep_blank_values=True)
-        if any(is_secret_param(name, extra) for name, _ in pairs):
-            masked = [(n, MASK if is_secret_param(n, extra) else v) for n, v in pairs]
+        if any(secret(name) for name, _ in pairs):
+            masked = [(n, MASK if secret(n) else v) for n, v in pairs]
             query = urlencode(masked, quote_via=quote, safe="*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
@@ -78,9 +93,17 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
     Values shorter than 4 characters are ignored (masking them would garble messages and they
     are not credentials anyway).
     """
-    values = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-    for value in values:
-        for form in {value, quote(value, safe=""), quote_plus(value)}:
-            if form in text:
-                text = text.replace(form, MASK)
+    for form in _forms(tuple(secrets)):
+        if form in text:
+            text = text.replace(form, MASK)
     return text
+
+
+@lru_cache(maxsize=64)
+def _forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """Every form of every secret worth masking, longest secrets first."""
+    values = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+    forms: list[str] = []
+    for value in values:
+        forms.extend(dict.fromkeys((value, quote(value, safe=""), quote_plus(value))))
+    return tuple(forms)

@@ -168,7 +168,7 @@ def memory_limit(dest: Destination) -> str:
 
 def test_file_databases_get_a_memory_limit_the_url_can_change(tmp_path: Path) -> None:
     d = open_destination(f"duckdb:///{tmp_path / 'a.duckdb'}", "ds")
-    assert memory_limit(d) == "244.1 MiB"  # DUCKDB_MEMORY_LIMIT, 256MB
+    assert memory_limit(d) == "183.1 MiB"  # DUCKDB_MEMORY_LIMIT, 192MB
     d.close()
     d = open_destination(f"duckdb:///{tmp_path / 'a.duckdb'}?memory_limit=1GB", "ds")
     assert memory_limit(d) == "953.6 MiB"

@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 _DUCKDB_PREFIX = "duckdb:///"
-DUCKDB_MEMORY_LIMIT = "256MB"
+DUCKDB_MEMORY_LIMIT = "192MB"
 """DuckDB's memory limit for a file database unless the URL sets ``memory_limit``: DuckDB's
 own default (80% of RAM) lets its buffer pool grow with every row loaded; beyond the limit it
 writes to disk, so a load's memory stays flat however many rows it has."""

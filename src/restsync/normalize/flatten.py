@@ -32,7 +32,7 @@ class IdFactory:
     """Unique ``_dlt_id`` strings, built columnarly: a random per-batch prefix + a counter."""
 
     def __init__(self) -> None:
-        self._arange = pa.array(range(_ARANGE_CHUNK), pa.int64())
+        self._arange = pa.array([], pa.int64())  # grown on first use (off the event loop)
         self._prefix = ""
         self._next = 0
         self.new_batch()
@@ -45,7 +45,7 @@ class IdFactory:
     def arange(self, n: int) -> pa.Array:
         """``0 .. n-1`` as int64 (zero-copy slice of a cached array)."""
         if n > len(self._arange):
-            size = max(n, 2 * len(self._arange))
+            size = max(n, 2 * len(self._arange), _ARANGE_CHUNK)
             self._arange = pa.array(range(size), pa.int64())
         return self._arange.slice(0, n)
 

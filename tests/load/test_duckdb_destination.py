@@ -250,3 +250,32 @@ def test_many_small_batches_with_changing_kinds_are_buffered_and_loaded(
     assert report.rows == {"events": 6}
     assert rows(dest, "SELECT v FROM DS.events ORDER BY id") == [
         ("0",), ("1",), ("2",), ("3",), ("4",), ("text",)]
+
+
+def test_rows_written_in_an_open_transaction_do_not_pin_their_arrow_memory(
+        dest: Destination, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB keeps a view registered (and dropped) inside an open transaction, with its Arrow
+    table, until the transaction ends: memory then grows with every row of a long load."""
+    import gc
+
+    import pyarrow as pa
+
+    monkeypatch.setattr("restsync.load.duckdb_load.FLUSH_ROWS", 1)  # insert every batch
+    norm = Normalizer(table_name="events", primary_key=["id"], load_id="L1")
+    load = dest.begin("events", load_id="L1", write_disposition="append", primary_key=["id"],
+                      root_table="events")
+    page = [{"id": i, "text": "x" * 200, "tags": ["a", "b"]} for i in range(2_000)]
+    for batch in norm.normalize(page):  # warm-up: the normalizer's own caches
+        load.write(batch)
+    gc.collect()
+    before = pa.total_allocated_bytes()
+    written = 0
+    for _ in range(20):
+        for batch in norm.normalize(page):
+            written += batch.arrow.nbytes
+            load.write(batch)
+    gc.collect()
+    held = pa.total_allocated_bytes() - before
+    assert written > 8_000_000
+    assert held < written / 10, (held, written)
+    assert load.commit(None).rows == {"events": 42_000, "events__tags": 84_000}

@@ -14,14 +14,12 @@ import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import Any
-from urllib.parse import urljoin
 
 from pydantic import SecretStr
 
 from restsync.errors import (
     AuthError,
     CredentialLeakError,
-    FatalError,
     RetriableError,
     TransportError,
     WaitTooLongError,
@@ -33,6 +31,7 @@ from restsync.extract.page import Page, ResourceStats
 from restsync.extract.paginators import build_paginator
 from restsync.extract.ratelimit import HostPacer, LimitChange
 from restsync.extract.redact import redact_text, redact_url
+from restsync.extract.redirects import send_following_redirects
 from restsync.extract.responses import action_matches, parse_json_body, status_error
 from restsync.extract.resume import apply_resume_state, make_resume_state
 from restsync.extract.retry import (
@@ -55,8 +54,6 @@ from restsync.spec.model import (
 
 __all__ = ["ApiClient", "Page", "ResourceStats"]
 
-MAX_REDIRECTS = 5
-_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
 
 
@@ -322,20 +319,9 @@ class ApiClient:
 
     async def _send(self, resource: str, request: Request, attempt: int) -> Response:
         """One attempt: credentials (scoped to the API host), auth flow, redirects."""
-        current = request
-        for _ in range(MAX_REDIRECTS + 1):
-            response = await self._send_scoped(resource, current, attempt)
-            location_header = response.headers.get("Location")
-            if response.status not in _REDIRECT_STATUSES or not location_header:
-                return response
-            redirected = current.copy()
-            redirected.url = urljoin(response.url, location_header)
-            redirected.params = {}
-            if response.status == 303 or (response.status in (301, 302) and current.method == "POST"):
-                redirected.method, redirected.json, redirected.data = "GET", None, None
-            current = redirected
-        raise FatalError(f"more than {MAX_REDIRECTS} redirects",
-                         location=self.redact(request.full_url()))
+        return await send_following_redirects(
+            lambda hop: self._send_scoped(resource, hop, attempt), request,
+            where=lambda: self.redact(request.full_url()))
 
     async def _send_scoped(self, resource: str, request: Request, attempt: int) -> Response:
         prepared = request.copy()

@@ -150,8 +150,11 @@ class ApiClient:
         text = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0), params), text)
         return redact_text(text, self._secrets())
 
-    def _location(self, resource: str, page: int, request: Request) -> str:
-        return f"resource '{resource}', page {page}, {request.method} {self.redact(request.full_url())}"
+    def _location(self, resource: str, page: int, request: Request,
+                  url: str | None = None) -> str:
+        """Where an error happened; ``url``: the redacted URL when already at hand."""
+        url = url if url is not None else self.redact(request.full_url())
+        return f"resource '{resource}', page {page}, {request.method} {url}"
 
     # ------------------------------------------------------------------ pages
 
@@ -216,7 +219,7 @@ class ApiClient:
             if response is None:  # a response action said "ignore"
                 return
             url = self.redact(response.url)  # the URL answered (after any redirects)
-            location = f"resource '{resource}', page {number}, {request.method} {url}"
+            location = self._location(resource, number, request, url)
             records = selector.select(parse_json_body(response, location, self.redact),
                                       location=location) if response.status != 204 else []
             pager.update_state(response, records, location=location)

@@ -35,18 +35,19 @@ def is_secret_param(name: str, extra: Iterable[str] = ()) -> bool:
         name: Parameter name as sent.
         extra: Further names that are secret for this client (an api_key query param).
     """
-    lowered = _canonical(name)
-    if lowered in SECRET_PARAM_NAMES or lowered in {_canonical(e) for e in extra}:
-        return True
-    return _secret_by_parts(lowered)
+    return _is_secret(_canonical(name), {_canonical(e) for e in extra})
 
 
 def _canonical(name: str) -> str:
     return name.lower().replace("-", "_")
 
 
+def _is_secret(lowered: str, extra: set[str]) -> bool:
+    return lowered in extra or _secret_by_name(lowered)
+
+
 @lru_cache(maxsize=1024)
-def _secret_by_parts(lowered: str) -> bool:
+def _secret_by_name(lowered: str) -> bool:
     if lowered in SECRET_PARAM_NAMES:
         return True
     if any(part in lowered for part in _CURSOR_PARTS):
@@ -75,14 +76,11 @@ def redact_url(url: str, secret_params: Iterable[str] = ()) -> str:
     query = parts.query
     if query:
         extra = {_canonical(e) for e in secret_params}
-
-        def secret(name: str) -> bool:
-            lowered = _canonical(name)
-            return lowered in extra or _secret_by_parts(lowered)
-
         pairs = parse_qsl(query, keep_blank_values=True)
-        if any(secret(name) for name, _ in pairs):
-            masked = [(n, MASK if secret(n) else v) for n, v in pairs]
+        secret = [_is_secret(_canonical(name), extra) for name, _ in pairs]
+        if any(secret):
+            masked = [(n, MASK if hidden else v)
+                      for (n, v), hidden in zip(pairs, secret, strict=True)]
             query = urlencode(masked, quote_via=quote, safe="*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 

@@ -39,8 +39,7 @@ def _ensure_target(dest: DuckDBDestination, staged: StagedTable) -> None:
     incoming = {k: v for k, v in staged.columns.items() if k != SEQ_COLUMN}
     existing = dest.columns(dest.dataset, staged.table)
     if not existing:
-        cols = ", ".join(f"{quote(name)} {typ}" for name, typ in incoming.items())
-        dest.sql(f"CREATE TABLE {dest.ref(dest.dataset, staged.table)} ({cols})")
+        dest.create_table(dest.dataset, staged.table, incoming)
         return
     dest.reconcile(dest.dataset, staged.table, existing, incoming)
 

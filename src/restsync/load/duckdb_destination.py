@@ -14,6 +14,7 @@ Layout in the DuckDB file:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -52,11 +53,9 @@ class DuckDBDestination(StateTableMixin):
     def on(self, connection: duckdb.DuckDBPyConnection) -> DuckDBDestination:
         """The same dataset seen through another connection (a cursor with its own
         transaction); nothing is cleaned up or created."""
-        view = object.__new__(DuckDBDestination)
-        view.con, view.dataset, view.staging = connection, self.dataset, self.staging
-        view.catalog = self.catalog
+        view = copy.copy(self)  # shares dataset, catalog and what was prepared
+        view.con = connection
         view.schema_store = DuckDBSchemaStore(view.sql, view.ref, self.dataset)
-        view._prepared = self._prepared
         return view
 
     def prepare(self, *, staging: bool) -> None:
@@ -182,6 +181,11 @@ class DuckDBDestination(StateTableMixin):
             "WHERE table_catalog = ? AND table_schema = ? AND table_name = ? "
             "ORDER BY ordinal_position", [self.catalog, schema, table])
         return {r[0]: r[1] for r in rows}
+
+    def create_table(self, schema: str, table: str, columns: Mapping[str, str]) -> None:
+        """``CREATE TABLE schema.table`` with ``columns`` (name -> DuckDB type), in order."""
+        spec = ", ".join(f"{quote(name)} {typ}" for name, typ in columns.items())
+        self.sql(f"CREATE TABLE {self.ref(schema, table)} ({spec})")
 
     def reconcile(self, schema: str, table: str, existing: dict[str, str],
                   incoming: Mapping[str, str]) -> None:

@@ -31,7 +31,8 @@ import pyarrow as pa
 
 from restsync import faultpoints
 from restsync.errors import DestinationError
-from restsync.load.dispositions import SEQ_COLUMN, apply_disposition
+from restsync.load.buffers import TableBuffers
+from restsync.load.dispositions import apply_disposition
 from restsync.load.report import LoadReport
 from restsync.load.sql import quote, safe_message
 from restsync.load.state_table import STATE_TABLE
@@ -80,15 +81,13 @@ class ResourceLoad:
         self._staged: dict[str, StagedTable] = {}
         self._started_at = datetime.now(UTC)
         self._closed = False
-        self._root_rows = 0
-        self._buffers: dict[str, tuple[str | None, list[pa.Table]]] = {}
-        self._buffered: dict[str, int] = {}
+        self._buffers = TableBuffers()
         self._schemas: dict[str, TableSchema] = {}
         self.stored_schema: dict[str, TableSchema] = {}
         """The schema stored for this resource's tables when the load began (pass it to
         ``Normalizer(stored=...)`` so names, types and contracts follow it)."""
+        dest.prepare(staging=not self._direct)
         if exclusive:
-            dest.prepare(staging=not self._direct)
             self._db = dest.on(dest.con.cursor())
             self._db.sql("BEGIN TRANSACTION")
         else:
@@ -116,25 +115,13 @@ class ResourceLoad:
         if arrow.num_rows == 0:
             return
         if batch.table == self.root_table and not self._direct:
-            seq = pa.array(range(self._root_rows, self._root_rows + arrow.num_rows), pa.int64())
-            arrow = arrow.append_column(SEQ_COLUMN, seq)
-            self._root_rows += arrow.num_rows
-        buffer = self._buffers.setdefault(batch.table, (batch.parent_table, []))
-        buffer[1].append(arrow)
-        self._buffered[batch.table] = self._buffered.get(batch.table, 0) + arrow.num_rows
-        if self._buffered[batch.table] >= FLUSH_ROWS:
+            arrow = self._buffers.numbered(arrow)
+        if self._buffers.add(batch.table, batch.parent_table, arrow) >= FLUSH_ROWS:
             self._flush(batch.table)
 
     def _flush(self, table: str) -> None:
         """Move a table's buffered Arrow batches into DuckDB in one bulk insert."""
-        parent, tables = self._buffers.pop(table, (None, []))
-        self._buffered.pop(table, None)
-        if not tables:
-            return
-        try:
-            chunks = [pa.concat_tables(tables, promote_options="permissive")]
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # kinds changed between pages
-            chunks = tables
+        parent, chunks = self._buffers.take(table)
         for chunk in chunks:
             try:
                 self._insert(table, parent, chunk)
@@ -158,15 +145,11 @@ class ResourceLoad:
             described = relation.query(view, f"DESCRIBE SELECT * FROM {quote(view)}")
             assert described is not None  # a SELECT-like statement returns a relation
             incoming = {r[0]: r[1] for r in described.fetchall()}
-            if not staged.columns:
-                if staged.staging_name is not None:
-                    db.sql(f"CREATE SCHEMA IF NOT EXISTS {db.ref(db.staging)}")
-                relation.query(view, f"CREATE TABLE {target} AS SELECT * FROM {quote(view)}")
+            if staged.columns:
+                db.reconcile(*self._target(staged), staged.columns, incoming)
+            else:
+                db.create_table(*self._target(staged), incoming)
                 staged.columns = dict(incoming)
-                staged.arrow_schema = chunk.schema
-                staged.rows += chunk.num_rows
-                return
-            db.reconcile(*self._target(staged), staged.columns, incoming)
             staged.arrow_schema = chunk.schema
         relation.query(view, f"INSERT INTO {target} BY NAME SELECT * FROM {quote(view)}")
         staged.rows += chunk.num_rows
@@ -199,7 +182,7 @@ class ResourceLoad:
                                    location=self._where()) from exc
         db = self._db
         try:
-            for table in list(self._buffers):
+            for table in self._buffers.tables():
                 self._flush(table)
             if not self._own_transaction:
                 db.sql("BEGIN TRANSACTION")
@@ -265,8 +248,7 @@ class ResourceLoad:
                              f"{self._db.ref(self._db.staging, staged.staging_name)}")
 
     def _write_meta(self, state_json: str | None, rows: int) -> None:
-        db, ds = self._db, self._db.dataset
-        db.ensure_meta_tables()
+        db, ds = self._db, self._db.dataset  # the tables exist: see DuckDBDestination.prepare
         now = datetime.now(UTC).isoformat()
         started = self._started_at.isoformat()
         if state_json is not None:

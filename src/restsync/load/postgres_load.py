@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from restsync import faultpoints
 from restsync.errors import DestinationError
-from restsync.load.dispositions import SEQ_COLUMN
+from restsync.load.buffers import TableBuffers
 from restsync.load.postgres_dispositions import apply_disposition
 from restsync.load.postgres_types import JSONB, column_list, pg_identifier, pg_type, to_csv
 from restsync.load.report import LoadReport
@@ -63,9 +63,7 @@ class PostgresResourceLoad:
         self._staged: dict[str, StagedTable] = {}
         self._started_at = datetime.now(UTC)
         self._closed = False
-        self._root_rows = 0
-        self._buffers: dict[str, tuple[str | None, list[pa.Table]]] = {}
-        self._buffered: dict[str, int] = {}
+        self._buffers = TableBuffers()
         self._schemas: dict[str, TableSchema] = {}
         self.stored_schema: dict[str, TableSchema] = {}
         """The schema stored for this resource's tables when the load began (pass it to
@@ -91,14 +89,9 @@ class PostgresResourceLoad:
         if arrow.num_rows == 0:
             return
         if table == self.root_table:
-            seq = pa.array(range(self._root_rows, self._root_rows + arrow.num_rows), pa.int64())
-            arrow = arrow.append_column(SEQ_COLUMN, seq)
-            self._root_rows += arrow.num_rows
+            arrow = self._buffers.numbered(arrow)
         parent = pg_identifier(batch.parent_table) if batch.parent_table else None
-        buffer = self._buffers.setdefault(table, (parent, []))
-        buffer[1].append(arrow)
-        self._buffered[table] = self._buffered.get(table, 0) + arrow.num_rows
-        if self._buffered[table] >= FLUSH_ROWS:
+        if self._buffers.add(table, parent, arrow) >= FLUSH_ROWS:
             self._flush(table)
 
     def commit(self, state: Mapping[str, Any] | None) -> LoadReport:
@@ -118,7 +111,7 @@ class PostgresResourceLoad:
             raise DestinationError(f"state is not JSON-serializable: {exc}",
                                    location=self._where()) from exc
         try:
-            for table in list(self._buffers):
+            for table in self._buffers.tables():
                 self._flush(table)
             with self._dest.con.transaction():
                 report = apply_disposition(self._dest, self)
@@ -152,14 +145,7 @@ class PostgresResourceLoad:
     # -- staging ------------------------------------------------------------------------------
 
     def _flush(self, table: str) -> None:
-        parent, tables = self._buffers.pop(table, (None, []))
-        self._buffered.pop(table, None)
-        if not tables:
-            return
-        try:
-            chunks = [pa.concat_tables(tables, promote_options="permissive")]
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # kinds changed between pages
-            chunks = tables
+        parent, chunks = self._buffers.take(table)
         for chunk in chunks:
             try:
                 self._copy(table, parent, chunk)

@@ -1,0 +1,54 @@
+"""Arrow batches of one resource load, buffered per table until one bulk write takes them.
+
+Shared by the DuckDB and PostgreSQL loads: both insert a table's rows in chunks of about
+``flush_rows`` rows (fewer round trips), and both number the root rows they stage for a merge
+(``_restsync_seq``: the last row per key wins).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pyarrow as pa
+
+from restsync.load.dispositions import SEQ_COLUMN
+
+
+class TableBuffers:
+    """Buffered Arrow tables per destination table, with each table's parent table."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, tuple[str | None, list[pa.Table]]] = {}
+        self._rows: dict[str, int] = {}
+        self._numbered = 0
+
+    def numbered(self, arrow: pa.Table) -> pa.Table:
+        """``arrow`` with a ``_restsync_seq`` column continuing the load's staging order."""
+        seq = pa.array(range(self._numbered, self._numbered + arrow.num_rows), pa.int64())
+        self._numbered += arrow.num_rows
+        return arrow.append_column(SEQ_COLUMN, seq)
+
+    def add(self, table: str, parent: str | None, arrow: pa.Table) -> int:
+        """Buffer ``arrow`` for ``table``; returns the rows now buffered for it."""
+        self._tables.setdefault(table, (parent, []))[1].append(arrow)
+        self._rows[table] = self._rows.get(table, 0) + arrow.num_rows
+        return self._rows[table]
+
+    def take(self, table: str) -> tuple[str | None, list[pa.Table]]:
+        """Remove a table's buffer: its parent and its rows as one chunk (one per batch when
+        their column types differ, e.g. a key that changed kind between pages)."""
+        parent, tables = self._tables.pop(table, (None, []))
+        self._rows.pop(table, None)
+        if len(tables) > 1:
+            with contextlib.suppress(pa.ArrowInvalid, pa.ArrowTypeError):
+                tables = [pa.concat_tables(tables, promote_options="permissive")]
+        return parent, tables
+
+    def tables(self) -> list[str]:
+        """Tables with buffered rows."""
+        return list(self._tables)
+
+    def clear(self) -> None:
+        """Drop everything buffered."""
+        self._tables.clear()
+        self._rows.clear()

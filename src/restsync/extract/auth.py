@@ -94,6 +94,21 @@ class AuthFlow(ABC):
         """Yield ``request`` with credentials; may yield a replay after seeing the response."""
 
 
+AuthFactory = Callable[[Any, AuthContext], AuthFlow]
+#: Auth flow classes keyed by the spec model type.
+AUTH_FLOWS: dict[type[BaseModel], AuthFactory] = {}
+
+_F = TypeVar("_F", bound=AuthFactory)
+
+
+def register_auth(model_type: type[BaseModel]) -> Callable[[_F], _F]:
+    """Register an auth flow factory for ``model_type`` (decorator)."""
+    def decorate(factory: _F) -> _F:
+        AUTH_FLOWS[model_type] = factory
+        return factory
+    return decorate
+
+
 class _StaticFlow(AuthFlow):
     @abstractmethod
     def apply(self, request: Request) -> Request:
@@ -108,6 +123,7 @@ def _basic_value(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
+@register_auth(BearerAuth)
 class BearerAuthFlow(_StaticFlow):
     """``Authorization: Bearer <token>``."""
 
@@ -123,6 +139,7 @@ class BearerAuthFlow(_StaticFlow):
         return out
 
 
+@register_auth(HttpBasicAuth)
 class BasicAuthFlow(_StaticFlow):
     """HTTP basic auth."""
 
@@ -139,6 +156,7 @@ class BasicAuthFlow(_StaticFlow):
         return out
 
 
+@register_auth(ApiKeyAuth)
 class ApiKeyAuthFlow(_StaticFlow):
     """An API key in a header or a query parameter."""
 
@@ -293,6 +311,7 @@ def _seconds(value: Any) -> float | None:
     return None
 
 
+@register_auth(OAuth2RefreshTokenAuth)
 class OAuth2RefreshTokenFlow(_OAuth2Flow):
     """OAuth2 refresh-token grant (form POST to ``token_url``)."""
 
@@ -325,6 +344,7 @@ class OAuth2RefreshTokenFlow(_OAuth2Flow):
         return Request(method="POST", url=c.token_url, headers=headers, data=data)
 
 
+@register_auth(OAuth2ClientCredentialsAuth)
 class OAuth2ClientCredentialsFlow(_OAuth2Flow):
     """OAuth2 client-credentials grant."""
 
@@ -349,28 +369,6 @@ class OAuth2ClientCredentialsFlow(_OAuth2Flow):
         if c.scopes:
             data["scope"] = " ".join(c.scopes)
         return Request(method="POST", url=c.access_token_url, headers=headers, data=data)
-
-
-AuthFactory = Callable[[Any, AuthContext], AuthFlow]
-#: Auth flow classes keyed by the spec model type.
-AUTH_FLOWS: dict[type[BaseModel], AuthFactory] = {}
-
-_F = TypeVar("_F", bound=AuthFactory)
-
-
-def register_auth(model_type: type[BaseModel]) -> Callable[[_F], _F]:
-    """Register an auth flow factory for ``model_type`` (decorator)."""
-    def decorate(factory: _F) -> _F:
-        AUTH_FLOWS[model_type] = factory
-        return factory
-    return decorate
-
-
-register_auth(BearerAuth)(BearerAuthFlow)
-register_auth(HttpBasicAuth)(BasicAuthFlow)
-register_auth(ApiKeyAuth)(ApiKeyAuthFlow)
-register_auth(OAuth2RefreshTokenAuth)(OAuth2RefreshTokenFlow)
-register_auth(OAuth2ClientCredentialsAuth)(OAuth2ClientCredentialsFlow)
 
 
 def build_auth(config: BaseModel, context: AuthContext) -> AuthFlow:

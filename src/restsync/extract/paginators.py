@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 from pydantic import BaseModel
@@ -46,9 +46,25 @@ __all__ = [
     "build_paginator",
     "expression_names",
     "headers_view",
+    "paginator_for",
 ]
 
 
+#: Paginator classes keyed by spec model type (filled by :func:`paginator_for`).
+PAGINATORS: dict[type[BaseModel], type[Paginator]] = {}
+
+_P = TypeVar("_P", bound=type[Paginator])
+
+
+def paginator_for(model_type: type[BaseModel]) -> Callable[[_P], _P]:
+    """Register the runtime class of the paginator model ``model_type`` (class decorator)."""
+    def register(cls: _P) -> _P:
+        PAGINATORS[model_type] = cls
+        return cls
+    return register
+
+
+@paginator_for(model.SinglePagePaginator)
 class SinglePagePaginator(Paginator):
     """One request, one page."""
 
@@ -77,6 +93,7 @@ class _UrlFollowing(Paginator):
             self._next_url = None
 
 
+@paginator_for(model.CursorPaginator)
 class CursorPaginator(_UrlFollowing):
     """Cursor paging (see :class:`restsync.spec.model.CursorPaginator` for the sources).
 
@@ -162,6 +179,7 @@ class CursorPaginator(_UrlFollowing):
             request.params[c.cursor_param] = self._cursor
 
 
+@paginator_for(model.JsonLinkPaginator)
 class JsonLinkPaginator(_UrlFollowing):
     """Next page URL read from the body at ``next_url_path`` (relative URLs resolved)."""
 
@@ -185,6 +203,7 @@ class JsonLinkPaginator(_UrlFollowing):
         self._follow(urljoin(response.url, value), location)
 
 
+@paginator_for(model.HeaderLinkPaginator)
 class HeaderLinkPaginator(_UrlFollowing):
     """Next page URL from the RFC 8288 ``Link`` header."""
 
@@ -198,6 +217,7 @@ class HeaderLinkPaginator(_UrlFollowing):
         self._follow(url, location)
 
 
+@paginator_for(model.HeaderCursorPaginator)
 class HeaderCursorPaginator(Paginator):
     """Cursor from response header ``cursor_key``, sent as query parameter ``cursor_param``."""
 
@@ -253,6 +273,7 @@ class _Counting(Paginator):
                                   location=location) from None
 
 
+@paginator_for(model.OffsetPaginator)
 class OffsetPaginator(_Counting):
     """Offset/limit paging; without a total it stops on a short or empty page."""
 
@@ -290,6 +311,7 @@ class OffsetPaginator(_Counting):
         self.offset = int(state.get("offset", self.offset))
 
 
+@paginator_for(model.PageNumberPaginator)
 class PageNumberPaginator(_Counting):
     """Page-number paging; ``total_path`` gives the number of pages."""
 
@@ -324,18 +346,6 @@ class PageNumberPaginator(_Counting):
         request.params[self.config.page_param] = self.page
         if self.config.page_size is not None:
             request.params[self.config.page_size_param] = self.config.page_size
-
-
-#: Paginator classes keyed by spec model type.
-PAGINATORS: dict[type[BaseModel], type[Paginator]] = {
-    model.SinglePagePaginator: SinglePagePaginator,
-    model.CursorPaginator: CursorPaginator,
-    model.JsonLinkPaginator: JsonLinkPaginator,
-    model.HeaderLinkPaginator: HeaderLinkPaginator,
-    model.HeaderCursorPaginator: HeaderCursorPaginator,
-    model.OffsetPaginator: OffsetPaginator,
-    model.PageNumberPaginator: PageNumberPaginator,
-}
 
 
 def build_paginator(config: BaseModel | None, *, where: str = "paginator",

@@ -10,15 +10,6 @@ from restsync.spec.context import Context
 from restsync.spec.issues import RawPath, check_keys
 from restsync.spec.paginators import normalize_paginator
 
-AUTH_CLASSES: dict[str, type[model.BaseModel]] = {
-    "bearer": model.BearerAuth,
-    "http_basic": model.HttpBasicAuth,
-    "api_key": model.ApiKeyAuth,
-    "oauth2": model.OAuth2RefreshTokenAuth,
-    "oauth2_client_credentials": model.OAuth2ClientCredentialsAuth,
-}
-AUTH_ALIASES: dict[str, str] = {"basic": "http_basic", "oauth2_refresh_token": "oauth2"}
-
 CLIENT_KEYS: tuple[str, ...] = tuple(model.ClientConfig.model_fields)
 CLIENT_UNSUPPORTED: dict[str, str] = {
     "session": "a custom requests session is not supported (restsync uses its own HTTP "
@@ -83,17 +74,17 @@ def normalize_auth(value: Any, path: RawPath, ctx: Context) -> dict[str, Any] | 
         return None
     if not isinstance(value, Mapping):
         ctx.issues.add(path, "auth must be a mapping with a 'type' (one of "
-                             + ", ".join(model.AUTH_TYPES) + ")")
+                             + ", ".join(model.AUTHS.names) + ")")
         return None
     if "type" in value:
-        atype = ctx.choice(value["type"], (*path, "type"), "auth type", model.AUTH_TYPES,
-                           AUTH_ALIASES)
+        atype = ctx.choice(value["type"], (*path, "type"), "auth type", model.AUTHS.names,
+                           model.AUTHS.aliases)
         if atype is None:
             return None
     else:
         guessed = _infer_auth_type(value)
         if guessed is None:
-            ctx.issues.add(path, "auth has no 'type'; known: " + ", ".join(model.AUTH_TYPES))
+            ctx.issues.add(path, "auth has no 'type'; known: " + ", ".join(model.AUTHS.names))
             return None
         atype = guessed
         ctx.infer((*path, "type"), f"auth type `{atype}` inferred from its keys")
@@ -105,7 +96,7 @@ def normalize_auth(value: Any, path: RawPath, ctx: Context) -> dict[str, Any] | 
                                                         "access_token_url, not both")
         else:
             out["token_url"] = out.pop("access_token_url")
-    known = list(AUTH_CLASSES[atype].model_fields)
+    known = list(model.AUTHS.models[atype].model_fields)
     if atype == "oauth2" and "refresh_token" not in out and "access_token_url" not in value:
         ctx.issues.add((*path, "refresh_token"),
                        "type oauth2 is the refresh-token grant and needs refresh_token; for "

@@ -10,185 +10,67 @@ them; restsync additions are marked "restsync:" in their docstrings.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel as BaseModel
+from pydantic import Field, SecretStr, field_validator, model_validator
 
+from restsync.spec.auth_models import (  # re-exported: the models' one namespace
+    AUTHS as AUTHS,
+)
+from restsync.spec.auth_models import (
+    ApiKeyAuth as ApiKeyAuth,
+)
+from restsync.spec.auth_models import (
+    AuthConfig as AuthConfig,
+)
+from restsync.spec.auth_models import (
+    BearerAuth as BearerAuth,
+)
+from restsync.spec.auth_models import (
+    HttpBasicAuth as HttpBasicAuth,
+)
+from restsync.spec.auth_models import (
+    OAuth2ClientCredentialsAuth as OAuth2ClientCredentialsAuth,
+)
+from restsync.spec.auth_models import (
+    OAuth2RefreshTokenAuth as OAuth2RefreshTokenAuth,
+)
+from restsync.spec.base import SpecModel
 from restsync.spec.durations import parse_duration, valid_datetime_format
+from restsync.spec.paginator_models import (  # re-exported: the models' one namespace
+    PAGINATORS as PAGINATORS,
+)
+from restsync.spec.paginator_models import (
+    CursorPaginator as CursorPaginator,
+)
+from restsync.spec.paginator_models import (
+    HeaderCursorPaginator as HeaderCursorPaginator,
+)
+from restsync.spec.paginator_models import (
+    HeaderLinkPaginator as HeaderLinkPaginator,
+)
+from restsync.spec.paginator_models import (
+    JsonLinkPaginator as JsonLinkPaginator,
+)
+from restsync.spec.paginator_models import (
+    OffsetPaginator as OffsetPaginator,
+)
+from restsync.spec.paginator_models import (
+    PageNumberPaginator as PageNumberPaginator,
+)
+from restsync.spec.paginator_models import (
+    PaginatorConfig as PaginatorConfig,
+)
+from restsync.spec.paginator_models import (
+    SinglePagePaginator as SinglePagePaginator,
+)
 from restsync.spec.row_order import infer_row_order
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
-
-
-# --------------------------------------------------------------------------- auth
-
-
-class BearerAuth(_Model):
-    """``Authorization: Bearer <token>``."""
-
-    type: Literal["bearer"] = "bearer"
-    token: SecretStr
-
-
-class HttpBasicAuth(_Model):
-    """HTTP basic auth. ``basic`` is accepted as an alias of ``http_basic``."""
-
-    type: Literal["http_basic"] = "http_basic"
-    username: str
-    password: SecretStr
-
-
-class ApiKeyAuth(_Model):
-    """An API key in a header (default ``Authorization``) or a query parameter."""
-
-    type: Literal["api_key"] = "api_key"
-    name: str = "Authorization"
-    api_key: SecretStr
-    location: Literal["header", "query"] = "header"
-
-
-class OAuth2RefreshTokenAuth(_Model):
-    """restsync: OAuth2 refresh-token grant (the seeds' ``type: oauth2``).
-
-    Form POST ``grant_type=refresh_token`` with ``refresh_token``, ``client_id`` and
-    ``client_secret`` to ``token_url``; the access token is sent as a bearer token.
-    """
-
-    type: Literal["oauth2"] = "oauth2"
-    client_id: SecretStr
-    client_secret: SecretStr
-    refresh_token: SecretStr
-    token_url: str
-    scopes: list[str] | None = None
-    client_auth: Literal["body", "basic"] = "body"
-    default_token_expiration: int | None = None  # seconds; None = until a 401
-
-
-class OAuth2ClientCredentialsAuth(_Model):
-    """OAuth2 client-credentials grant (dlt's ``oauth2_client_credentials``)."""
-
-    type: Literal["oauth2_client_credentials"] = "oauth2_client_credentials"
-    access_token_url: str
-    client_id: SecretStr
-    client_secret: SecretStr
-    scopes: list[str] | None = None
-    access_token_request_data: dict[str, Any] = Field(default_factory=dict)
-    client_auth: Literal["body", "basic"] = "basic"
-    default_token_expiration: int = 3600
-
-
-AuthConfig = Annotated[
-    BearerAuth | HttpBasicAuth | ApiKeyAuth | OAuth2RefreshTokenAuth | OAuth2ClientCredentialsAuth,
-    Field(discriminator="type"),
-]
-
-AUTH_TYPES: tuple[str, ...] = (
-    "bearer", "http_basic", "api_key", "oauth2", "oauth2_client_credentials",
-)
-
-
-# --------------------------------------------------------------------------- paginators
-
-
-class _PaginatorBase(_Model):
-    stop_condition: str | None = None
-    """restsync: boolean expression evaluated after every page; true stops paging."""
-
-
-class SinglePagePaginator(_PaginatorBase):
-    type: Literal["single_page"] = "single_page"
-
-
-class CursorPaginator(_PaginatorBase):
-    """Cursor paging.
-
-    Where the next cursor comes from (exactly one source is used):
-      * ``cursor_path``: a dotted/JSONPath path in the body (``paging.next``), or
-        ``headers.<Name>`` for a response header, or ``headers.link.<rel>.url`` for the
-        RFC 8288 ``Link`` header;
-      * ``cursor_value``: restsync: ``last_record.<field>``, the field of the page's last
-        record (``id_greater_than`` style paging).
-
-    How it is sent: as query parameter ``cursor_param``; when the cursor value is an
-    absolute http(s) URL it is followed as the next page's URL instead (and
-    ``cursor_param`` is not used for that request).
-    """
-
-    type: Literal["cursor"] = "cursor"
-    cursor_path: str | None = None
-    cursor_param: str | None = None
-    cursor_value: str | None = None
-    cursor_body_path: str | None = None  # send the cursor in the JSON body (POST) instead
-    limit: int | None = Field(default=None, gt=0)
-    limit_param: str = "limit"  # restsync: name of the page-size query parameter
-
-
-class JsonLinkPaginator(_PaginatorBase):
-    """Next page URL found in the body at ``next_url_path``."""
-
-    type: Literal["json_link"] = "json_link"
-    next_url_path: str
-
-
-class HeaderLinkPaginator(_PaginatorBase):
-    """Next page URL from the RFC 8288 ``Link`` header (``rel=links_next_key``)."""
-
-    type: Literal["header_link"] = "header_link"
-    links_next_key: str = "next"
-
-
-class HeaderCursorPaginator(_PaginatorBase):
-    """Cursor read from response header ``cursor_key`` and sent as ``cursor_param``."""
-
-    type: Literal["header_cursor"] = "header_cursor"
-    cursor_key: str = "next"
-    cursor_param: str = "cursor"
-
-
-class OffsetPaginator(_PaginatorBase):
-    """Offset/limit paging. Without ``total_path`` it stops on a short or empty page."""
-
-    type: Literal["offset"] = "offset"
-    limit: int = Field(gt=0)
-    offset: int = Field(default=0, ge=0)
-    offset_param: str = "offset"
-    limit_param: str = "limit"
-    total_path: str | None = None
-    maximum_offset: int | None = None
-    stop_after_empty_page: bool = True
-
-
-class PageNumberPaginator(_PaginatorBase):
-    """Page-number paging. Without ``total_path`` it stops on an empty page."""
-
-    type: Literal["page_number"] = "page_number"
-    base_page: int = 0
-    page: int | None = None
-    page_param: str = "page"
-    total_path: str | None = None
-    maximum_page: int | None = None
-    stop_after_empty_page: bool = True
-    page_size: int | None = Field(default=None, gt=0)
-    page_size_param: str = "per_page"
-
-
-PaginatorConfig = Annotated[
-    SinglePagePaginator | CursorPaginator | JsonLinkPaginator | HeaderLinkPaginator
-    | HeaderCursorPaginator | OffsetPaginator | PageNumberPaginator,
-    Field(discriminator="type"),
-]
-
-PAGINATOR_TYPES: tuple[str, ...] = (
-    "single_page", "cursor", "json_link", "header_link", "header_cursor", "offset", "page_number",
-)
-
 
 # --------------------------------------------------------------------------- retries
 
 
-class RetryRule(_Model):
+class RetryRule(SpecModel):
     """restsync: one retry rule; the first rule whose ``statuses`` match a failure applies.
 
     ``statuses`` may hold ints and the word ``"transport"`` (resets, timeouts, DNS).
@@ -212,7 +94,7 @@ def default_retry_rules() -> list[RetryRule]:
     return [RetryRule(statuses=[429, 500, 502, 503, 504, "transport"])]
 
 
-class RetryConfig(_Model):
+class RetryConfig(SpecModel):
     """restsync: retry policy of a client."""
 
     rules: list[RetryRule] = Field(default_factory=default_retry_rules)
@@ -222,7 +104,7 @@ class RetryConfig(_Model):
 # --------------------------------------------------------------------------- endpoint
 
 
-class ResolveParam(_Model):
+class ResolveParam(SpecModel):
     """A parameter bound to a field of each record of another resource (dlt ``resolve``)."""
 
     type: Literal["resolve"] = "resolve"
@@ -230,7 +112,7 @@ class ResolveParam(_Model):
     field: str
 
 
-class IncrementalConfig(_Model):
+class IncrementalConfig(SpecModel):
     """Incremental loading on a cursor field of the records.
 
     Records whose cursor is below the start (the stored value, else ``initial_value``) are
@@ -266,7 +148,7 @@ class IncrementalConfig(_Model):
         return value
 
 
-class ResponseAction(_Model):
+class ResponseAction(SpecModel):
     """What to do with a matching response (dlt ``response_actions``)."""
 
     status_code: int | None = None
@@ -274,7 +156,7 @@ class ResponseAction(_Model):
     action: Literal["ignore", "retry", "fail"]
 
 
-class EndpointConfig(_Model):
+class EndpointConfig(SpecModel):
     path: str
     method: Literal["GET", "POST"] = "GET"
     params: dict[str, ResolveParam | str | int | float | bool | list[Any] | None] = Field(
@@ -297,7 +179,7 @@ class EndpointConfig(_Model):
         return self
 
 
-class ProcessingStep(_Model):
+class ProcessingStep(SpecModel):
     """restsync: a data-only processing step.
 
     ``filter``: boolean expression over ``record``; records where it is false are dropped.
@@ -313,7 +195,7 @@ ColumnDataType = Literal["text", "bigint", "double", "bool", "timestamp", "date"
                          "json"]
 
 
-class SchemaContractConfig(_Model):
+class SchemaContractConfig(SpecModel):
     """What a load may change in the stored schema (dlt's ``schema_contract``).
 
     ``tables``: a table the destination does not have yet; ``columns``: a new column of an
@@ -326,7 +208,7 @@ class SchemaContractConfig(_Model):
     data_type: ContractMode = "evolve"
 
 
-class ColumnConfig(_Model):
+class ColumnConfig(SpecModel):
     """A declared column (dlt's column hints). ``data_type`` None = a known column whose type
     is inferred (e.g. read from a document's Schema section, with its description)."""
 
@@ -338,7 +220,7 @@ class ColumnConfig(_Model):
     scale: int | None = Field(default=None, ge=0, le=38)
 
 
-class ResourceConfig(_Model):
+class ResourceConfig(SpecModel):
     name: str
     endpoint: EndpointConfig
     table_name: str | None = None
@@ -359,7 +241,7 @@ class ResourceConfig(_Model):
 # --------------------------------------------------------------------------- client / source
 
 
-class RateLimitConfig(_Model):
+class RateLimitConfig(SpecModel):
     """restsync: proactive request rate per host (a token bucket shared by all requests).
 
     Give exactly one of ``requests_per_second``, ``requests_per_minute``, or ``requests`` with
@@ -395,7 +277,7 @@ class RateLimitConfig(_Model):
         return self.requests / self.per_seconds
 
 
-class ClientConfig(_Model):
+class ClientConfig(SpecModel):
     base_url: str
     headers: dict[str, str | SecretStr] = Field(default_factory=dict)
     auth: AuthConfig | None = None
@@ -413,7 +295,7 @@ class ClientConfig(_Model):
     """restsync: halve a host's in-flight limit on 429, regain it slowly (AIMD)."""
 
 
-class Inference(_Model):
+class Inference(SpecModel):
     """Something restsync decided that the spec did not say; shown by ``check``.
 
     Attributes:
@@ -426,7 +308,7 @@ class Inference(_Model):
     message: str
 
 
-class SourceConfig(_Model):
+class SourceConfig(SpecModel):
     """A whole source after normalization: what the plan stage consumes."""
 
     name: str

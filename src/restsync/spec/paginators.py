@@ -11,16 +11,6 @@ from restsync.spec.context import Context
 from restsync.spec.expressions import STOP_CONDITION_NAMES, tested_paths, validate_expression
 from restsync.spec.issues import RawPath, check_keys
 
-PAGINATOR_CLASSES: dict[str, type[model.BaseModel]] = {
-    "single_page": model.SinglePagePaginator,
-    "cursor": model.CursorPaginator,
-    "json_link": model.JsonLinkPaginator,
-    "header_link": model.HeaderLinkPaginator,
-    "header_cursor": model.HeaderCursorPaginator,
-    "offset": model.OffsetPaginator,
-    "page_number": model.PageNumberPaginator,
-}
-PAGINATOR_ALIASES: dict[str, str] = {"json_response": "json_link"}
 EXTENSION_KEYS: dict[str, tuple[str, ...]] = {"cursor": ("page_size",)}
 UNSUPPORTED_KEYS: dict[str, str] = {
     "offset_body_path": "sending the offset in the JSON body is not supported yet",
@@ -56,17 +46,17 @@ def normalize_paginator(value: Any, path: RawPath, ctx: Context,
         return None
     if "type" not in value:
         ctx.issues.add(path, "the paginator has no 'type'; known: "
-                             + ", ".join(sorted(PAGINATOR_CLASSES)))
+                             + ", ".join(sorted(model.PAGINATORS.names)))
         return None
     if value["type"] == "auto":
         ctx.issues.add((*path, "type"), "restsync does not guess paginators ('auto'): name one "
-                                        "of " + ", ".join(sorted(PAGINATOR_CLASSES)))
+                                        "of " + ", ".join(sorted(model.PAGINATORS.names)))
         return None
     ptype = ctx.choice(value["type"], (*path, "type"), "paginator type",
-                       model.PAGINATOR_TYPES, PAGINATOR_ALIASES)
+                       model.PAGINATORS.names, model.PAGINATORS.aliases)
     if ptype is None:
         return None
-    known = [*PAGINATOR_CLASSES[ptype].model_fields, *EXTENSION_KEYS.get(ptype, ())]
+    known = [*model.PAGINATORS.models[ptype].model_fields, *EXTENSION_KEYS.get(ptype, ())]
     bad = check_keys(value, known, path, ctx.issues, unsupported=UNSUPPORTED_KEYS,
                      what=f"{ptype} paginator key")
     out = {k: v for k, v in value.items() if k not in bad}

@@ -7,7 +7,7 @@ import pytest
 from pydantic import SecretStr
 
 from restsync.errors import ConfigError, SpecError
-from restsync.extract.auth import AUTH_FLOWS
+from restsync.extract.auth import AUTH_FLOWS, AuthContext, build_auth
 from restsync.extract.paginators import PAGINATORS, build_paginator
 from restsync.spec import load_spec
 from restsync.spec.base import SpecModel
@@ -47,6 +47,11 @@ def test_unknown_type_message_lists_the_registered_names(section: str) -> None:
 
 class _Unregistered(SpecModel):
     token: SecretStr
+
+
+def test_unregistered_auth_model_is_a_config_error_not_a_key_error() -> None:
+    with pytest.raises(ConfigError, match="no auth flow for _Unregistered"):
+        build_auth(_Unregistered(token=SecretStr("x")), AuthContext(send_token_request=None))  # type: ignore[arg-type]
 
 
 def test_unregistered_paginator_model_is_a_config_error() -> None:

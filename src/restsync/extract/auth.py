@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel
 
-from restsync.errors import AuthError, FatalError, RetriableError
+from restsync.errors import AuthError, ConfigError, FatalError, RetriableError
 from restsync.events import EventSink, TokenRefreshed, discard
 from restsync.extract.http import Request, Response
 from restsync.spec.model import (
@@ -375,6 +375,11 @@ def build_auth(config: BaseModel, context: AuthContext) -> AuthFlow:
     """The auth flow for an auth config.
 
     Raises:
-        KeyError: No flow registered for the config's type.
+        ConfigError: No flow is registered for the config's type.
     """
-    return AUTH_FLOWS[type(config)](config, context)
+    factory = AUTH_FLOWS.get(type(config))
+    if factory is None:
+        known = ", ".join(sorted(m.__name__ for m in AUTH_FLOWS))
+        raise ConfigError(f"no auth flow for {type(config).__name__} (known: {known})",
+                          location="client.auth")
+    return factory(config, context)

@@ -118,7 +118,8 @@ class MissingValuesError(ConfigError):
         self.missing = list(missing)
         self.searched = list(searched)
         lines = "\n".join(
-            f"  - {m.kind} '{m.name}' (asked for at {m.path}): set env {m.name.upper()}"
+            f"  - {m.kind} '{m.name}' (asked for at {m.path}): set env "
+            f"{m.name.upper().replace('.', '__')}"
             for m in self.missing
         )
         where = "; ".join(self.searched)

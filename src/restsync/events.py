@@ -68,6 +68,15 @@ class Notice(Event):
 
 
 @dataclass(frozen=True)
+class RunTimeInference(Notice):
+    """Something the run decided from what the API answered (a detected paginator or records
+    path); reported once per resource, listed in the summary and stored with the resource's
+    state. ``path`` is the spec path it fills in."""
+
+    path: str = ""
+
+
+@dataclass(frozen=True)
 class BatchLoaded(Event):
     resource: str
     table: str

@@ -163,7 +163,7 @@ async def test_html_with_status_200_is_response_error(server: Server) -> None:
 
 
 async def test_path_values_encoded_and_list_params_repeat(server: Server) -> None:
-    ep = endpoint(path="/echo/{name}", params={"tag": ["a", "b c"]})
+    ep = endpoint(path="/echo/{name}", params={"tag": ["a", "b c"]}, data_selector="$")
     async with ApiClient(config(server)) as client:
         pages = [p async for p in client.pages(resource="e", endpoint=ep, paginator=None,
                                                path_values={"name": "x/y z"},

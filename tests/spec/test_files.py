@@ -177,12 +177,14 @@ def test_python_dict_with_ref_helpers_and_callable() -> None:
     spec = {"client": {"base_url": "https://x", "auth": {"type": "bearer", "token": secret("t")}},
             "resources": [{"name": "a", "endpoint": {"path": "/a", "params": {
                 "since": config_value("since")}}}]}
-    config = load_spec(spec, values=ValueResolver.from_values(secrets={"t": "v"},
-                                                              config={"since": 5}))
+    values = ValueResolver.from_values(secrets={"t": "v"}, config={"since": 5})
+    config = load_spec(spec, values=values)
     assert config.resource("a").endpoint.params["since"] == 5
-    spec["resources"][0]["processing_steps"] = [{"map": len}]
-    with pytest.raises(SpecError, match=r"processing_steps\[0\]\.map: a callable"):
-        load_spec(spec, values=VALUES)
+    spec["resources"][0]["processing_steps"] = [{"map": len}]  # Python API: a dlt callable
+    assert load_spec(spec, values=values).resource("a").processing_steps[0].map is not None
+    spec["resources"][0]["endpoint"]["params"]["since"] = len  # but not where dlt has none
+    with pytest.raises(SpecError, match=r"params\.since: a callable \(len\) is accepted only"):
+        load_spec(spec, values=values)
     with pytest.raises(ValueError, match="invalid secret name"):
         secret("not a name")
 

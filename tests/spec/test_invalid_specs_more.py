@@ -54,7 +54,8 @@ MORE: list[tuple[str, Any, str, str]] = [
     # ---- paginators
     ("offset-limit-zero", pag(type="offset", limit=0), f"{PG}.limit", "greater than 0"),
     ("page-number-typo", pag(type="page_numbr"), f"{PG}.type", "did you mean 'page_number'?"),
-    ("json-link-needs-path", pag(type="json_link"), f"{PG}.next_url_path", "required"),
+    ("json-link-unknown-key", pag(type="json_link", next_url="n"), f"{PG}.next_url",
+     "did you mean 'next_url_path'?"),
     # ---- YAML text
     ("yaml-unknown-resource-key",
      "client:\n  base_url: https://x\nresources:\n  - name: drafts\n    primary_keys: id\n"

@@ -62,7 +62,8 @@ def test_stop_condition_on_link_header_sets_cursor_path() -> None:
 def test_explicit_cursor_gets_no_path_inference() -> None:
     config = load_spec(one({"paginator": {"type": "cursor", "cursor_path": "meta.next",
                                           "cursor_param": "c", "limit": 5,
-                                          "limit_param": "size"}}), values=VALUES)
+                                          "limit_param": "size"}, "data_selector": "data"}),
+                       values=VALUES)
     assert infer(config) == {}
 
 
@@ -74,16 +75,26 @@ def test_paginator_shorthand_and_alias() -> None:
     assert json_response.resource("r").endpoint.paginator.type == "json_link"  # type: ignore[union-attr]
 
 
-def test_defaults_merge_and_typed_replacement() -> None:
-    defaults = {"endpoint": {"params": {"a": 1}, "paginator": {"type": "offset", "limit": 10}},
-                "primary_key": "id"}
+def test_defaults_merge_like_dlt() -> None:
+    """dlt's rule: endpoint keys replace whole (a paginator of the same type too), only
+    params and json merge one level; other resource keys replace."""
+    defaults = {"endpoint": {"params": {"a": 1}, "json": {"q": 1},
+                             "headers": {"X-A": "1"},
+                             "paginator": {"type": "offset", "limit": 10, "offset_param": "o"}},
+                "primary_key": "id", "write_disposition": {"disposition": "merge"}}
     merged = merge_defaults(defaults, {"name": "r", "endpoint": {
-        "params": {"b": 2}, "paginator": {"type": "cursor", "cursor_path": "n"}}})
+        "params": {"b": 2}, "json": {"r": 2}, "headers": {"X-B": "2"},
+        "paginator": {"type": "cursor", "cursor_path": "n"}}})
     assert merged["endpoint"]["params"] == {"a": 1, "b": 2}
+    assert merged["endpoint"]["json"] == {"q": 1, "r": 2}
+    assert merged["endpoint"]["headers"] == {"X-B": "2"}
     assert merged["endpoint"]["paginator"] == {"type": "cursor", "cursor_path": "n"}
-    same_type = merge_defaults(defaults, {"endpoint": {"paginator": {"limit": 20}}})
+    same_type = merge_defaults(defaults, {"endpoint": {"paginator": {"type": "offset",
+                                                                     "limit": 20}}})
     assert same_type["endpoint"]["paginator"] == {"type": "offset", "limit": 20}
     assert merge_defaults(defaults, {"endpoint": "/p"})["endpoint"]["path"] == "/p"
+    assert merge_defaults(defaults, {"write_disposition": "append"})["write_disposition"] \
+        == "append"
     assert defaults["endpoint"]["params"] == {"a": 1}  # not mutated
 
 

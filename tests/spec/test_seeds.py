@@ -54,7 +54,7 @@ def test_calendar_api(seed_values: ValueResolver) -> None:
     assert isinstance(grants, CursorPaginator)
     assert (grants.cursor_path, grants.cursor_param, grants.limit) == (
         "next_cursor", "page_token", 50)
-    assert config.resource("credentials").endpoint.data_selector is None  # `[]` = whole body
+    assert config.resource("credentials").endpoint.data_selector == "$"  # `[]` = whole body
     assert config.resource("credentials").endpoint.path == "/v3/connectors/{provider}/creds"
     paged = [r.name for r in config.resources if r.endpoint.paginator is not None]
     inf = _inferences(config)
@@ -70,12 +70,12 @@ def test_email_events_api(seed_values: ValueResolver) -> None:
     assert auth.username == "api" and auth.password.get_secret_value() == "pk-ghi"
     domains = config.resource("domains").endpoint.paginator
     assert isinstance(domains, OffsetPaginator)
-    assert (domains.limit, domains.offset_param, domains.total_path) == (1000, "skip", None)
+    assert (domains.limit, domains.offset_param, domains.total_path) == (1000, "skip", "total")
     events = config.resource("events").endpoint.paginator
     assert isinstance(events, CursorPaginator)
     assert (events.cursor_path, events.cursor_param) == ("paging.next", "from")
     inf = _inferences(config)
-    assert "fewer than 1000" in inf["resources[domains].endpoint.paginator"]
+    assert "fewer than 1000" in inf["resources[domains].endpoint.paginator.total_path"]
     # fully stated, but for the known columns read from the document's Schema section
     assert not any(p.startswith("resources[events]") and p != "resources[events].columns"
                    for p in inf)

@@ -65,8 +65,14 @@ def plan_table(plan: Plan) -> Table:
         if not rp.load:
             load = "not loaded (feeds children)"
         table.add_row(name, f"{ep.method} {ep.path}", _paginator_text(rp),
-                      ep.data_selector or "(whole body)", parent.strip(), load)
+                      _selector_text(ep.data_selector), parent.strip(), load)
     return table
+
+
+def _selector_text(selector: str | None) -> str:
+    if selector is None:
+        return "(detected at run time)"
+    return "(whole body)" if selector == "$" else selector
 
 
 def print_plan(console: Console, plan: Plan) -> None:

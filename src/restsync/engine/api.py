@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from restsync.engine.capabilities import check_table_formats
 from restsync.engine.gc_tuning import fewer_collections
 from restsync.engine.runner import PlanRunner, ResourceOutcome
 from restsync.engine.sink import Loader
@@ -154,6 +155,7 @@ class Pipeline:
                         load_id: str) -> None:
         destination = await loader.call(open_destination, self.destination, dataset)
         try:
+            check_table_formats(plan, destination, self.destination)
             async with ApiClient(plan.source.client, events=self.events,
                                  transport=self.transport, sleeper=self.sleeper,
                                  max_wait=self.max_wait) as client:

@@ -31,8 +31,10 @@ class WorkItem:
     """One request sequence of a resource.
 
     Attributes:
-        path_values: Placeholder -> value for the endpoint path.
-        query_values: Extra query parameters (resolve params bound to a query key).
+        path_values: Placeholder -> value, for every template of the request (path, params,
+            json, data, headers): ``{"resources.posts.id": 7, "org": "acme"}``.
+        query_values: Extra query parameters (none since placeholders bind everywhere; kept
+            for callers that merge them).
         carried: Columns every record of this sequence carries (parent keys).
         label: Human-readable parent, e.g. ``projects.id=7, schedules.id=3``.
     """
@@ -76,7 +78,7 @@ def work_items(rp: ResourcePlan, parent: Mapping[str, Any] | None = None,
         if b.kind != "resource":
             continue
         value = _value_for(b, rp, parent, parent_index)
-        (base_path if b.target == "path" else base_query)[b.placeholder] = value
+        base_path[b.placeholder] = value
         carried[b.column] = value
         labels.append(f"{b.resource}.{b.field}={value}")
     if parent is not None:
@@ -90,7 +92,8 @@ def work_items(rp: ResourcePlan, parent: Mapping[str, Any] | None = None,
         item_labels = list(labels)
         for b, value in zip(fanout, combo, strict=True):
             path_values[b.placeholder] = value
-            item_carried[b.column] = value
+            if b.carried:
+                item_carried[b.column] = value
             item_labels.append(f"{b.name}={value}")
         yield WorkItem(path_values=path_values, query_values=dict(base_query),
                        carried=item_carried, label=", ".join(item_labels))

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from restsync import faultpoints
 from restsync.engine.items import WorkItem, work_items
+from restsync.engine.routing import RoutingNormalizer
 from restsync.engine.sink import Loader, RecordSink
 from restsync.engine.state import ResourceState
 from restsync.errors import FatalError, HTTPStatusError, RestsyncError, WaitTooLongError
@@ -32,6 +33,7 @@ from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
 from restsync.normalize import Normalizer, normalize_identifier
 from restsync.plan import Plan, ResourcePlan
+from restsync.spec.code import UserCode
 
 SKIP_STATUSES = frozenset({404, 410})
 """Child-request statuses that skip one parent item instead of failing the resource."""
@@ -142,7 +144,7 @@ class PlanRunner:
             for child in children:
                 await self.inboxes[child].put(_END)
             if load is not None:
-                await self._commit(rp, load, sink, state.completed(), outcome)
+                await self._commit(rp, load, sink, state.completed(self._inferred(rp)), outcome)
             else:
                 outcome.status = "extracted"
         except WaitTooLongError as exc:
@@ -158,6 +160,7 @@ class PlanRunner:
             if stats is not None:
                 outcome.requests = stats.requests
                 outcome.retries = stats.retries
+                outcome.notes.extend(f"inferred {text}" for text in stats.inferences)
             outcome.seconds = time.monotonic() - started
         if outcome.status in ("completed", "extracted"):
             self.events(ResourceFinished(
@@ -166,10 +169,19 @@ class PlanRunner:
                 skipped_parents=outcome.skipped_parents, tables=dict(outcome.tables),
                 notes=tuple(outcome.notes), schema_changes=tuple(outcome.schema_changes)))
 
-    def _normalizer(self, rp: ResourcePlan, load: ResourceLoad | None) -> Normalizer:
+    def _inferred(self, rp: ResourcePlan) -> list[str]:
+        """What the client inferred for this resource from its responses."""
+        stats = self.client.stats.get(rp.name)
+        return list(stats.inferences) if stats is not None else []
+
+    def _normalizer(self, rp: ResourcePlan, load: ResourceLoad | None,
+                    table_name: str | None = None) -> Normalizer:
+        if table_name is None and isinstance(rp.config.table_name, UserCode):
+            return RoutingNormalizer(  # type: ignore[return-value]  # a Normalizer's shape
+                rp.config.table_name, lambda name: self._normalizer(rp, load, name), rp.name)
         contract = rp.config.schema_contract
         return Normalizer(
-            table_name=rp.table_name, primary_key=_pk(rp.config.primary_key),
+            table_name=table_name or rp.table_name, primary_key=_pk(rp.config.primary_key),
             load_id=self.load_id, max_nesting=rp.config.max_table_nesting,
             columns={k: c.model_dump() for k, c in rp.config.columns.items()},
             json_columns=rp.config.json_columns,
@@ -285,12 +297,14 @@ class PlanRunner:
                         resume_from: dict[str, Any] | None = None) -> None:
         incremental = state.filter_for(item.path_values)
         extra: dict[str, Any] = dict(item.query_values)
+        values = dict(item.path_values)
         if incremental is not None:
             extra.update(incremental.request_params())
+            values.update(incremental.template_values())
         try:
             async for page in self.client.pages(
                 resource=rp.name, endpoint=rp.config.endpoint, paginator=rp.paginator,
-                path_values=item.path_values, extra_params=extra, resume_from=resume_from,
+                path_values=values, extra_params=extra, resume_from=resume_from,
             ):
                 faultpoints.reach("extract.page")
                 records = page.records

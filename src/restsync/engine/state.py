@@ -13,7 +13,7 @@ data that was not committed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -74,12 +74,19 @@ class ResourceState:
             out["per_parent"] = self._per_parent.state_to_save(self.run_started_at)
         return out
 
-    def completed(self) -> dict[str, Any]:
-        """State to commit when the resource completed: cursor advanced, no resume point."""
+    def completed(self, inferred: Sequence[str] = ()) -> dict[str, Any]:
+        """State to commit when the resource completed: cursor advanced, no resume point.
+
+        Args:
+            inferred: What the run inferred from the responses (detected paginator, records
+                path), stored with the load so a later reader knows how it was read.
+        """
         state: dict[str, Any] = {}
         inc = self._incremental_state(advance=True)
         if inc is not None:
             state["incremental"] = inc
+        if inferred:
+            state["inferred"] = list(inferred)
         return state
 
     def stopped(self, resume_state: Mapping[str, Any]) -> dict[str, Any]:

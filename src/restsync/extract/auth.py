@@ -158,13 +158,13 @@ class BasicAuthFlow(_StaticFlow):
 
 @register_auth(ApiKeyAuth)
 class ApiKeyAuthFlow(_StaticFlow):
-    """An API key in a header or a query parameter."""
+    """An API key in a header, a query parameter or a cookie (``Cookie: name=key``)."""
 
     def __init__(self, config: ApiKeyAuth, context: AuthContext):
         self._name = config.name
         self._key = config.api_key.get_secret_value()
-        self._in_query = config.location == "query"
-        if self._in_query:
+        self._location = config.location
+        if self._location == "query":
             self.secret_params = (config.name,)
 
     def secret_values(self) -> list[str]:
@@ -172,9 +172,16 @@ class ApiKeyAuthFlow(_StaticFlow):
 
     def apply(self, request: Request) -> Request:
         out = request.copy()
-        if self._in_query:
+        if self._location == "query":
             out.url = _drop_query_param(out.url, self._name)  # a next link may echo the key
             out.params[self._name] = self._key
+        elif self._location == "cookie":
+            cookie = f"{self._name}={self._key}"
+            known = next((k for k in out.headers if k.lower() == "cookie"), None)
+            if known is None:
+                out.headers["Cookie"] = cookie
+            else:
+                out.headers[known] = f"{out.headers[known]}; {cookie}"
         else:
             out.headers[self._name] = self._key
         return out
@@ -359,13 +366,14 @@ class OAuth2ClientCredentialsFlow(_OAuth2Flow):
     def _token_request(self) -> Request:
         c = self._config
         client_id, secret = c.client_id.get_secret_value(), c.client_secret.get_secret_value()
-        data = {"grant_type": "client_credentials",
-                **{k: str(v) for k, v in c.access_token_request_data.items()}}
+        # dlt's order: client_id, client_secret, grant_type, then access_token_request_data
+        data = {} if c.client_auth == "basic" else {"client_id": client_id,
+                                                    "client_secret": secret}
+        data.update(grant_type="client_credentials",
+                    **{k: str(v) for k, v in c.access_token_request_data.items()})
         headers = {"Accept": "application/json"}
         if c.client_auth == "basic":
             headers["Authorization"] = _basic_value(client_id, secret)
-        else:
-            data.update(client_id=client_id, client_secret=secret)
         if c.scopes:
             data["scope"] = " ".join(c.scopes)
         return Request(method="POST", url=c.access_token_url, headers=headers, data=data)

@@ -24,15 +24,30 @@ from restsync.errors import (
     TransportError,
     WaitTooLongError,
 )
-from restsync.events import EventSink, Notice, PageFetched, RequestSent, RetryScheduled, discard
+from restsync.events import (
+    EventSink,
+    Notice,
+    PageFetched,
+    RequestSent,
+    RetryScheduled,
+    RunTimeInference,
+    discard,
+)
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
+from restsync.extract.detect import detect_records_path
 from restsync.extract.http import AiohttpTransport, Request, Response, Transport, host_key
 from restsync.extract.page import Page, ResourceStats
 from restsync.extract.paginators import build_paginator
 from restsync.extract.ratelimit import HostPacer, LimitChange
 from restsync.extract.redact import redact_text, redact_url
 from restsync.extract.redirects import send_following_redirects
-from restsync.extract.responses import action_matches, parse_json_body, status_error
+from restsync.extract.request_building import AuthFlows, build_request, render_body_and_headers
+from restsync.extract.responses import (
+    action_matches,
+    parse_json_body,
+    run_response_hooks,
+    status_error,
+)
 from restsync.extract.resume import apply_resume_state, make_resume_state
 from restsync.extract.retry import (
     AsyncioSleeper,
@@ -43,11 +58,9 @@ from restsync.extract.retry import (
     status_reason,
 )
 from restsync.extract.selectors import DataSelector
-from restsync.extract.urls import fill_path, join_url
 from restsync.spec.model import (
     ClientConfig,
     EndpointConfig,
-    ResolveParam,
     ResponseAction,
     RetryRule,
 )
@@ -99,11 +112,12 @@ class ApiClient:
                                 if isinstance(v, SecretStr)}
         self._selectors: dict[str, DataSelector] = {}
         self.stats: dict[str, ResourceStats] = {}
+        context = AuthContext(send_token_request=self._send_token_request, events=events,
+                              clock=self._sleeper.monotonic, redact=self.redact)
         self.auth: AuthFlow | None = None
         if config.auth is not None:
-            context = AuthContext(send_token_request=self._send_token_request, events=events,
-                                  clock=self._sleeper.monotonic, redact=self.redact)
             self.auth = build_auth(config.auth, context)
+        self.auth_flows = AuthFlows(self.auth, context)
 
     async def __aenter__(self) -> ApiClient:
         if not self.config.verify_tls:
@@ -140,13 +154,13 @@ class ApiClient:
 
     def _secrets(self) -> list[str]:
         values = list(self._secret_headers.values())
-        if self.auth is not None:
-            values.extend(self.auth.secret_values())
+        for flow in self.auth_flows.all():
+            values.extend(flow.secret_values())
         return values
 
     def redact(self, text: str) -> str:
         """Mask secret query values, userinfo and every known secret value in ``text``."""
-        params = self.auth.secret_params if self.auth is not None else ()
+        params = self.secret_query_names()
         text = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0), params), text)
         return redact_text(text, self._secrets())
 
@@ -160,7 +174,7 @@ class ApiClient:
 
     def secret_query_names(self) -> tuple[str, ...]:
         """Query parameter names that carry credentials for this client."""
-        return tuple(self.auth.secret_params) if self.auth is not None else ()
+        return tuple(n for flow in self.auth_flows.all() for n in flow.secret_params)
 
     async def pages(self, *, resource: str, endpoint: EndpointConfig, paginator: Any,
                     path_values: Mapping[str, Any] | None = None,
@@ -172,7 +186,8 @@ class ApiClient:
             resource: Resource name (errors, events, stats).
             endpoint: The endpoint to request.
             paginator: The effective paginator config, or ``None`` for a single page.
-            path_values: Values of the ``{placeholders}`` in ``endpoint.path``.
+            path_values: Values of the placeholders of the request's templates (path,
+                params, json, data, headers), keyed by the text inside the braces.
             extra_params: Query parameters merged over ``endpoint.params``.
             resume_from: A ``Page.resume_state`` (or ``WaitTooLongError.resume_state``) of an
                 earlier iteration of the same sequence: start there instead of page 1.
@@ -190,24 +205,20 @@ class ApiClient:
         where = f"resources[{resource}].endpoint"
         pager = build_paginator(paginator, where=f"{where}.paginator",
                                 config_values=self._config_values)
-        selector = self._selector(endpoint.data_selector, f"{where}.data_selector")
-        request = Request(
-            method=endpoint.method, url=self.config.base_url,
-            headers={k: v for k, v in endpoint.headers.items() if isinstance(v, str)},
-            secret_headers={k: v.get_secret_value() for k, v in endpoint.headers.items()
-                            if not isinstance(v, str)},
-            json=copy.deepcopy(endpoint.json_body))
+        selector = (self._selector(endpoint.data_selector, f"{where}.data_selector")
+                    if endpoint.data_selector is not None else None)
         if resume_from is not None:
+            request = Request(method=endpoint.method, url=self.config.base_url,
+                              json=copy.deepcopy(endpoint.json_body))
+            render_body_and_headers(request, endpoint, path_values or {}, where)
             number = apply_resume_state(resume_from, request, pager,
                                         where=f"resource '{resource}' resume state") - 1
         else:
-            request.url = join_url(self.config.base_url,
-                                   fill_path(endpoint.path, path_values or {}, where))
-            request.params = {k: v for k, v in endpoint.params.items()
-                              if not isinstance(v, ResolveParam)}
-            request.params.update(extra_params or {})
+            request = build_request(self.config.base_url, endpoint, path_values or {},
+                                    extra_params or {}, where)
             pager.init_request(request)
             number = 0
+        request.auth = self.auth_flows.for_endpoint(endpoint)
         while True:
             number += 1
             here = number
@@ -220,9 +231,15 @@ class ApiClient:
                 return
             url = self.redact(response.url)  # the URL answered (after any redirects)
             location = self._location(resource, number, request, url)
-            records = selector.select(parse_json_body(response, location, self.redact),
-                                      location=location) if response.status != 204 else []
+            records: list[dict[str, Any]] = []
+            if response.status != 204:
+                body = parse_json_body(response, location, self.redact)
+                if selector is None:
+                    selector = self._detected_selector(resource, where, body)
+                records = selector.select(body, location=location)
             pager.update_state(response, records, location=location)
+            if pager.inference:
+                self._inferred(resource, f"{where}.paginator", pager.inference)
             stats.pages += 1
             stats.records += len(records)
             resume: dict[str, Any] | None = None
@@ -238,6 +255,22 @@ class ApiClient:
     def _resume_state(self, request: Request, pager: Any, page: int) -> dict[str, Any]:
         return make_resume_state(request, pager, page, secret_names=self.secret_query_names(),
                                  secret_values=self._secrets())
+
+    def _inferred(self, resource: str, path: str, message: str) -> None:
+        """Report a run-time inference once per resource (fan-out children repeat it)."""
+        stats = self.stats.setdefault(resource, ResourceStats())
+        text = f"{path}: {message}"
+        if text not in stats.inferences:
+            stats.inferences.append(text)
+            self._events(RunTimeInference(resource=resource, message=message, path=path))
+
+    def _detected_selector(self, resource: str, where: str, body: Any) -> DataSelector:
+        found = detect_records_path(body)
+        self._inferred(resource, f"{where}.data_selector",
+                       "the whole body is the records" if found == "$" else
+                       f"records read from `{found}` (detected on the first response, as dlt "
+                       "does; set data_selector to make it explicit)")
+        return self._selector(found, f"{where}.data_selector")
 
     def _selector(self, selector: Any, where: str) -> DataSelector:
         key = repr(selector)
@@ -276,6 +309,11 @@ class ApiClient:
                                          location=where()) from None
                 await self._wait(resource, request, decision, reason, stats, resume)
                 continue
+            if actions:
+                hooked = run_response_hooks(actions, response, where)
+                if hooked is None:  # a hook said: ignore this response
+                    return None
+                response = hooked
             forced_rule: RetryRule | None = None
             action = next((a.action for a in actions if action_matches(a, response)), None)
             if action == "ignore":
@@ -328,13 +366,14 @@ class ApiClient:
 
     async def _send_scoped(self, resource: str, request: Request, attempt: int) -> Response:
         prepared = request.copy()
+        auth = self.auth_flows.of(request)
         same_host = host_key(prepared.url) == self._base_host
         if same_host:
             prepared.headers = {**self._plain_headers, **self._secret_headers, **request.headers,
                                 **request.secret_headers}
         else:
             prepared.headers = {**self._plain_headers, **request.headers}
-            has_credentials = (self.auth is not None or bool(self._secret_headers)
+            has_credentials = (auth is not None or bool(self._secret_headers)
                                or bool(request.secret_headers))
             if has_credentials and self.config.foreign_host_credentials == "refuse":
                 raise CredentialLeakError(
@@ -343,9 +382,9 @@ class ApiClient:
                     location=f"resource '{resource}', {self.redact(prepared.full_url())}",
                     hint="set client.foreign_host_credentials to 'strip' to send it "
                          "without credentials")
-        if not same_host or self.auth is None:
+        if not same_host or auth is None:
             return await self._transmit(resource, prepared, attempt)
-        flow = self.auth.auth_flow(prepared)
+        flow = auth.auth_flow(prepared)
         try:
             outgoing = await flow.__anext__()
             while True:

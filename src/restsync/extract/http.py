@@ -8,6 +8,7 @@ small dataclasses so auth flows, paginators and the retry policy never depend on
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -27,6 +28,7 @@ __all__ = [
     "Request",
     "Response",
     "Transport",
+    "encode_form",
     "encode_params",
     "host_key",
     "json_response",
@@ -37,9 +39,9 @@ _SAFE_URL_CHARS = ":/?#[]@!$&'()*+,;=%~"
 
 
 def _param_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    """A query value as text, the way ``requests`` (and so dlt) writes it: ``str(value)``
+    (``True`` stays ``True``: write ``"true"`` in the spec when the API wants that)."""
+    return value if isinstance(value, str) else str(value)
 
 
 def encode_params(params: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -60,6 +62,26 @@ def encode_params(params: Mapping[str, Any]) -> list[tuple[str, str]]:
         else:
             pairs.append((name, _param_text(value)))
     return pairs
+
+
+def encode_form(data: Any) -> tuple[bytes, str | None]:
+    """A form body as ``requests`` sends it: ``(body, content type)``.
+
+    A mapping or ``[name, value]`` pairs is URL-encoded (list values repeat the name, ``None``
+    values are left out, other values are ``str()``-ed); a string is sent as UTF-8 with no
+    content type; bytes as they are.
+    """
+    if isinstance(data, bytes):
+        return data, None
+    if isinstance(data, str):
+        return data.encode(), None
+    items = data.items() if isinstance(data, Mapping) else data
+    pairs: list[tuple[str, str]] = []
+    for name, value in items:
+        for v in value if isinstance(value, list | tuple) else [value]:
+            if v is not None:
+                pairs.append((str(name), v if isinstance(v, str) else str(v)))
+    return urlencode(pairs).encode(), "application/x-www-form-urlencoded"
 
 
 def host_key(url: str) -> str:
@@ -94,9 +116,12 @@ class Request:
         params: Extra query parameters appended to ``url`` (lists repeat the key).
         headers: Request headers.
         json: JSON body, or ``None``.
-        data: Form body (``application/x-www-form-urlencoded``), or ``None``.
+        data: Form body: a mapping or ``[name, value]`` pairs (sent
+            ``application/x-www-form-urlencoded``) or a string (sent as is), or ``None``.
         secret_headers: Headers holding secrets (from the spec's endpoint headers); the
             client adds them only to requests for the API's own host.
+        auth: The auth flow that signs this request (``None``: the client's; see
+            :class:`~restsync.extract.request_building.AuthFlows`).
     """
 
     method: str
@@ -104,8 +129,9 @@ class Request:
     params: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     json: Any = None
-    data: dict[str, str] | None = None
+    data: Any = None
     secret_headers: dict[str, str] = field(default_factory=dict)
+    auth: Any = None
 
     def full_url(self) -> str:
         """The URL actually requested: ``url`` plus encoded ``params``, properly quoted."""
@@ -131,8 +157,9 @@ class Request:
             params=dict(self.params),
             headers=dict(self.headers),
             json=self.json,
-            data=dict(self.data) if self.data is not None else None,
+            data=copy.copy(self.data),
             secret_headers=dict(self.secret_headers),
+            auth=self.auth,
         )
 
 
@@ -287,7 +314,12 @@ class AiohttpTransport:
             kwargs["data"] = orjson.dumps(request.json)
             kwargs["headers"] = {"Content-Type": "application/json", **request.headers}
         elif request.data is not None:
-            kwargs["data"] = request.data
+            body, content_type = encode_form(request.data)
+            kwargs["data"] = body
+            if content_type is not None:
+                kwargs["headers"] = {"Content-Type": content_type, **request.headers}
+            elif not any(k.lower() == "content-type" for k in request.headers):
+                kwargs["skip_auto_headers"] = ("Content-Type",)
         url = request.full_url()
         try:
             async with session.request(request.method, URL(url, encoded=True), **kwargs) as resp:

@@ -2,9 +2,12 @@
 
 Rules (see :mod:`restsync.extract.cursor_values` for how values compare):
 
-* **Window**: records with ``start <= cursor < end`` are kept. The lower bound is
-  *inclusive*: records sharing the boundary value are fetched again and deduplicated by the
-  primary key in the destination's merge, so none is lost or doubled.
+* **Window**: records with ``start <= cursor < end`` are kept (dlt's ``range_start: open``
+  makes it ``start < cursor``, ``range_end: closed`` makes it ``cursor <= end``). The lower
+  bound is *inclusive* by default: records sharing the boundary value are fetched again and
+  deduplicated by the primary key in the destination's merge, so none is lost or doubled.
+* **Lag** (dlt's ``lag``): subtracted from the stored cursor like ``lookback_window``, in
+  seconds for date-time cursors, days for date cursors, units for numeric cursors.
 * **Start**: the stored cursor of the last run, minus ``lookback_window`` (late updates);
   without a stored cursor, ``initial_value`` (no lookback). ``end_value`` bounds the window.
 * **Pushdown**: :meth:`IncrementalFilter.request_params` gives ``start_param``/``end_param``
@@ -21,6 +24,7 @@ Rules (see :mod:`restsync.extract.cursor_values` for how values compare):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -31,6 +35,8 @@ from restsync.extract.selectors import compile_path
 from restsync.spec.model import IncrementalConfig
 
 __all__ = ["IncrementalFilter", "PerParentIncremental", "cursor_key", "parent_key"]
+
+_DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
 
 
 class IncrementalFilter:
@@ -79,6 +85,14 @@ class IncrementalFilter:
         if stored is None:
             return self.config.initial_value
         lookback = self.config.lookback_window
+        lag = self.config.lag
+        if lag:
+            if isinstance(stored, int | float) and not isinstance(stored, bool) \
+                    and self.codec.format is None:
+                return stored - lag  # dlt: a numeric cursor steps back by the lag itself
+            if isinstance(stored, str) and _DATE_ONLY.match(stored):
+                return _days_before(stored, lag)  # dlt: a date cursor lags in days
+            lookback = lag
         if not lookback:
             return stored
         instant = self.codec.instant(stored)
@@ -86,6 +100,20 @@ class IncrementalFilter:
             raise ConfigError(f"lookback_window needs a date-time or epoch cursor; the stored "
                               f"cursor is {str(stored)[:40]!r}", location=self._where)
         return self.codec.write(instant - timedelta(seconds=lookback), like=stored)
+
+    def _sent(self, value: Any) -> Any:
+        convert = self.config.convert
+        if convert is not None:
+            return None if value is None else convert(value)
+        return None if value is None else self._param_value(value)
+
+    def template_values(self) -> dict[str, Any]:
+        """Values of the ``{incremental.*}`` placeholders (converted like the start/end
+        params): the start of this run's window is both ``start_value`` and ``last_value``."""
+        start = self._sent(self.start)
+        return {"incremental.start_value": start, "incremental.last_value": start,
+                "incremental.initial_value": self._sent(self.config.initial_value),
+                "incremental.end_value": self._sent(self.end)}
 
     @property
     def stop_paging(self) -> bool:
@@ -98,9 +126,9 @@ class IncrementalFilter:
         out: dict[str, Any] = {}
         c = self.config
         if c.start_param and self.start is not None:
-            out[c.start_param] = self._param_value(self.start)
+            out[c.start_param] = self._sent(self.start)
         if c.end_param and self.end is not None:
-            out[c.end_param] = self._param_value(self.end)
+            out[c.end_param] = self._sent(self.end)
         return out
 
     def _param_value(self, value: Any) -> Any:
@@ -143,11 +171,11 @@ class IncrementalFilter:
                 continue
             try:
                 key = self.codec.key(value)
-                if self._start_key is not None and less(key, self._start_key):
+                if self._start_key is not None and self._before_start(key):
                     if self.config.row_order == "desc":
                         self.reached_start = True
                     continue
-                if self._end_key is not None and not less(key, self._end_key):
+                if self._end_key is not None and self._after_end(key):
                     continue
                 if self._last_key is None or less(self._last_key, key):
                     self._last_key, self.last_value = key, value
@@ -157,6 +185,18 @@ class IncrementalFilter:
                                     location=where) from None
             kept.append(record)
         return kept
+
+    def _before_start(self, key: CursorKey) -> bool:
+        assert self._start_key is not None
+        if self.config.range_start == "open":  # dlt: records at the start value are dropped
+            return not less(self._start_key, key)
+        return less(key, self._start_key)
+
+    def _after_end(self, key: CursorKey) -> bool:
+        assert self._end_key is not None
+        if self.config.range_end == "closed":
+            return less(self._end_key, key)
+        return not less(key, self._end_key)
 
     def state_to_save(self, run_started_at: datetime) -> Any:
         """The cursor to store when the resource **completed** (never call it otherwise).
@@ -177,6 +217,14 @@ class IncrementalFilter:
             if best_key.value > started:
                 return self.codec.write(started, like=best)
         return best
+
+
+def _days_before(day: str, days: float) -> str:
+    """``day`` (``YYYY-MM-DD`` or ``YYYYMMDD``) minus ``days``, written the same way."""
+    dashed = "-" in day
+    value = date.fromisoformat(day if dashed else f"{day[:4]}-{day[4:6]}-{day[6:]}")
+    earlier = value - timedelta(days=days)
+    return earlier.isoformat() if dashed else earlier.strftime("%Y%m%d")
 
 
 def parent_key(path_values: Mapping[str, Any]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Page", "ResourceStats"]
@@ -36,3 +36,5 @@ class ResourceStats:
     retries: int = 0
     pages: int = 0
     records: int = 0
+    inferences: list[str] = field(default_factory=list)
+    """What the run inferred for this resource (detected paginator, records path), once each."""

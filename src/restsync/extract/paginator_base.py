@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+from pydantic import BaseModel
 
 from restsync.errors import PaginationError
 from restsync.extract.expressions import EMPTY, ObjectView, compile_expression
 from restsync.extract.http import Request, Response
 
-__all__ = ["Paginator", "expression_names", "headers_view", "is_absolute_url"]
+__all__ = ["PAGINATORS", "Paginator", "expression_names", "has_more", "headers_view",
+           "is_absolute_url", "paginator_for", "set_body_value"]
 
 
 def headers_view(response: Response) -> ObjectView:
@@ -40,6 +43,43 @@ def expression_names(response: Response, records: list[dict[str, Any]],
     }
 
 
+_TRUE = frozenset({"true", "1", "yes", "y", "on", "t"})
+_FALSE = frozenset({"false", "0", "no", "n", "off", "f"})
+
+
+def has_more(read: Any, path: str, response: Response, location: str) -> bool:
+    """The boolean at ``has_more_path`` (dlt's rules: a string is parsed, a missing or
+    non-boolean value is an error).
+
+    Raises:
+        PaginationError: The value is missing or not a boolean.
+    """
+    try:
+        value = read(response.json())
+    except ValueError:
+        value = None
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    if not isinstance(value, bool):
+        found = "nothing" if value is None else f"{value!r:.40}"
+        raise PaginationError(f"has_more_path `{path}` gave {found}, expected a boolean",
+                              location=location)
+    return value
+
+
+def set_body_value(request: Request, dotted: str, value: Any) -> None:
+    """Put ``value`` at the dotted path ``dotted`` of the request's JSON body (copied)."""
+    body = dict(request.json) if isinstance(request.json, dict) else {}
+    node = body
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        child = node.get(key)
+        node[key] = child = dict(child) if isinstance(child, dict) else {}
+        node = child
+    node[leaf] = value
+    request.json = body
+
+
 def is_absolute_url(value: Any) -> bool:
     """Whether ``value`` is an absolute http(s) URL."""
     if not isinstance(value, str):
@@ -56,6 +96,9 @@ class Paginator(ABC):
         where: Config path of the paginator (for errors).
         config_values: The ``config`` name of ``stop_condition``.
     """
+
+    inference: str | None = None
+    """What the paginator decided from a response (``auto``), to report once; else ``None``."""
 
     def __init__(self, config: Any, *, where: str = "paginator",
                  config_values: Mapping[str, Any] | None = None):
@@ -79,7 +122,7 @@ class Paginator(ABC):
             PaginationError: A cursor/URL came back twice or cannot be used.
             ResponseError: ``stop_condition`` failed on this page.
         """
-        if not records:
+        if not records and getattr(self.config, "stop_after_empty_page", True):
             self.has_next_page = False
             return
         if self._stop is not None:
@@ -111,3 +154,17 @@ class Paginator(ABC):
                 "an endless loop", location=location,
                 hint=f"check {self.where} (cursor source and parameter names)")
         self._seen.add(value)
+
+
+#: Paginator classes keyed by spec model type (filled by :func:`paginator_for`).
+PAGINATORS: dict[type[BaseModel], type[Paginator]] = {}
+
+_P = TypeVar("_P", bound=type[Paginator])
+
+
+def paginator_for(model_type: type[BaseModel]) -> Callable[[_P], _P]:
+    """Register the runtime class of the paginator model ``model_type`` (class decorator)."""
+    def register(cls: _P) -> _P:
+        PAGINATORS[model_type] = cls
+        return cls
+    return register

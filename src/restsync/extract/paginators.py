@@ -15,26 +15,32 @@ Every paginator, in this order after each page:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urljoin
 
 from pydantic import BaseModel
 
 from restsync.errors import ConfigError, PaginationError
 from restsync.extract.http import Request, Response
+from restsync.extract.paginator_auto import AutoPaginator
 from restsync.extract.paginator_base import (
+    PAGINATORS,
     Paginator,
     expression_names,
+    has_more,
     headers_view,
     is_absolute_url,
+    paginator_for,
+    set_body_value,
 )
+from restsync.extract.paginators_range import OffsetPaginator, PageNumberPaginator
 from restsync.extract.selectors import compile_path
 from restsync.spec import model
 
 __all__ = [
     "PAGINATORS",
+    "AutoPaginator",
     "CursorPaginator",
     "HeaderCursorPaginator",
     "HeaderLinkPaginator",
@@ -48,20 +54,6 @@ __all__ = [
     "headers_view",
     "paginator_for",
 ]
-
-
-#: Paginator classes keyed by spec model type (filled by :func:`paginator_for`).
-PAGINATORS: dict[type[BaseModel], type[Paginator]] = {}
-
-_P = TypeVar("_P", bound=type[Paginator])
-
-
-def paginator_for(model_type: type[BaseModel]) -> Callable[[_P], _P]:
-    """Register the runtime class of the paginator model ``model_type`` (class decorator)."""
-    def register(cls: _P) -> _P:
-        PAGINATORS[model_type] = cls
-        return cls
-    return register
 
 
 @paginator_for(model.SinglePagePaginator)
@@ -107,6 +99,8 @@ class CursorPaginator(_UrlFollowing):
         self._cursor: Any = None
         self._read: Callable[[Response, list[dict[str, Any]]], Any]
         self._read = self._make_reader(config)
+        self._read_more = (compile_path(config.has_more_path, f"{self.where}.has_more_path")
+                           if config.has_more_path else None)
 
     def _make_reader(self, c: model.CursorPaginator) -> Callable[[Response, list[dict[str, Any]]], Any]:
         if c.cursor_value:
@@ -146,6 +140,11 @@ class CursorPaginator(_UrlFollowing):
         if value is None or value == "" or isinstance(value, bool):
             self.has_next_page = False
             return
+        c = self.config
+        if self._read_more is not None and c.has_more_path is not None \
+                and not has_more(self._read_more, c.has_more_path, response, location):
+            self.has_next_page = False
+            return
         if isinstance(value, dict | list):
             raise PaginationError(f"cursor is a {type(value).__name__}, expected a string or "
                                   "a number", location=location)
@@ -165,15 +164,7 @@ class CursorPaginator(_UrlFollowing):
             return
         c = self.config
         if c.cursor_body_path:
-            body = dict(request.json) if isinstance(request.json, dict) else {}
-            node = body
-            *parents, leaf = c.cursor_body_path.split(".")
-            for key in parents:
-                child = node.get(key)
-                node[key] = child = dict(child) if isinstance(child, dict) else {}
-                node = child
-            node[leaf] = self._cursor
-            request.json = body
+            set_body_value(request, c.cursor_body_path, self._cursor)
         else:
             assert c.cursor_param is not None
             request.params[c.cursor_param] = self._cursor
@@ -237,115 +228,6 @@ class HeaderCursorPaginator(Paginator):
 
     def update_request(self, request: Request) -> None:
         request.params[self.config.cursor_param] = self._cursor
-
-
-class _Counting(Paginator):
-    """Offset/page-number: guards against a server that ignores our parameter."""
-
-    def __init__(self, config: Any, **kwargs: Any):
-        super().__init__(config, **kwargs)
-        total_path = getattr(config, "total_path", None)
-        self._read_total = (compile_path(total_path, f"{self.where}.total_path")
-                            if total_path else None)
-        self._last_body: bytes | None = None
-
-    def _same_body_guard(self, response: Response, location: str, param: str) -> None:
-        digest = hashlib.blake2b(response.body, digest_size=16).digest()
-        if digest == self._last_body:
-            raise PaginationError(
-                "the API returned the same page twice; it probably ignores "
-                f"`{param}`", location=location, hint=f"check {self.where}")
-        self._last_body = digest
-
-    def _total(self, response: Response, location: str) -> int | None:
-        if self._read_total is None:
-            return None
-        try:
-            value = self._read_total(response.json())
-        except ValueError:
-            value = None
-        if value is None:
-            return None
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise PaginationError(f"total_path gave {value!r}, expected a number",
-                                  location=location) from None
-
-
-@paginator_for(model.OffsetPaginator)
-class OffsetPaginator(_Counting):
-    """Offset/limit paging; without a total it stops on a short or empty page."""
-
-    config: model.OffsetPaginator
-
-    def __init__(self, config: model.OffsetPaginator, **kwargs: Any):
-        super().__init__(config, **kwargs)
-        self.offset = config.offset
-
-    def init_request(self, request: Request) -> None:
-        request.params[self.config.offset_param] = self.offset
-        request.params[self.config.limit_param] = self.config.limit
-
-    def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
-        c = self.config
-        self._same_body_guard(response, location, c.offset_param)
-        total = self._total(response, location)
-        self.offset += c.limit
-        if total is not None:
-            if self.offset >= total:
-                self.has_next_page = False
-        elif len(records) < c.limit:
-            self.has_next_page = False
-        if c.maximum_offset is not None and self.offset >= c.maximum_offset:
-            self.has_next_page = False
-
-    def update_request(self, request: Request) -> None:
-        request.params[self.config.offset_param] = self.offset
-        request.params[self.config.limit_param] = self.config.limit
-
-    def resume_state(self) -> dict[str, Any]:
-        return {"offset": self.offset}
-
-    def restore(self, state: dict[str, Any]) -> None:
-        self.offset = int(state.get("offset", self.offset))
-
-
-@paginator_for(model.PageNumberPaginator)
-class PageNumberPaginator(_Counting):
-    """Page-number paging; ``total_path`` gives the number of pages."""
-
-    config: model.PageNumberPaginator
-
-    def __init__(self, config: model.PageNumberPaginator, **kwargs: Any):
-        super().__init__(config, **kwargs)
-        self.page = config.page if config.page is not None else config.base_page
-
-    def init_request(self, request: Request) -> None:
-        self.update_request(request)
-
-    def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
-        c = self.config
-        self._same_body_guard(response, location, c.page_param)
-        total = self._total(response, location)
-        self.page += 1
-        if total is not None and self.page - c.base_page >= total:
-            self.has_next_page = False
-        if total is None and c.page_size is not None and len(records) < c.page_size:
-            self.has_next_page = False
-        if c.maximum_page is not None and self.page >= c.maximum_page:
-            self.has_next_page = False
-
-    def resume_state(self) -> dict[str, Any]:
-        return {"page": self.page}
-
-    def restore(self, state: dict[str, Any]) -> None:
-        self.page = int(state.get("page", self.page))
-
-    def update_request(self, request: Request) -> None:
-        request.params[self.config.page_param] = self.page
-        if self.config.page_size is not None:
-            request.params[self.config.page_size_param] = self.config.page_size
 
 
 def build_paginator(config: BaseModel | None, *, where: str = "paginator",

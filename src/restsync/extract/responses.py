@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from restsync.errors import HTTPStatusError, ResponseError
 from restsync.extract.http import Response
 from restsync.extract.retry import status_reason
 from restsync.spec.model import ResponseAction
 
-__all__ = ["action_matches", "parse_json_body", "status_error"]
+__all__ = ["HookResponse", "action_matches", "parse_json_body", "run_response_hooks",
+           "status_error"]
 
 #: Media types that are never JSON: refused before parsing.
 _NOT_JSON_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/csv",
@@ -84,8 +87,84 @@ def status_error(response: Response, location: str, redact: Callable[[str], str]
     return HTTPStatusError(message, status=response.status, location=location, hint=hint)
 
 
+class HookResponse:
+    """What a ``response_actions`` callable receives: the response in the shape of
+    ``requests.Response`` that dlt hooks expect (``status_code``, ``headers``, ``url``,
+    ``text``, ``content``, ``json()``); setting ``content`` (or dlt's ``_content``) replaces
+    the body the records are read from."""
+
+    def __init__(self, response: Response) -> None:
+        self._response = response
+        self._content = response.body
+        self.status_code = response.status
+        self.headers = dict(response.headers.items())
+        self.url = response.url
+        self.encoding = "utf-8"
+
+    @property
+    def content(self) -> bytes:
+        return self._content
+
+    @content.setter
+    def content(self, value: bytes) -> None:
+        self._content = value
+
+    @property
+    def text(self) -> str:
+        return self._content.decode(self.encoding or "utf-8", errors="replace")
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code < 400
+
+    def json(self) -> Any:
+        return orjson.loads(self._content)
+
+    def result(self) -> Response:
+        """The response with the body a hook may have replaced."""
+        if self._content is self._response.body:
+            return self._response
+        return Response(status=self._response.status, headers=self._response.headers,
+                        url=self._response.url, body=bytes(self._content))
+
+
+def run_response_hooks(actions: list[ResponseAction], response: Response,
+                       location: Callable[[], str]) -> Response | None:
+    """Call the callables of the matching ``response_actions`` entries, in order (an entry
+    without status_code/content matches every response). ``None``: a hook raised dlt's
+    ``IgnoreResponseException`` (skip the response, as dlt does).
+
+    Raises:
+        ResponseError: A hook raised anything else.
+    """
+    for action in actions:
+        if not isinstance(action.action, list):
+            continue
+        always = action.status_code is None and action.content is None
+        if not always and not _matches(action, response):
+            continue
+        shaped = HookResponse(response)
+        for hook in action.action:
+            try:
+                hook(shaped)
+            except Exception as exc:
+                if type(exc).__name__ == "IgnoreResponseException":
+                    return None
+                raise ResponseError(f"response action {hook.name} raised "
+                                    f"{type(exc).__name__}: {exc}", location=location()) from exc
+        response = shaped.result()
+    return response
+
+
 def action_matches(action: ResponseAction, response: Response) -> bool:
-    """Whether a ``response_actions`` entry applies to ``response`` (status and/or content)."""
+    """Whether a ``response_actions`` entry with an ``ignore``/``retry``/``fail`` action applies
+    to ``response`` (status and/or content)."""
+    if isinstance(action.action, list):
+        return False
+    return _matches(action, response)
+
+
+def _matches(action: ResponseAction, response: Response) -> bool:
     if action.status_code is None and action.content is None:
         return False
     if action.status_code is not None and action.status_code != response.status:

@@ -1,16 +1,19 @@
 """How each placeholder of a resource gets its value.
 
-A placeholder ``{x}`` in an endpoint path (or a ``resolve`` param) is bound, in this order:
+dlt's ``{resources.<parent>.<field>}`` binds wherever it appears (path, params, json, data,
+headers). A path placeholder ``{x}`` is bound, in this order:
 
-1. explicitly: dlt's ``{resources.<parent>.<field>}`` or a ``type: resolve`` param;
+1. explicitly: a ``type: resolve`` param named ``x``;
 2. by ``--param x=...`` / the ``params`` of the source (an explicit param always wins over
    any inference);
-3. by inference (shown by ``check``):
+3. by a static value of ``params`` named ``x`` (dlt's static path params; not sent as a query
+   parameter then);
+4. by inference (shown by ``check``):
    * ``{x_id}`` -> field ``id`` of the resource named ``x``, ``xs``, ``xes`` or ``x[:-1]ies``;
    * ``{x}`` where the path up to the placeholder is the path of another resource
      (``/v3/connectors/{provider}/creds`` extends ``/v3/connectors``) -> field ``x`` of
      that resource, the REST convention of naming an item of a collection;
-4. otherwise it is unbound: the caller may look it up as a config value, else it is an error.
+5. otherwise it is unbound: the caller may look it up as a config value, else it is an error.
 """
 
 from __future__ import annotations
@@ -19,10 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from restsync.spec.model import ResolveParam, ResourceConfig
-
-PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-_EXPLICIT = re.compile(r"^resources\.([A-Za-z0-9_\-]+)\.(.+)$")
+from restsync.spec import templates
+from restsync.spec.model import EndpointConfig, ResolveParam, ResourceConfig
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,15 @@ class Binding:
 
     Attributes:
         name: The placeholder or query parameter name (``label_id``).
-        target: ``"path"`` for a path placeholder, ``"query"`` for a resolve param.
+        target: ``"path"`` for a path placeholder, ``"query"`` for a placeholder used only
+            outside the path (params, json, data, headers).
         kind: ``"resource"`` (a field of another resource's records) or ``"param"``.
         resource: The resource whose records provide the value (``labels``).
         field: Dotted field in that resource's records (``id``).
         values: The values of a ``param`` binding (fan-out over each).
-        how: ``"explicit"``, ``"param"`` or ``"inferred"``.
-        placeholder: The literal text inside the braces (``resources.labels.id`` or ``label_id``).
+        how: ``"explicit"``, ``"param"``, ``"static"`` (a ``params`` value) or ``"inferred"``.
+        placeholder: The text inside the braces (``resources.labels.id`` or ``label_id``):
+            the key its value is rendered from.
     """
 
     name: str
@@ -46,7 +49,7 @@ class Binding:
     resource: str | None = None
     field: str | None = None
     values: tuple[Any, ...] = ()
-    how: Literal["explicit", "param", "inferred"] = "inferred"
+    how: Literal["explicit", "param", "static", "inferred"] = "inferred"
     placeholder: str = ""
 
     @property
@@ -56,14 +59,37 @@ class Binding:
             return f"_{self.resource}_{str(self.field).replace('.', '__')}"
         return f"_{self.name}"
 
+    @property
+    def carried(self) -> bool:
+        """Whether child records carry :attr:`column` (not for a static ``params`` value:
+        a constant of the spec, as in dlt)."""
+        return self.how != "static"
+
 
 def path_placeholders(path: str) -> list[str]:
-    """Return the placeholder texts of ``path`` in order, without duplicates."""
+    """Return the placeholder texts of ``path`` in order, without duplicates (``{{``/``}}``
+    escapes are not placeholders)."""
     seen: list[str] = []
-    for m in PLACEHOLDER.finditer(path):
-        if m.group(1) not in seen:
-            seen.append(m.group(1))
+    try:
+        found = templates.fields(path)
+    except templates.TemplateError:  # reported by the spec stage
+        return seen
+    for f in found:
+        if f.text not in seen:
+            seen.append(f.text)
     return seen
+
+
+def template_strings(endpoint: EndpointConfig) -> list[tuple[str, str]]:
+    """``(place, text)`` of every template string of an endpoint (secrets excluded)."""
+    out = [("path", endpoint.path)]
+    values: list[tuple[str, Any]] = [
+        ("params", {k: v for k, v in endpoint.params.items() if not isinstance(v, ResolveParam)}),
+        ("json", endpoint.json_body), ("data", endpoint.data),
+        ("headers", {k: v for k, v in endpoint.headers.items() if isinstance(v, str)})]
+    for place, value in values:
+        out += [(place, text) for _, text in templates.walk_strings(value)]
+    return out
 
 
 def _candidate_names(stem: str) -> list[str]:
@@ -114,29 +140,28 @@ def infer_binding(
 
 
 def explicit_bindings(resource: ResourceConfig) -> dict[str, Binding]:
-    """Bindings the spec states itself: ``{resources.x.f}`` placeholders and resolve params."""
+    """Bindings the spec states itself: ``{resources.x.f}`` placeholders anywhere in the
+    request and ``resolve`` params."""
     found: dict[str, Binding] = {}
-    for ph in path_placeholders(resource.endpoint.path):
-        m = _EXPLICIT.match(ph)
-        if m:
-            found[ph] = Binding(
-                name=ph, target="path", kind="resource", resource=m.group(1), field=m.group(2),
-                how="explicit", placeholder=ph,
-            )
+    for place, text in template_strings(resource.endpoint):
+        try:
+            fields = templates.fields(text)
+        except templates.TemplateError:  # reported by the spec stage
+            continue
+        for f in fields:
+            parent = f.parent
+            if parent is None:
+                continue
+            target: Literal["path", "query"] = "path" if place == "path" else "query"
+            known = found.get(f.text)
+            if known is None or (target == "path" and known.target == "query"):
+                found[f.text] = Binding(name=f.text, target=target, kind="resource",
+                                        resource=parent[0], field=parent[1], how="explicit",
+                                        placeholder=f.text)
     for key, value in resource.endpoint.params.items():
         if isinstance(value, ResolveParam):
-            target: Literal["path", "query"] = (
-                "path" if "{" + key + "}" in resource.endpoint.path else "query"
-            )
             found[key] = Binding(
-                name=key, target=target, kind="resource", resource=value.resource,
+                name=key, target="path", kind="resource", resource=value.resource,
                 field=value.field, how="explicit", placeholder=key,
             )
-        elif isinstance(value, str):
-            m = _EXPLICIT.match(value.strip("{}")) if value.startswith("{") else None
-            if m and value.endswith("}"):
-                found[key] = Binding(
-                    name=key, target="query", kind="resource", resource=m.group(1),
-                    field=m.group(2), how="explicit", placeholder=value.strip("{}"),
-                )
     return found

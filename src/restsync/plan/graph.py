@@ -13,7 +13,15 @@ from restsync.plan.bindings import (
     infer_binding,
     path_placeholders,
 )
-from restsync.spec.model import Inference, PaginatorConfig, ResourceConfig, SourceConfig
+from restsync.spec.model import (
+    AutoPaginator,
+    Inference,
+    PaginatorConfig,
+    ResolveParam,
+    ResourceConfig,
+    SourceConfig,
+)
+from restsync.spec.templates import INCREMENTAL
 
 ValueLookup = Callable[[str], Any]
 """Looks a free placeholder up as a config value; returns ``None`` when there is none."""
@@ -46,7 +54,8 @@ class ResourcePlan:
 
     @property
     def table_name(self) -> str:
-        return self.config.table_name or self.config.name
+        name = self.config.table_name
+        return name if isinstance(name, str) and name else self.config.name
 
     @property
     def fanout_params(self) -> list[Binding]:
@@ -105,6 +114,8 @@ def _bind(
     bindings: list[Binding] = []
     for ph in path_placeholders(res.endpoint.path):
         where = _loc(res.name, ".endpoint.path")
+        if ph.startswith(f"{INCREMENTAL}."):
+            continue  # the incremental window, filled when the request is built
         if ph in explicit:
             bindings.append(explicit[ph])
             continue
@@ -116,6 +127,17 @@ def _bind(
                 f"{','.join(map(str, params[ph]))}"
                 + (f" ({len(params[ph])} values: one request sequence each)"
                    if len(params[ph]) > 1 else ""))))
+            continue
+        static = res.endpoint.params.get(ph)
+        if ph in res.endpoint.params and not isinstance(static, ResolveParam):
+            values = list(static) if isinstance(static, list) else [static]
+            bindings.append(Binding(name=ph, target="path", kind="param", values=tuple(values),
+                                    how="static", placeholder=ph))
+            inferences.append(Inference(path=where, message=(
+                f"{res.name}: `{{{ph}}}` filled from params.{ph} = "
+                f"{','.join(map(str, values))} (not sent as a query parameter)"
+                + (f"; {len(values)} values: one request sequence each" if len(values) > 1
+                   else ""))))
             continue
         inferred = infer_binding(ph, res, by_name)
         if inferred is not None:
@@ -142,6 +164,12 @@ def _bind(
     for b in explicit.values():
         if b.target == "query":
             bindings.append(b)
+    for b in bindings:
+        if b.how == "explicit":
+            where = _loc(res.name, ".endpoint" + (".path" if b.target == "path" else ""))
+            inferences.append(Inference(path=where, message=(
+                f"{res.name}: `{{{b.placeholder}}}` is `{b.resource}.{b.field}` of each "
+                f"`{b.resource}` record: one request sequence per record")))
     return bindings
 
 
@@ -263,6 +291,11 @@ def build_plan(
     for n in order:
         res = by_name[n]
         paginator = res.endpoint.paginator or source.client.paginator
+        if paginator is None:
+            paginator = AutoPaginator()
+            inferences.append(Inference(path=_loc(n, ".endpoint.paginator"), message=(
+                f"{n}: no paginator: detected from the first response, as dlt does (Link "
+                "header, next URL, page count, cursor); the run reports what it found")))
         plans[n] = ResourcePlan(config=res, parent=parent_of[n], bindings=bindings[n],
                                 paginator=paginator, load=n in wanted)
     for n in order:

@@ -26,12 +26,13 @@ class HttpBasicAuth(TypedModel):
 
 
 class ApiKeyAuth(TypedModel):
-    """An API key in a header (default ``Authorization``) or a query parameter."""
+    """An API key in a header (default ``Authorization``), a query parameter (dlt's ``param``
+    is the same) or a cookie."""
 
     type: Literal["api_key"] = "api_key"
     name: str = "Authorization"
     api_key: SecretStr
-    location: Literal["header", "query"] = "header"
+    location: Literal["header", "query", "cookie"] = "header"
 
 
 class OAuth2RefreshTokenAuth(TypedModel):
@@ -54,7 +55,12 @@ class OAuth2RefreshTokenAuth(TypedModel):
 
 
 class OAuth2ClientCredentialsAuth(TypedModel):
-    """OAuth2 client-credentials grant (dlt's ``oauth2_client_credentials``)."""
+    """OAuth2 client-credentials grant (dlt's ``oauth2_client_credentials``).
+
+    Like dlt, the client id and secret go in the form body by default (``client_auth: basic``
+    sends them as HTTP basic auth instead); ``access_token`` is accepted and, as in dlt, not
+    used: a token is requested before the first API request.
+    """
 
     type: Literal["oauth2_client_credentials"] = "oauth2_client_credentials"
     access_token_url: str
@@ -62,8 +68,9 @@ class OAuth2ClientCredentialsAuth(TypedModel):
     client_secret: SecretStr
     scopes: list[str] | None = None
     access_token_request_data: dict[str, Any] = Field(default_factory=dict)
-    client_auth: Literal["body", "basic"] = "basic"
+    client_auth: Literal["body", "basic"] = "body"
     default_token_expiration: int = 3600
+    access_token: SecretStr | None = None
 
 
 AuthConfig = Annotated[

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from restsync.spec import model
-from restsync.spec.context import Context
+from restsync.spec.auth import normalize_auth
+from restsync.spec.context import Context, set_or_drop
 from restsync.spec.issues import RawPath, check_keys
 from restsync.spec.paginators import normalize_paginator
 
@@ -34,75 +35,13 @@ def normalize_client(value: Any, ctx: Context) -> dict[str, Any]:
     if "base_url" not in out:
         ctx.issues.add((*path, "base_url"), "client.base_url is required")
     if "auth" in out:
-        auth = normalize_auth(out["auth"], (*path, "auth"), ctx)
-        if auth is None:
-            out.pop("auth")
-        else:
-            out["auth"] = auth
+        set_or_drop(out, "auth", normalize_auth(out["auth"], (*path, "auth"), ctx))
     if "paginator" in out:
-        paginator = normalize_paginator(out["paginator"], (*path, "paginator"), ctx, None)
-        if paginator is None:
-            out.pop("paginator")
-        else:
-            out["paginator"] = paginator
+        set_or_drop(out, "paginator", normalize_paginator(out["paginator"], (*path, "paginator"),
+                                                          ctx, None))
     if "retry" in out:
-        retry = normalize_retry(out["retry"], (*path, "retry"), ctx)
-        if retry is None:
-            out.pop("retry")
-        else:
-            out["retry"] = retry
+        set_or_drop(out, "retry", normalize_retry(out["retry"], (*path, "retry"), ctx))
     return out
-
-
-def _infer_auth_type(value: Mapping[str, Any]) -> str | None:
-    if "refresh_token" in value:
-        return "oauth2"
-    if "access_token_url" in value:
-        return "oauth2_client_credentials"
-    if "token" in value:
-        return "bearer"
-    if "api_key" in value:
-        return "api_key"
-    if "username" in value or "password" in value:
-        return "http_basic"
-    return None
-
-
-def normalize_auth(value: Any, path: RawPath, ctx: Context) -> dict[str, Any] | None:
-    """Return the canonical auth dict, or ``None`` when absent/invalid."""
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        ctx.issues.add(path, "auth must be a mapping with a 'type' (one of "
-                             + ", ".join(model.AUTHS.names) + ")")
-        return None
-    if "type" in value:
-        atype = ctx.choice(value["type"], (*path, "type"), "auth type", model.AUTHS.names,
-                           model.AUTHS.aliases)
-        if atype is None:
-            return None
-    else:
-        guessed = _infer_auth_type(value)
-        if guessed is None:
-            ctx.issues.add(path, "auth has no 'type'; known: " + ", ".join(model.AUTHS.names))
-            return None
-        atype = guessed
-        ctx.infer((*path, "type"), f"auth type `{atype}` inferred from its keys")
-    out = dict(value)
-    out["type"] = atype
-    if atype == "oauth2" and "access_token_url" in out:
-        if "token_url" in out:
-            ctx.issues.add((*path, "access_token_url"), "give either token_url or "
-                                                        "access_token_url, not both")
-        else:
-            out["token_url"] = out.pop("access_token_url")
-    known = list(model.AUTHS.models[atype].model_fields)
-    if atype == "oauth2" and "refresh_token" not in out and "access_token_url" not in value:
-        ctx.issues.add((*path, "refresh_token"),
-                       "type oauth2 is the refresh-token grant and needs refresh_token; for "
-                       "the client-credentials grant use type oauth2_client_credentials")
-    bad = check_keys(out, known, path, ctx.issues, what=f"{atype} auth key")
-    return {k: v for k, v in out.items() if k not in bad}
 
 
 def normalize_retry(value: Any, path: RawPath, ctx: Context) -> dict[str, Any] | None:

@@ -60,6 +60,15 @@ class Context:
         return text
 
 
+def set_or_drop(mapping: dict[str, Any], key: str, value: Any) -> None:
+    """Put a normalized value back under ``key``, or drop the key when normalization gave
+    ``None`` (the problem is already reported)."""
+    if value is None:
+        mapping.pop(key, None)
+    else:
+        mapping[key] = value
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from restsync.spec import model
-from restsync.spec.context import Context, kind_of
+from restsync.spec import model, templates
+from restsync.spec.auth import normalize_auth
+from restsync.spec.code import UserCode
+from restsync.spec.context import Context, kind_of, set_or_drop
 from restsync.spec.durations import parse_duration, valid_datetime_format
 from restsync.spec.issues import RawPath, check_keys, did_you_mean
 from restsync.spec.paginators import normalize_paginator
@@ -16,19 +18,22 @@ from restsync.spec.row_order import infer_row_order
 ENDPOINT_KEYS: tuple[str, ...] = tuple(
     "json" if name == "json_body" else name for name in model.EndpointConfig.model_fields)
 ENDPOINT_UNSUPPORTED: dict[str, str] = {
-    "auth": "per-endpoint auth is not supported yet; set client.auth",
-    "data": "form bodies ('data') are not supported yet; use 'json'",
     "path_params": "path_params is not a dlt endpoint key; put values in params or use "
                    "--param NAME=VALUE",
 }
 INCREMENTAL_KEYS: tuple[str, ...] = tuple(model.IncrementalConfig.model_fields)
 INCREMENTAL_UNSUPPORTED: dict[str, str] = {
-    "convert": "a convert callable is not supported (specs hold data only)",
-    "lag": "incremental lag is not supported yet",
-    "range_start": "range_start is not supported yet",
-    "range_end": "range_end is not supported yet",
+    "transform": "`transform` is dlt's deprecated name of `convert` (a Python callable: give it "
+                 "from the Python API as convert)",
+    "primary_key": "an incremental primary_key is not supported: restsync deduplicates the "
+                   "records at the start value by the resource's primary_key when it merges",
 }
-PARAM_INCREMENTAL_KEYS = ("type", "cursor_path", "initial_value", "end_value")
+PARAM_INCREMENTAL_KEYS = ("type", "cursor_path", "initial_value")
+PARAM_INCREMENTAL_REFUSED: dict[str, str] = {
+    key: f"only cursor_path and initial_value (and start options) go in an incremental param; "
+         f"put {key} in endpoint.incremental (as dlt requires)"
+    for key in ("end_value", "end_param")
+}
 INCREMENTAL_SYNC_KEYS = ("cursor_field", "start_datetime", "end_datetime", "datetime_format",
                          "start_param", "end_param", "lookback_window", "row_order",
                          "on_cursor_value_missing")
@@ -36,9 +41,12 @@ WHOLE_BODY_SELECTORS = ("", "$", "[]", "$[*]")
 
 
 def normalize_data_selector(value: Any, path: RawPath, ctx: Context) -> str | None:
-    """``[]``/``"$"``/``""``/None -> None (the whole body); a list of keys -> dotted path."""
-    if value is None or value == []:
+    """``[]``/``"$"``/``""`` -> ``"$"`` (the whole body); a list of keys -> dotted path;
+    ``None`` stays ``None`` (not given: detected at run time, as dlt does)."""
+    if value is None:
         return None
+    if value == []:
+        return "$"
     if isinstance(value, list):
         if all(isinstance(v, str) and v for v in value):
             return ".".join(value)
@@ -47,7 +55,7 @@ def normalize_data_selector(value: Any, path: RawPath, ctx: Context) -> str | No
     text = ctx.literal_str(value, path, "data_selector") if value != "" else ""
     if text is None:
         return None
-    return None if text.strip() in WHOLE_BODY_SELECTORS else text.strip()
+    return "$" if text.strip() in WHOLE_BODY_SELECTORS else text.strip()
 
 
 def normalize_endpoint(value: Any, path: RawPath, ctx: Context) -> dict[str, Any]:
@@ -66,25 +74,66 @@ def normalize_endpoint(value: Any, path: RawPath, ctx: Context) -> dict[str, Any
         out["method"] = out["method"].upper()
     selector = normalize_data_selector(out.get("data_selector"), (*path, "data_selector"), ctx)
     out["data_selector"] = selector
-    if "paginator" in out:
-        paginator = normalize_paginator(out["paginator"], (*path, "paginator"), ctx, selector)
-        if paginator is None:
-            out.pop("paginator")
+    if "auth" in out:
+        if out["auth"] is None:  # dlt: an endpoint's `auth: null` sends no credentials
+            out["auth"] = "none"
+            ctx.infer((*path, "auth"), "no credentials for this endpoint (auth: null)")
         else:
-            out["paginator"] = paginator
+            set_or_drop(out, "auth", normalize_auth(out["auth"], (*path, "auth"), ctx))
+    if "data" in out:
+        _check_form_data(out, path, ctx)
+    if "paginator" in out:
+        set_or_drop(out, "paginator", normalize_paginator(out["paginator"], (*path, "paginator"),
+                                                          ctx, selector))
     if "params" in out:
         out["params"] = _normalize_params(out["params"], (*path, "params"), out, ctx)
     if out.get("incremental") is not None:
-        incremental = normalize_incremental(out["incremental"], (*path, "incremental"), ctx)
-        if incremental is None:
-            out.pop("incremental")
-        else:
-            out["incremental"] = incremental
+        set_or_drop(out, "incremental", normalize_incremental(
+            out["incremental"], (*path, "incremental"), ctx))
     if "response_actions" in out:
-        out["response_actions"] = _normalize_actions(out["response_actions"],
-                                                     (*path, "response_actions"), ctx)
+        out["response_actions"] = normalize_actions(out["response_actions"],
+                                                    (*path, "response_actions"), ctx)
     _infer_row_order(out, path, ctx)
     return out
+
+
+def _check_form_data(endpoint: dict[str, Any], path: RawPath, ctx: Context) -> None:
+    data, where = endpoint["data"], (*path, "data")
+    if data is None:
+        endpoint.pop("data")
+        return
+    if endpoint.get("json") is not None:
+        ctx.issues.add(where, "give either json or data (a form body), not both")
+        return
+    if isinstance(data, list):
+        if not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in data):
+            ctx.issues.add(where, "data as a list holds [name, value] pairs")
+    elif not isinstance(data, Mapping | str):
+        ctx.issues.add(where, f"data is a mapping, a list of [name, value] pairs or a string, "
+                              f"got {kind_of(data)}")
+
+
+def check_templates(endpoint: dict[str, Any], path: RawPath, ctx: Context) -> None:
+    """Report every malformed placeholder and every placeholder naming nothing known, where
+    it is (``resources[x].endpoint.params.since``)."""
+    has_incremental = endpoint.get("incremental") is not None
+    for place in templates.PLACES:
+        value = endpoint.get("json" if place == "json" else place)
+        if value is None:
+            continue
+        for sub, text in templates.walk_strings(value):
+            if ctx.issues.is_reported((*path, place, *sub)):
+                continue
+            try:
+                found = templates.fields(text)
+            except templates.TemplateError as exc:
+                ctx.issues.add((*path, place, *sub), str(exc))
+                continue
+            for field in found:
+                problem = templates.check_field(field, place, has_incremental=has_incremental)
+                if problem:
+                    ctx.issues.add((*path, place, *sub), problem)
+                    break
 
 
 def _infer_row_order(endpoint: dict[str, Any], path: RawPath, ctx: Context) -> None:
@@ -122,12 +171,20 @@ def _normalize_params(params: Any, path: RawPath, endpoint: dict[str, Any],
             for key in ("resource", "field"):
                 if key not in value:
                     ctx.issues.add((*where, key), f"a resolve param needs '{key}'")
+            path_text = endpoint.get("path")
+            if isinstance(path_text, str) and "{" + name + "}" not in path_text:
+                ctx.issues.add(where, f"resolve param `{name}` is not used in the path "
+                                      f"`{path_text}`; to send a parent's field as a query "
+                                      f"parameter write {name}: \"{{resources.<parent>.<field>}}\"")
             out[name] = {k: value[k] for k in ("type", "resource", "field") if k in value}
         elif ptype == "incremental":
-            check_keys(value, [*PARAM_INCREMENTAL_KEYS, "end_param", "on_cursor_value_missing",
-                               "row_order", "lookback_window", "datetime_format"], where,
+            check_keys(value, [*PARAM_INCREMENTAL_KEYS, "on_cursor_value_missing",
+                               "row_order", "lookback_window", "datetime_format", "lag",
+                               "range_start", "range_end", "last_value_func",
+                               "allow_external_schedulers", "convert"], where,
                        ctx.issues,
-                       unsupported=INCREMENTAL_UNSUPPORTED, what="incremental param key")
+                       unsupported={**INCREMENTAL_UNSUPPORTED, **PARAM_INCREMENTAL_REFUSED},
+                       what="incremental param key")
             if endpoint.get("incremental") is not None:
                 ctx.issues.add(where, "the endpoint already has an incremental (only one "
                                       "incremental per endpoint)")
@@ -160,6 +217,26 @@ def normalize_incremental(value: Any, path: RawPath, ctx: Context) -> dict[str, 
     _check_incremental_extras(out, path, ctx)
     _infer_start_use(out, path, ctx)
     return out
+
+
+def _check_lag_and_funcs(inc: dict[str, Any], path: RawPath, ctx: Context) -> None:
+    func = inc.get("last_value_func")
+    if func is not None and func != "max":
+        shown = "a callable" if isinstance(func, UserCode) or callable(func) else repr(func)
+        ctx.issues.add((*path, "last_value_func"),
+                       f"last_value_func {shown} is not supported: restsync's cursor grows "
+                       "(max); for a newest-first feed set row_order: desc")
+        inc.pop("last_value_func")
+    if "lag" in inc and "lookback_window" in inc:
+        ctx.issues.add((*path, "lag"), "give either lag (dlt) or lookback_window, not both")
+    if "convert" in inc and not isinstance(inc["convert"], UserCode):
+        ctx.issues.add((*path, "convert"), "convert is a Python callable: give it from the Python "
+                                           "API (restsync.rest_api_source(dict)); specs hold data")
+        inc.pop("convert")
+    if inc.get("allow_external_schedulers"):
+        ctx.issues.add((*path, "allow_external_schedulers"),
+                       "restsync has no external scheduler to take the window from (dlt fails "
+                       "without one too); set initial_value/end_value instead")
 
 
 def _infer_start_use(inc: dict[str, Any], path: RawPath, ctx: Context) -> None:
@@ -203,7 +280,9 @@ def incremental_from_sync(value: Any, path: RawPath, ctx: Context) -> dict[str, 
 
 
 def _check_incremental_extras(inc: dict[str, Any], path: RawPath, ctx: Context) -> None:
-    """Located messages for ``datetime_format`` and ``lookback_window`` (seconds or ISO)."""
+    """Located messages for ``datetime_format``, ``lookback_window`` (seconds or ISO),
+    ``lag`` and ``last_value_func``."""
+    _check_lag_and_funcs(inc, path, ctx)
     if inc.get("datetime_format") is not None:
         problem = valid_datetime_format(inc["datetime_format"])
         if problem:
@@ -217,17 +296,37 @@ def _check_incremental_extras(inc: dict[str, Any], path: RawPath, ctx: Context) 
             inc.pop("lookback_window")
 
 
-def _normalize_actions(value: Any, path: RawPath, ctx: Context) -> list[Any]:
+def normalize_actions(value: Any, path: RawPath, ctx: Context) -> list[Any]:
+    """dlt's ``response_actions``: mappings with ``status_code``/``content``/``action``, and
+    (Python API) callables, as an entry or as the ``action``."""
     if not isinstance(value, list):
         ctx.issues.add(path, "response_actions must be a list of {status_code, content, action}")
         return []
     keys = tuple(model.ResponseAction.model_fields)
-    out = []
+    out: list[Any] = []
     for i, action in enumerate(value):
-        if not isinstance(action, Mapping):
-            ctx.issues.add((*path, i), "a response action is a mapping with status_code/"
-                                       "content and action")
+        where = (*path, i)
+        if isinstance(action, UserCode):  # a callable entry: called with every response
+            out.append({"action": [action]})
             continue
-        bad = check_keys(action, keys, (*path, i), ctx.issues, what="response action key")
-        out.append({k: v for k, v in action.items() if k not in bad})
+        if not isinstance(action, Mapping):
+            ctx.issues.add(where, "a response action is a mapping with status_code/"
+                                  "content and action")
+            continue
+        bad = check_keys(action, keys, where, ctx.issues, what="response action key")
+        entry = {k: v for k, v in action.items() if k not in bad}
+        status = entry.get("status_code")
+        if isinstance(status, str) and status.strip().isdigit():
+            entry["status_code"] = int(status)  # dlt accepts "404"
+        hooks = entry.get("action")
+        if isinstance(hooks, UserCode):
+            entry["action"] = [hooks]
+        elif isinstance(hooks, list) and not all(isinstance(h, UserCode) for h in hooks):
+            ctx.issues.add((*where, "action"), "an action list holds callables (Python API)")
+            continue
+        if "action" not in entry and not bad:
+            ctx.issues.add((*where, "action"), "a response action needs action "
+                                               "(ignore, retry or fail)")
+            continue
+        out.append(entry)
     return out

@@ -16,7 +16,9 @@ from typing import Any
 
 import yaml
 
+from restsync.spec.code import UserCode
 from restsync.spec.issues import Issues, RawPath
+from restsync.spec.python_api import from_python_object, is_dlt_object
 from restsync.spec.refs import ConfigRef, SecretRef, parse_ref_string
 
 FILE_FORMATS: dict[str, str] = {
@@ -119,23 +121,27 @@ def read_text(text: str, fmt: str, issues: Issues) -> tuple[Any, dict[RawPath, i
 _SCALARS = (str, int, float, bool, dt.date, dt.datetime, dt.time)
 
 
-def prepare_raw(value: Any, issues: Issues, path: RawPath = ()) -> Any:
+def prepare_raw(value: Any, issues: Issues, path: RawPath = (), *, python: bool = False) -> Any:
     """Copy ``value`` into plain data with reference objects; refuse what is not data.
 
     * ``"${secrets.NAME}"`` / ``"${config.NAME}"`` strings become references
       (``"$${..."`` escapes to a literal ``"${..."``);
     * tuples become lists; :class:`SecretRef`/:class:`ConfigRef` are kept;
-    * callables and other objects are reported (the value becomes ``None``).
+    * callables and other objects are reported (the value becomes ``None``), except for a
+      spec handed over from Python (``python=True``): there dlt's paginator/auth/incremental
+      objects become their mappings and callables are kept where dlt calls them (see
+      :mod:`restsync.spec.python_api`).
 
     Args:
         value: The raw spec (from any reader, or a user's dict).
         issues: Collector.
         path: Where ``value`` sits.
+        python: The spec is a Python dict given to the Python API.
 
     Returns:
         The prepared copy.
     """
-    if value is None or isinstance(value, SecretRef | ConfigRef):
+    if value is None or isinstance(value, SecretRef | ConfigRef | UserCode):
         return value
     if isinstance(value, str):
         try:
@@ -149,20 +155,30 @@ def prepare_raw(value: Any, issues: Issues, path: RawPath = ()) -> Any:
             issues.add(path, "NaN is not a valid value")
             return None
         return value
+    if python and is_dlt_object(value):  # some are mappings: read them by their attributes
+        return from_python_object(value, path, issues,
+                                  lambda data, where: prepare_raw(data, issues, where,
+                                                                  python=True))
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 issues.add(path, f"keys must be strings, got {type(key).__name__} {key!r:.40}")
                 continue
-            out[key] = prepare_raw(item, issues, (*path, key))
+            out[key] = prepare_raw(item, issues, (*path, key), python=python)
         return out
     if isinstance(value, list | tuple):
-        return [prepare_raw(item, issues, (*path, i)) for i, item in enumerate(value)]
+        return [prepare_raw(item, issues, (*path, i), python=python)
+                for i, item in enumerate(value)]
+    if python:
+        return from_python_object(value, path, issues,
+                                  lambda data, where: prepare_raw(data, issues, where,
+                                                                  python=True))
     if callable(value):
         issues.add(path, f"a callable ({getattr(value, '__name__', type(value).__name__)}) "
                          "is not supported: restsync specs hold data only (use an expression "
-                         "string where one is accepted)")
+                         "string where one is accepted, or pass the spec as a dict to "
+                         "restsync.rest_api_source)")
     else:
         issues.add(path, f"a {type(value).__name__} object is not supported here: "
                          "use plain data (dicts, lists, strings, numbers, booleans)")

@@ -74,15 +74,17 @@ def read_raw(source: str | Path | Mapping[str, Any], *, fmt: str | None = None) 
 
     Args:
         source: A path (``.md``/``.txt``/``.py`` documents, ``.yaml``/``.yml``/``.json``/
-            ``.toml`` files), the text of a spec (format sniffed), or a dict.
+            ``.toml`` files), the text of a spec (format sniffed), or a dict (from Python:
+            dlt's paginator/auth/incremental objects and callables where dlt calls them are
+            accepted; files and texts hold data only).
         fmt: Force the format of a text: ``document``, ``yaml``, ``json``, ``toml``.
 
     Returns:
         The raw spec; reading problems are in ``issues`` (not raised).
     """
-    if isinstance(source, Mapping):
+    if isinstance(source, Mapping):  # from Python: dlt's objects and callables are accepted
         issues = Issues()
-        return RawSpec(prepare_raw(source, issues), issues=issues)
+        return RawSpec(prepare_raw(source, issues, python=True), issues=issues)
     text: str
     label: str | None = None
     hint: str | None = None

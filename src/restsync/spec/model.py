@@ -37,9 +37,13 @@ from restsync.spec.auth_models import (
     OAuth2RefreshTokenAuth as OAuth2RefreshTokenAuth,
 )
 from restsync.spec.base import SpecModel
+from restsync.spec.code import UserCode
 from restsync.spec.durations import parse_duration, valid_datetime_format
 from restsync.spec.paginator_models import (  # re-exported: the models' one namespace
     PAGINATORS as PAGINATORS,
+)
+from restsync.spec.paginator_models import (
+    AutoPaginator as AutoPaginator,
 )
 from restsync.spec.paginator_models import (
     CursorPaginator as CursorPaginator,
@@ -133,6 +137,19 @@ class IncrementalConfig(SpecModel):
     datetime_format: str | None = None
     """restsync: how cursor values are written: a ``strftime`` pattern, ``%s`` (epoch seconds)
     or ``%ms`` (epoch milliseconds); also the format of the pushed-down start/end params."""
+    lag: float | None = Field(default=None, ge=0)
+    """dlt's lag: subtracted from the stored cursor at the start of a run, in seconds for
+    date-time cursors, days for date cursors, units for numeric cursors."""
+    range_start: Literal["open", "closed"] = "closed"
+    """``closed``: records at the start value are kept (``>=``); ``open``: dropped (``>``)."""
+    range_end: Literal["open", "closed"] = "open"
+    """``open``: records at the end value are dropped (``<``); ``closed``: kept (``<=``)."""
+    last_value_func: Literal["max"] = "max"
+    """Only ``max`` (the cursor grows); dlt's ``min`` and callables are refused."""
+    allow_external_schedulers: bool = False
+    """dlt's option; only ``false`` is accepted (restsync has no external scheduler)."""
+    convert: UserCode | None = None
+    """Python API only: applied to the start/end values before they are sent."""
 
     @field_validator("lookback_window", mode="before")
     @classmethod
@@ -149,22 +166,40 @@ class IncrementalConfig(SpecModel):
 
 
 class ResponseAction(SpecModel):
-    """What to do with a matching response (dlt ``response_actions``)."""
+    """What to do with a matching response (dlt ``response_actions``).
+
+    ``action`` is ``ignore``/``retry``/``fail``, or (Python API) callables called with the
+    response, in order (an entry that is itself a callable matches every response).
+    """
 
     status_code: int | None = None
     content: str | None = None
-    action: Literal["ignore", "retry", "fail"]
+    action: Literal["ignore", "retry", "fail"] | list[UserCode]
+
+
+FormData = dict[str, Any] | list[list[Any]] | str
+"""A form body: a mapping, a list of ``[name, value]`` pairs, or a raw string."""
 
 
 class EndpointConfig(SpecModel):
+    """One endpoint. Strings in ``path``, ``params``, ``json``, ``data`` and ``headers`` are
+    templates (see :mod:`restsync.spec.templates`)."""
+
     path: str
     method: Literal["GET", "POST"] = "GET"
     params: dict[str, ResolveParam | str | int | float | bool | list[Any] | None] = Field(
         default_factory=dict)
     json_body: Any = Field(default=None, alias="json")
+    data: FormData | None = None
+    """A form body (``application/x-www-form-urlencoded`` for pairs; a string is sent as is)."""
     headers: dict[str, str | SecretStr] = Field(default_factory=dict)
-    data_selector: str | None = None  # None/"$"/"[]" = the whole body
+    data_selector: str | None = None
+    """Where the records are; ``$`` = the whole body; ``None`` = detected on the first
+    response (dlt's rule, reported as a run-time inference)."""
     paginator: PaginatorConfig | None = None
+    auth: AuthConfig | Literal["none"] | None = None
+    """This endpoint's own auth (replaces ``client.auth``); ``"none"``: the spec's
+    ``auth: null`` (no credentials for this endpoint)."""
     response_actions: list[ResponseAction] = Field(default_factory=list)
     incremental: IncrementalConfig | None = None
 
@@ -180,14 +215,17 @@ class EndpointConfig(SpecModel):
 
 
 class ProcessingStep(SpecModel):
-    """restsync: a data-only processing step.
+    """A processing step: exactly one of ``filter``, ``map``, ``yield_map``.
 
-    ``filter``: boolean expression over ``record``; records where it is false are dropped.
-    ``map``: ``{column: expression}``; each expression's value is assigned to the column.
+    In specs (data only): ``filter`` is a boolean expression over ``record`` (records where it
+    is false are dropped); ``map`` is ``{column: expression}`` (each value assigned to the
+    column). From the Python API, dlt's callables: ``filter(record) -> bool``,
+    ``map(record) -> record``, ``yield_map(record) -> iterable of records``.
     """
 
-    filter: str | None = None
-    map: dict[str, str] | None = None
+    filter: str | UserCode | None = None
+    map: dict[str, str] | UserCode | None = None
+    yield_map: UserCode | None = None
 
 
 ContractMode = Literal["evolve", "freeze", "discard_value", "discard_row"]
@@ -220,10 +258,15 @@ class ColumnConfig(SpecModel):
     scale: int | None = Field(default=None, ge=0, le=38)
 
 
+TableFormat = Literal["delta", "iceberg", "hive", "native"]
+
+
 class ResourceConfig(SpecModel):
     name: str
     endpoint: EndpointConfig
-    table_name: str | None = None
+    table_name: str | UserCode | None = None
+    """The table the records go to (default: the resource name). Python API: a callable
+    ``table_name(record) -> str`` routes each record to its own table (dlt's dynamic hint)."""
     primary_key: str | list[str] | None = None
     write_disposition: Literal["append", "replace", "merge"] = "append"
     selected: bool = True
@@ -236,6 +279,10 @@ class ResourceConfig(SpecModel):
     """The resource's contract (the source's ``schema_contract`` merged under it)."""
     json_columns: list[str] = Field(default_factory=list)
     """restsync: fields (JSON paths) kept as JSON columns instead of child tables/columns."""
+    table_format: TableFormat | None = None
+    """dlt's table format; the run refuses it unless the destination supports it."""
+    parallelized: bool = False
+    """Accepted for dlt compatibility: restsync always requests concurrently."""
 
 
 # --------------------------------------------------------------------------- client / source

@@ -14,23 +14,26 @@ from typing import Any
 
 from restsync.spec import model
 from restsync.spec.client import normalize_client
+from restsync.spec.code import UserCode
 from restsync.spec.context import Context
-from restsync.spec.endpoint import incremental_from_sync, normalize_endpoint
+from restsync.spec.endpoint import check_templates, incremental_from_sync, normalize_endpoint
 from restsync.spec.expressions import PROCESSING_NAMES, validate_expression
 from restsync.spec.issues import RawPath, check_keys
 from restsync.spec.schema_hints import normalize_contract, normalize_schema_hints
+from restsync.spec.templates import single_entity_path
 
 TOP_KEYS = ("client", "resource_defaults", "resources", "name", "schema_contract")
-RESOURCE_KEYS: tuple[str, ...] = (*model.ResourceConfig.model_fields, "incremental_sync")
+RESOURCE_KEYS: tuple[str, ...] = (*model.ResourceConfig.model_fields, "incremental_sync",
+                                  "file_format")
 RESOURCE_UNSUPPORTED: dict[str, str] = {
-    key: f"dlt resource option '{key}' is not supported by restsync yet"
-    for key in ("table_format", "file_format", "merge_key",
-                "parallelized", "nested_hints", "references", "hints")
+    **{key: f"dlt resource option '{key}' is not supported by restsync yet"
+       for key in ("merge_key", "nested_hints", "references", "hints", "parent_table_name")},
 }
+FILE_FORMATS = ("jsonl", "parquet", "csv", "insert_values", "preferred", "model")
 DISPOSITIONS = ("append", "replace", "merge")
 MERGE_STRATEGIES = ("delete-insert", "upsert")
 REPLACE_STRATEGIES = ("truncate-and-insert", "insert-from-staging", "staging-optimized")
-_TYPED_SECTIONS = ("paginator", "auth")
+_SHALLOW_MERGED = ("params", "json")
 
 
 def to_identifier(text: str) -> str:
@@ -46,21 +49,34 @@ def to_identifier(text: str) -> str:
 
 
 def merge_defaults(defaults: Mapping[str, Any], resource: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``resource_defaults`` under a resource (the resource wins).
+    """Merge ``resource_defaults`` under a resource the way dlt does (the resource wins).
 
-    Mappings merge key by key; a ``paginator``/``auth`` of another ``type`` replaces the
-    default one as a whole; lists and scalars replace.
+    Resource keys replace the default ones whole, except ``endpoint``: its keys replace the
+    default endpoint's whole too, except ``params`` and ``json``, which merge one level
+    (``{**default, **resource}``); ``columns`` merge by column name.
     """
     out: dict[str, Any] = copy.deepcopy(dict(defaults))
     for key, value in resource.items():
         base = out.get(key)
-        if isinstance(base, Mapping) and isinstance(value, Mapping) and not (
-            key in _TYPED_SECTIONS and base.get("type") != value.get("type")
-            and "type" in value
-        ):
-            out[key] = merge_defaults(base, value)
-        elif key == "endpoint" and isinstance(base, Mapping) and isinstance(value, str):
-            out[key] = merge_defaults(base, {"path": value})
+        if key == "endpoint" and isinstance(base, Mapping):
+            endpoint = {"path": value} if isinstance(value, str) else value
+            out[key] = _merge_endpoint(base, endpoint) if isinstance(endpoint, Mapping) \
+                else copy.deepcopy(value)
+        elif key == "columns" and isinstance(base, Mapping) and isinstance(value, Mapping):
+            out[key] = {**base, **{c: {**base.get(c, {}), **h}
+                                   if isinstance(base.get(c), Mapping) and isinstance(h, Mapping)
+                                   else h for c, h in copy.deepcopy(dict(value)).items()}}
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _merge_endpoint(base: Mapping[str, Any], endpoint: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = copy.deepcopy(dict(base))
+    for key, value in endpoint.items():
+        if key in _SHALLOW_MERGED and isinstance(out.get(key), Mapping) \
+                and isinstance(value, Mapping):
+            out[key] = {**out[key], **copy.deepcopy(dict(value))}
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -141,6 +157,9 @@ def normalize_resource(value: dict[str, Any], path: RawPath, ctx: Context, *,
             incremental = incremental_from_sync(sync, (*path, "incremental_sync"), ctx)
             if incremental is not None:
                 endpoint["incremental"] = incremental
+    check_templates(endpoint, (*path, "endpoint"), ctx)
+    _single_entity(endpoint, (*path, "endpoint"), ctx)
+    _dlt_hints(out, path, ctx)
     if "write_disposition" in out:
         disposition = _write_disposition(out["write_disposition"], (*path, "write_disposition"),
                                          ctx)
@@ -155,6 +174,48 @@ def normalize_resource(value: dict[str, Any], path: RawPath, ctx: Context, *,
         out["include_from_parent"] = [out["include_from_parent"]]
     normalize_schema_hints(out, path, ctx, source_contract)
     return out
+
+
+def _single_entity(endpoint: dict[str, Any], path: RawPath, ctx: Context) -> None:
+    """dlt: a path ending in a placeholder returns one object: the whole body, one page."""
+    text = endpoint.get("path")
+    if not isinstance(text, str) or not single_entity_path(text):
+        if "path" in endpoint and endpoint.get("data_selector") is None:
+            ctx.infer((*path, "data_selector"), "records found on the first response (dlt's "
+                                                "detection; the run reports where)")
+        return
+    if endpoint.get("data_selector") is None:
+        endpoint["data_selector"] = "$"
+        ctx.infer((*path, "data_selector"), "the path ends in a placeholder: the whole body is "
+                                            "one record (dlt's single-entity rule)")
+    if endpoint.get("paginator") is None:
+        endpoint["paginator"] = {"type": "single_page"}
+        ctx.infer((*path, "paginator"), "the path ends in a placeholder: one page, not the "
+                                        "client's paginator (dlt's single-entity rule)")
+
+
+def _dlt_hints(resource: dict[str, Any], path: RawPath, ctx: Context) -> None:
+    """dlt resource hints restsync accepts without needing them: said, never silently."""
+    fmt = resource.pop("file_format", None)
+    if fmt is not None:
+        checked = ctx.choice(fmt, (*path, "file_format"), "file format", FILE_FORMATS)
+        if checked is not None:
+            ctx.infer((*path, "file_format"), f"file_format {checked} has no effect: restsync "
+                                              "loads Arrow batches into the destination directly")
+    if resource.get("parallelized") is True:
+        ctx.infer((*path, "parallelized"), "restsync requests every resource and parent item "
+                                           "concurrently anyway (client.max_concurrency)")
+    disposition = resource.get("write_disposition", "append")
+    if isinstance(disposition, Mapping):
+        disposition = disposition.get("disposition")
+    if isinstance(resource.get("table_name"), UserCode) and disposition != "append":
+        ctx.issues.add((*path, "table_name"), "a callable table_name sends records to tables "
+                                              "known only at run time: restsync supports it "
+                                              "with write_disposition append only")
+    table_format = resource.get("table_format")
+    if isinstance(table_format, str):
+        ctx.infer((*path, "table_format"), f"{table_format} tables: the run refuses this "
+                                           "resource unless the destination supports them")
 
 
 def _write_disposition(value: Any, path: RawPath, ctx: Context) -> str | None:
@@ -175,6 +236,9 @@ def _write_disposition(value: Any, path: RawPath, ctx: Context) -> str | None:
     return ctx.choice(value, path, "write disposition", DISPOSITIONS)
 
 
+STEP_KINDS = ("filter", "map", "yield_map")
+
+
 def _processing_steps(value: Any, path: RawPath, ctx: Context) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         ctx.issues.add(path, "processing_steps must be a list of {filter: ...} / {map: ...}")
@@ -186,20 +250,26 @@ def _processing_steps(value: Any, path: RawPath, ctx: Context) -> list[dict[str,
             ctx.issues.add(where, "a processing step is {filter: \"<expression>\"} or "
                                   "{map: {column: \"<expression>\"}}")
             continue
-        bad = check_keys(step, ("filter", "map"), where, ctx.issues, what="processing step key")
-        present = [k for k in ("filter", "map") if k in step]
+        bad = check_keys(step, STEP_KINDS, where, ctx.issues, what="processing step key")
+        present = [k for k in STEP_KINDS if k in step]
         if len(present) != 1:
             if not bad and not ctx.issues.is_reported(where):
-                ctx.issues.add(where, "a processing step has exactly one of filter or map")
+                ctx.issues.add(where, "a processing step has exactly one of filter, map or "
+                                      "yield_map")
             continue
         key = present[0]
         body = step[key]
         if ctx.issues.is_reported((*where, key)):
             continue
-        if key == "filter":
+        if isinstance(body, UserCode):  # Python API: dlt's callables
+            out.append({key: body})
+        elif key == "yield_map":
+            ctx.issues.add((*where, key), "yield_map is a Python callable: give it from the "
+                                          "Python API (restsync.rest_api_source(dict))")
+        elif key == "filter":
             if not isinstance(body, str):
                 ctx.issues.add((*where, "filter"), "filter must be an expression string "
-                                                   "over `record` (callables are not supported)")
+                                                   "over `record` (callables: Python API only)")
                 continue
             for problem in validate_expression(body, PROCESSING_NAMES):
                 ctx.issues.add((*where, "filter"), problem)
@@ -207,7 +277,7 @@ def _processing_steps(value: Any, path: RawPath, ctx: Context) -> list[dict[str,
         else:
             if not isinstance(body, Mapping) or not all(isinstance(v, str) for v in body.values()):
                 ctx.issues.add((*where, "map"), "map must be a mapping {column: \"<expression>\"}"
-                                                " (callables are not supported)")
+                                                " (callables: Python API only)")
                 continue
             for column, expr in body.items():
                 for problem in validate_expression(expr, PROCESSING_NAMES):

@@ -1,5 +1,11 @@
 """Paginator models (``paginator``). Registering a new type: add its model to ``PaginatorConfig``
-(and its runtime class, decorated with ``@paginator_for``, in :mod:`restsync.extract.paginators`)."""
+(and its runtime class, decorated with ``@paginator_for``, in :mod:`restsync.extract.paginators`).
+
+Defaults are dlt's (``rest_api`` 1.31): ``json_link`` reads ``next``, ``cursor`` reads
+``cursors.next`` and sends ``cursor``, ``offset``/``page_number`` read the total from
+``total``. Where restsync differs (an empty page stops every paginator, a cursor that is an
+absolute URL is followed) ``docs/spec.md`` ("Coming from dlt") says why.
+"""
 
 from __future__ import annotations
 
@@ -19,19 +25,28 @@ class SinglePagePaginator(_PaginatorBase):
     type: Literal["single_page"] = "single_page"
 
 
+class AutoPaginator(_PaginatorBase):
+    """dlt's ``auto`` (also what an endpoint without any paginator gets): the paginator is
+    detected from the first response (Link header, a next URL, a page count, a cursor) and
+    reported as a run-time inference; a response that hints at more pages in no usable way
+    is refused rather than loaded as one page."""
+
+    type: Literal["auto"] = "auto"
+
+
 class CursorPaginator(_PaginatorBase):
     """Cursor paging.
 
     Where the next cursor comes from (exactly one source is used):
-      * ``cursor_path``: a dotted/JSONPath path in the body (``paging.next``), or
-        ``headers.<Name>`` for a response header, or ``headers.link.<rel>.url`` for the
+      * ``cursor_path``: a dotted/JSONPath path in the body (dlt's default ``cursors.next``),
+        or ``headers.<Name>`` for a response header, or ``headers.link.<rel>.url`` for the
         RFC 8288 ``Link`` header;
       * ``cursor_value``: restsync: ``last_record.<field>``, the field of the page's last
         record (``id_greater_than`` style paging).
 
-    How it is sent: as query parameter ``cursor_param``; when the cursor value is an
-    absolute http(s) URL it is followed as the next page's URL instead (and
-    ``cursor_param`` is not used for that request).
+    How it is sent: as query parameter ``cursor_param`` (dlt's default ``cursor``) or at
+    ``cursor_body_path`` in the JSON body; a cursor value that is an absolute http(s) URL is
+    followed as the next page's URL instead.
     """
 
     type: Literal["cursor"] = "cursor"
@@ -41,15 +56,19 @@ class CursorPaginator(_PaginatorBase):
     cursor_body_path: str | None = None  # send the cursor in the JSON body (POST) instead
     limit: int | None = Field(default=None, gt=0)
     limit_param: str = "limit"  # restsync: name of the page-size query parameter
+    has_more_path: str | None = None
+    """A boolean in the body; false stops paging (a missing value is an error)."""
+    stop_after_empty_page: bool = True
+    """restsync stops at an empty page by default (dlt's cursor default is ``false``)."""
 
 
 class JsonLinkPaginator(_PaginatorBase):
-    """Next page URL found in the body at ``next_url_path``."""
+    """Next page URL found in the body at ``next_url_path`` (dlt's default ``next``)."""
 
     aliases: ClassVar[tuple[str, ...]] = ("json_response",)
 
     type: Literal["json_link"] = "json_link"
-    next_url_path: str
+    next_url_path: str = "next"
 
 
 class HeaderLinkPaginator(_PaginatorBase):
@@ -67,36 +86,53 @@ class HeaderCursorPaginator(_PaginatorBase):
     cursor_param: str = "cursor"
 
 
-class OffsetPaginator(_PaginatorBase):
-    """Offset/limit paging. Without ``total_path`` it stops on a short or empty page."""
+class _RangePaginator(_PaginatorBase):
+    total_path: str | None = "total"
+    """Where the total is (dlt's default ``total``; ``null``: no total). When a response has
+    no value there restsync goes on without it (see each paginator) where dlt fails."""
+    stop_after_empty_page: bool = True
+    has_more_path: str | None = None
+    """A boolean in the body; false stops paging (a missing value is an error)."""
+
+
+class OffsetPaginator(_RangePaginator):
+    """Offset/limit paging, sent as query parameters or at ``*_body_path`` in the JSON body.
+
+    Stops when the offset reaches the total, at ``maximum_offset``, on an empty page, or when
+    ``has_more_path`` is false. When the total is asked for (``total_path``) but a response
+    has none, a page with fewer than ``limit`` records is the last.
+    """
 
     type: Literal["offset"] = "offset"
     limit: int = Field(gt=0)
     offset: int = Field(default=0, ge=0)
     offset_param: str = "offset"
     limit_param: str = "limit"
-    total_path: str | None = None
+    offset_body_path: str | None = None
+    limit_body_path: str | None = None
     maximum_offset: int | None = None
-    stop_after_empty_page: bool = True
 
 
-class PageNumberPaginator(_PaginatorBase):
-    """Page-number paging. Without ``total_path`` it stops on an empty page."""
+class PageNumberPaginator(_RangePaginator):
+    """Page-number paging; ``total_path`` gives the number of pages.
+
+    The page number goes in ``page_param`` or at ``page_body_path`` in the JSON body.
+    """
 
     type: Literal["page_number"] = "page_number"
     base_page: int = 0
     page: int | None = None
     page_param: str = "page"
-    total_path: str | None = None
+    page_body_path: str | None = None
     maximum_page: int | None = None
-    stop_after_empty_page: bool = True
     page_size: int | None = Field(default=None, gt=0)
+    """restsync: a page size sent as ``page_size_param``; a shorter page is the last."""
     page_size_param: str = "per_page"
 
 
 PaginatorConfig = Annotated[
-    SinglePagePaginator | CursorPaginator | JsonLinkPaginator | HeaderLinkPaginator
-    | HeaderCursorPaginator | OffsetPaginator | PageNumberPaginator,
+    SinglePagePaginator | AutoPaginator | CursorPaginator | JsonLinkPaginator
+    | HeaderLinkPaginator | HeaderCursorPaginator | OffsetPaginator | PageNumberPaginator,
     Field(discriminator="type"),
 ]
 

@@ -12,12 +12,10 @@ from restsync.spec.expressions import STOP_CONDITION_NAMES, tested_paths, valida
 from restsync.spec.issues import RawPath, check_keys
 
 EXTENSION_KEYS: dict[str, tuple[str, ...]] = {"cursor": ("page_size",)}
-UNSUPPORTED_KEYS: dict[str, str] = {
-    "offset_body_path": "sending the offset in the JSON body is not supported yet",
-    "limit_body_path": "sending the limit in the JSON body is not supported yet",
-    "page_body_path": "sending the page number in the JSON body is not supported yet",
-    "has_more_path": "has_more_path is not supported yet; use stop_condition "
-                     "(e.g. \"not response.has_more\")",
+_PARAM_OR_BODY = {  # dlt: a value goes either in the query or in the JSON body, not both
+    "cursor": (("cursor_param", "cursor_body_path"),),
+    "offset": (("offset_param", "offset_body_path"), ("limit_param", "limit_body_path")),
+    "page_number": (("page_param", "page_body_path"),),
 }
 
 _LAST_RECORD_PARAM = [
@@ -39,6 +37,7 @@ def normalize_paginator(value: Any, path: RawPath, ctx: Context,
     """
     if value is None:
         return None
+    shorthand = isinstance(value, str)
     if isinstance(value, str):
         value = {"type": value}
     if not isinstance(value, Mapping):
@@ -48,17 +47,12 @@ def normalize_paginator(value: Any, path: RawPath, ctx: Context,
         ctx.issues.add(path, "the paginator has no 'type'; known: "
                              + ", ".join(sorted(model.PAGINATORS.names)))
         return None
-    if value["type"] == "auto":
-        ctx.issues.add((*path, "type"), "restsync does not guess paginators ('auto'): name one "
-                                        "of " + ", ".join(sorted(model.PAGINATORS.names)))
-        return None
     ptype = ctx.choice(value["type"], (*path, "type"), "paginator type",
                        model.PAGINATORS.names, model.PAGINATORS.aliases)
     if ptype is None:
         return None
     known = [*model.PAGINATORS.models[ptype].model_fields, *EXTENSION_KEYS.get(ptype, ())]
-    bad = check_keys(value, known, path, ctx.issues, unsupported=UNSUPPORTED_KEYS,
-                     what=f"{ptype} paginator key")
+    bad = check_keys(value, known, path, ctx.issues, what=f"{ptype} paginator key")
     out = {k: v for k, v in value.items() if k not in bad}
     out["type"] = ptype
     stop = out.get("stop_condition")
@@ -69,15 +63,50 @@ def normalize_paginator(value: Any, path: RawPath, ctx: Context,
         for problem in problems:
             ctx.issues.add((*path, "stop_condition"), problem)
         stop_ok = not problems
+    for param, body in _PARAM_OR_BODY.get(ptype, ()):
+        if out.get(param) is not None and out.get(body) is not None:
+            ctx.issues.add(path, f"give either {param} or {body}, not both")
     if ptype == "cursor":
         _infer_cursor(out, path, ctx, data_selector, stop if stop_ok else None,
                       stop_invalid=not stop_ok)
-    elif ptype == "offset" and "total_path" not in out and "limit" in out:
-        ctx.infer(path, f"no total_path: paging stops at the first page with fewer than "
-                        f"{out['limit']!r} records")
-    elif ptype == "page_number" and "total_path" not in out and "maximum_page" not in out:
-        ctx.infer(path, "no total_path: paging stops at the first empty page")
+    elif ptype in ("offset", "page_number"):
+        _range_defaults(out, path, ctx, shorthand=shorthand)
+    elif ptype == "json_link" and "next_url_path" not in out:
+        ctx.infer((*path, "next_url_path"), "next page URL read from `next` (dlt's default; set "
+                                            "paginator.next_url_path to change it)")
+    elif ptype == "header_link" and "links_next_key" not in out:
+        ctx.infer(path, "next page URL from the Link header's rel=\"next\" (dlt's default)")
+    elif ptype == "header_cursor":
+        ctx.infer(path, f"cursor read from header `{out.get('cursor_key', 'next')}`, sent as "
+                        f"`{out.get('cursor_param', 'cursor')}`")
+    elif ptype == "auto":
+        ctx.infer(path, "paginator detected from the first response (dlt's auto: Link header, "
+                        "next URL, page count, cursor); the run reports what it found")
     return out
+
+
+def _range_defaults(p: dict[str, Any], path: RawPath, ctx: Context, *, shorthand: bool) -> None:
+    """dlt's checks and defaults of the offset and page-number paginators."""
+    offset = p["type"] == "offset"
+    if offset and "limit" not in p:
+        what = "`paginator: offset` needs arguments" if shorthand else "the offset paginator " \
+            "needs limit"
+        ctx.issues.add((*path, "limit"), f"{what}: write {{type: offset, limit: N}} (N records "
+                                         "per page)")
+        return
+    maximum = "maximum_offset" if offset else "maximum_page"
+    if "total_path" in p and p["total_path"] is None and p.get(maximum) is None \
+            and p.get("has_more_path") is None and p.get("stop_after_empty_page") is False:
+        ctx.issues.add(path, f"paging would never stop: give one of total_path, {maximum}, "
+                             "has_more_path, or stop_after_empty_page: true")
+        return
+    if "total_path" not in p:
+        fallback = (f"the first page with fewer than {p['limit']!r} records" if offset
+                    else "the first empty page")
+        ctx.infer((*path, "total_path"), f"total read from `total` (dlt's default); when a "
+                                         f"response has none, paging stops at {fallback}")
+    elif p["total_path"] is None and p.get(maximum) is None and p.get("has_more_path") is None:
+        ctx.infer(path, "no total: paging stops at the first empty page")
 
 
 def _infer_cursor(p: dict[str, Any], path: RawPath, ctx: Context, data_selector: str | None,
@@ -109,6 +138,10 @@ def _infer_cursor(p: dict[str, Any], path: RawPath, ctx: Context, data_selector:
             ctx.infer((*path, "cursor_path"), f"next page URL from the Link header (rel={rel})")
     elif stop_invalid:
         return  # the stop_condition problem is already reported
+    elif stop is None:
+        p["cursor_path"] = "cursors.next"
+        ctx.infer((*path, "cursor_path"), "next cursor read from `cursors.next` (dlt's default; "
+                                          "set paginator.cursor_path to change it)")
     else:
         follows_url = _cursor_from_stop_condition(p, path, ctx, data_selector, stop)
         if "cursor_path" not in p and "cursor_value" not in p:
@@ -130,10 +163,7 @@ def _cursor_from_stop_condition(p: dict[str, Any], path: RawPath, ctx: Context,
     """Set cursor_path/cursor_value from what the stop_condition tests; True for a Link URL."""
     hint = ("add cursor_path (where the next cursor is, e.g. `next_cursor` or "
             "`headers.link.next.url`) or cursor_value (e.g. `last_record.id`)")
-    if stop is None:
-        ctx.issues.add(path, f"the cursor paginator does not say where the next cursor comes "
-                             f"from: {hint}")
-        return False
+    assert stop is not None
     selector = tuple(data_selector.split(".")) if data_selector else None
     candidates: list[tuple[str, ...]] = []
     tests_records = False

@@ -9,7 +9,7 @@ objects in the raw spec; :mod:`restsync.spec.values` looks the values up.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 REF_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_\-]*)*$")
 """Names: identifiers, optionally dotted into sections (``sources.email.client_id``)."""
@@ -21,9 +21,12 @@ class SecretRef:
 
     Attributes:
         name: The secret's name (``client_id``); dots separate sections.
+        optional: When no provider has it, the key is left out (the model's default
+            applies) instead of being reported missing.
     """
 
     name: str
+    optional: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         return f"${{secrets.{self.name}}}"
@@ -35,9 +38,12 @@ class ConfigRef:
 
     Attributes:
         name: The value's name (``start_date``); dots separate sections.
+        optional: When no provider has it, the key is left out (the model's default
+            applies) instead of being reported missing.
     """
 
     name: str
+    optional: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         return f"${{config.{self.name}}}"

@@ -60,6 +60,11 @@ def resolve_refs(
     if isinstance(data, Mapping):
         out = {}
         for key, item in data.items():
+            if isinstance(item, SecretRef | ConfigRef) and item.optional and (
+                    resolver is None or resolver.lookup(
+                        "secret" if isinstance(item, SecretRef) else "config", item.name,
+                        source_name=source_name) is MISSING):
+                continue  # an optional value nobody has: the model's default applies
             out[key], _, _ = resolve_refs(item, resolver, source_name=source_name,
                                           path=(*path, key), root=root, missing=missing,
                                           placeholders=placeholders)

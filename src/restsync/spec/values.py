@@ -2,14 +2,15 @@
 
 Search order for a name ``client_id`` of a source ``email_api`` (first hit wins):
 
-1. environment: ``SOURCES__EMAIL_API__CLIENT_ID``, ``SOURCES__REST_API__CLIENT_ID``,
-   ``SOURCES__CLIENT_ID``, ``CLIENT_ID`` (dots in names become ``__``);
+1. environment: ``SOURCES__EMAIL_API__CLIENT_ID``, ``SOURCES__REST_API__EMAIL_API__CLIENT_ID``
+   (dlt's layout), ``SOURCES__REST_API__CLIENT_ID``, ``SOURCES__CLIENT_ID``, ``CLIENT_ID``
+   (dots in names become ``__``);
 2. ``.restsync/secrets.toml`` (secrets) or ``.restsync/config.toml`` then
    ``.restsync/secrets.toml`` (config), in the working directory;
 3. ``.dlt/secrets.toml`` / ``.dlt/config.toml`` likewise.
 
-In each file the key may sit in ``[sources.email_api]``, ``[sources.rest_api]``,
-``[sources]`` or at the top level (most specific first).
+In each file the key may sit in ``[sources.email_api]``, ``[sources.rest_api.email_api]``,
+``[sources.rest_api]``, ``[sources]`` or at the top level (most specific first).
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ class ValueResolver:
             places.append("values passed in by the caller")
         env = [f"SOURCES__{(source_name or 'rest_api').upper()}__NAME", "SOURCES__NAME", "NAME"]
         if source_name and source_name != "rest_api":
-            env.insert(1, "SOURCES__REST_API__NAME")
+            env[1:1] = [f"SOURCES__REST_API__{source_name.upper()}__NAME",
+                        "SOURCES__REST_API__NAME"]
         places.append("environment variables " + ", ".join(env))
         for kind in KINDS:
             for path in self._file_paths(kind):
@@ -113,7 +115,7 @@ class ValueResolver:
             return given
         prefixes: list[list[str]] = []
         if source_name:
-            prefixes.append(["sources", source_name])
+            prefixes += [["sources", source_name], ["sources", "rest_api", source_name]]
         prefixes += [["sources", "rest_api"], ["sources"], []]
         for prefix in prefixes:
             env_name = "__".join(p.upper() for p in [*prefix, *keys])

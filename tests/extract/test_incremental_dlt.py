@@ -37,10 +37,13 @@ def test_ranges() -> None:
 
 
 def test_template_values_and_convert() -> None:
-    plain = flt(initial_value="2024-01-02", end_value="2024-02-01")
+    plain = flt(initial_value="2024-01-02", end_value="2024-02-01", lag=5)
     assert plain.template_values() == {
         "incremental.start_value": "2024-01-02", "incremental.last_value": "2024-01-02",
-        "incremental.initial_value": "2024-01-02", "incremental.end_value": "2024-02-01"}
+        "incremental.initial_value": "2024-01-02", "incremental.end_value": "2024-02-01",
+        "incremental.lag": 5, "incremental.cursor_path": "t", "incremental.row_order": None,
+        "incremental.range_start": "closed", "incremental.range_end": "open",
+        "incremental.on_cursor_value_missing": "raise"}
     converted = flt("2024-03-01", initial_value="2024-01-02", start_param="s",
                     convert=wrap(lambda v: v.replace("-", "")))
     assert converted.template_values()["incremental.start_value"] == "20240301"

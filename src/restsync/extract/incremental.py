@@ -111,9 +111,14 @@ class IncrementalFilter:
         """Values of the ``{incremental.*}`` placeholders (converted like the start/end
         params): the start of this run's window is both ``start_value`` and ``last_value``."""
         start = self._sent(self.start)
+        c = self.config
         return {"incremental.start_value": start, "incremental.last_value": start,
-                "incremental.initial_value": self._sent(self.config.initial_value),
-                "incremental.end_value": self._sent(self.end)}
+                "incremental.initial_value": self._sent(c.initial_value),
+                "incremental.end_value": self._sent(self.end),
+                "incremental.lag": c.lag, "incremental.cursor_path": c.cursor_path,
+                "incremental.row_order": c.row_order, "incremental.range_start": c.range_start,
+                "incremental.range_end": c.range_end,
+                "incremental.on_cursor_value_missing": c.on_cursor_value_missing}
 
     @property
     def stop_paging(self) -> bool:

@@ -54,11 +54,18 @@ class _Counting(Paginator):
             raise PaginationError(f"total_path gave {value!r}, expected a number",
                                   location=location) from None
 
-    def _more(self, response: Response, location: str) -> bool:
+    def init_request(self, request: Request) -> None:
+        self.update_request(request)
+
+    def _stop_at_maximum_or_no_more(self, value: int, maximum: int | None, response: Response,
+                                    location: str) -> None:
+        """dlt's last checks: the maximum reached, or ``has_more_path`` false."""
+        if maximum is not None and value >= maximum:
+            self.has_next_page = False
         path = getattr(self.config, "has_more_path", None)
-        if self._read_more is None or path is None:
-            return True
-        return has_more(self._read_more, path, response, location)
+        if self.has_next_page and self._read_more is not None and path is not None \
+                and not has_more(self._read_more, path, response, location):
+            self.has_next_page = False
 
     @staticmethod
     def _put(request: Request, param: str, body_path: str | None, value: Any) -> None:
@@ -79,9 +86,6 @@ class OffsetPaginator(_Counting):
         super().__init__(config, **kwargs)
         self.offset = config.offset
 
-    def init_request(self, request: Request) -> None:
-        self.update_request(request)
-
     def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
         c = self.config
         self._same_body_guard(response, location, c.offset_param)
@@ -92,10 +96,7 @@ class OffsetPaginator(_Counting):
                 self.has_next_page = False
         elif self.total_missing and len(records) < c.limit:
             self.has_next_page = False
-        if c.maximum_offset is not None and self.offset >= c.maximum_offset:
-            self.has_next_page = False
-        if self.has_next_page and not self._more(response, location):
-            self.has_next_page = False
+        self._stop_at_maximum_or_no_more(self.offset, c.maximum_offset, response, location)
 
     def update_request(self, request: Request) -> None:
         c = self.config
@@ -119,9 +120,6 @@ class PageNumberPaginator(_Counting):
         super().__init__(config, **kwargs)
         self.page = config.page if config.page is not None else config.base_page
 
-    def init_request(self, request: Request) -> None:
-        self.update_request(request)
-
     def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
         c = self.config
         self._same_body_guard(response, location, c.page_param)
@@ -131,10 +129,7 @@ class PageNumberPaginator(_Counting):
             self.has_next_page = False
         if total is None and c.page_size is not None and len(records) < c.page_size:
             self.has_next_page = False
-        if c.maximum_page is not None and self.page >= c.maximum_page:
-            self.has_next_page = False
-        if self.has_next_page and not self._more(response, location):
-            self.has_next_page = False
+        self._stop_at_maximum_or_no_more(self.page, c.maximum_page, response, location)
 
     def resume_state(self) -> dict[str, Any]:
         return {"page": self.page}

@@ -53,7 +53,7 @@ def render_body_and_headers(request: Request, endpoint: EndpointConfig,
         f"{where}.headers")
     request.secret_headers = {k: v.get_secret_value() for k, v in endpoint.headers.items()
                               if not isinstance(v, str)}
-    if endpoint.data is not None:
+    if endpoint.data:  # as requests: an empty form sends no body at all
         request.data = render(endpoint.data, values, f"{where}.data")
 
 

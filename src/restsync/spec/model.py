@@ -137,7 +137,7 @@ class IncrementalConfig(SpecModel):
     datetime_format: str | None = None
     """restsync: how cursor values are written: a ``strftime`` pattern, ``%s`` (epoch seconds)
     or ``%ms`` (epoch milliseconds); also the format of the pushed-down start/end params."""
-    lag: float | None = Field(default=None, ge=0)
+    lag: int | float | None = Field(default=None, ge=0)
     """dlt's lag: subtracted from the stored cursor at the start of a run, in seconds for
     date-time cursors, days for date cursors, units for numeric cursors."""
     range_start: Literal["open", "closed"] = "closed"

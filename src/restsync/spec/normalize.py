@@ -115,7 +115,9 @@ def normalize_source(raw: Any, ctx: Context) -> dict[str, Any]:
         if isinstance(item, str):  # dlt: a plain name is also the endpoint path
             item = {"name": item, "endpoint": {"path": item}}
         if not isinstance(item, Mapping):
-            ctx.issues.add(path, "a resource is a name or a mapping with 'name' and 'endpoint'")
+            if not ctx.issues.is_reported(path):  # e.g. a refused Python object
+                ctx.issues.add(path, "a resource is a name or a mapping with 'name' and "
+                                     "'endpoint'")
             continue
         resource = normalize_resource(merge_defaults(defaults, item), path, ctx,
                                       source_contract=source_contract)

@@ -24,6 +24,11 @@ _AUTH = "dlt.sources.helpers.rest_client.auth"
 _INCREMENTAL = "dlt.extract.incremental"
 _CODE_PLACES = ("processing_steps", "response_actions")
 _CODE_KEYS = ("convert", "table_name")
+_CONVERTIBLE = frozenset({
+    "SinglePagePaginator", "JSONLinkPaginator", "JSONResponsePaginator", "HeaderLinkPaginator",
+    "HeaderCursorPaginator", "JSONResponseCursorPaginator", "OffsetPaginator",
+    "PageNumberPaginator", "BearerTokenAuth", "APIKeyAuth", "HttpBasicAuth",
+    "OAuth2ClientCredentials", "Incremental"})
 
 
 def _text(value: Any) -> Any:
@@ -139,9 +144,12 @@ def from_python_object(value: Any, path: RawPath, issues: Issues,
     if found is not None:
         module, name = found
         if cls.__name__ != name or cls.__module__ != module:
+            known = name in _CONVERTIBLE
+            what = (f"write the {name} settings as a mapping" if known else
+                    "write one of the built-in paginator/auth types as a mapping")
             issues.add(path, f"{cls.__name__} is a subclass of dlt's {name}: its own Python "
-                             f"logic cannot run in restsync; write the {name} settings as a "
-                             f"mapping (see docs/spec.md, 'Coming from dlt')")
+                             f"logic cannot run in restsync; {what} (see docs/spec.md, "
+                             "'Coming from dlt')")
             return None
         data = (_incremental(value) if module.startswith(_INCREMENTAL)
                 else _paginator(value, name) if module == _PAGINATORS else _auth(value, name))

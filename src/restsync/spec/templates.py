@@ -7,6 +7,8 @@ Strings in an endpoint's ``path``, ``params`` (keys and values), ``json``, ``dat
   resource becomes the parent and the endpoint is requested once per parent record;
 * ``{incremental.start_value}``, ``{incremental.end_value}``, ``{incremental.initial_value}``,
   ``{incremental.last_value}``: the endpoint's incremental window (needs ``incremental``);
+  also its settings ``lag``, ``cursor_path``, ``row_order``, ``range_start``, ``range_end``,
+  ``on_cursor_value_missing``;
 * ``{name}`` (path only): a path parameter, filled from a static ``params`` value, a
   ``resolve`` param, ``--param``, an inferred parent (``{x_id}``) or a config value;
 * ``{{`` and ``}}``: a literal ``{`` / ``}``.
@@ -27,7 +29,10 @@ from typing import Any
 RESOURCES = "resources"
 INCREMENTAL = "incremental"
 ROOTS = (RESOURCES, INCREMENTAL)
-INCREMENTAL_FIELDS = ("start_value", "end_value", "initial_value", "last_value")
+INCREMENTAL_FIELDS = ("start_value", "end_value", "initial_value", "last_value", "lag",
+                      "cursor_path", "row_order", "range_start", "range_end",
+                      "on_cursor_value_missing")
+"""The ``{incremental.<x>}`` values (dlt renders any attribute of its Incremental object)."""
 PLACES = ("path", "params", "json", "data", "headers")
 """Where an endpoint holds templates (the order dlt checks them in)."""
 _SINGLE_ENTITY = re.compile(r"\{([a-zA-Z0-9.\-_]+)\}")

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from restsync.normalize import contract, kinds
 from restsync.normalize.arrowize import records_to_struct
-from restsync.normalize.columns import ColumnMerger
+from restsync.normalize.columns import ColumnMerger, MergeRules, row_locator
 from restsync.normalize.flatten import Flattener, IdFactory, TableRows
 from restsync.normalize.naming import (
     NameRegistry,
@@ -127,6 +127,8 @@ class Normalizer:
                 self._parents[table.name] = table.parent
         self.primary_key_columns: tuple[str, ...] = tuple(
             self._registry(self.table_name).resolve((key,)) for key in (primary_key or ()))
+        self._merge_rules = MergeRules(self.contract, self.primary_key_columns, infer_epoch,
+                                       self.discarded_values)
         self._declare(columns or {}, json_columns)
         self._json_names = frozenset(
             normalize_path(c.json_path) for t in self._schemas.values()
@@ -278,18 +280,12 @@ class Normalizer:
             if mode == "freeze":
                 raise contract.violation(
                     "tables", table=table, column=None, path=(), arr=None,
-                    locator=self._locator(rows, root_ids), detail="new table")
+                    locator=row_locator(rows, root_ids, self._ids), detail="new table")
             self._discarded_tables.add(table)
             return None
         schema = TableSchema(table, rows.parent, self.resource, rows.path)
         self._schemas[table] = schema
         return schema
-
-    def _locator(self, rows: TableRows, root_ids: pa.Array | None) -> contract.RowLocator:
-        if rows.parent is None or root_ids is None:
-            return contract.RowLocator(self._ids.arange(len(rows.ids)))
-        return contract.RowLocator(pc.index_in(rows.root_ids, root_ids), rows.path,
-                                   rows.list_idx)
 
     def _assemble(self, rows: TableRows, constants: Mapping[str, pa.Array], root_ids: pa.Array,
                   dropped: dict[str, pa.Array]) -> TableBatch | None:
@@ -313,7 +309,7 @@ class Normalizer:
         if rows.parent_ids is not None and rows.parent in dropped:
             drops.add(pc.is_in(rows.parent_ids, dropped[rows.parent]), "parent row dropped")
         guarded = table in self._stored or (table == self.table_name and self._declared_root)
-        ctx = ColumnMerger(self, rows, root_ids, drops, guarded)
+        ctx = ColumnMerger(self._merge_rules, rows, root_ids, self._ids, drops, guarded)
         names: list[str] = []
         arrays: list[pa.Array] = []
         for name, parts in grouped.items():

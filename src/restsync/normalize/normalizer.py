@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from restsync.errors import ConfigError, FatalError
 from restsync.normalize import contract, kinds
 from restsync.normalize.arrowize import records_to_struct
 from restsync.normalize.columns import ColumnMerger, MergeRules, row_locator
@@ -98,7 +99,8 @@ class Normalizer:
                  stored: Mapping[str, TableSchema] | None = None,
                  resource: str | None = None, infer_epoch: bool = True) -> None:
         if max_nesting is not None and max_nesting < 0:
-            raise ValueError("max_nesting must be >= 0 or None")
+            raise ConfigError(f"max_nesting must be >= 0 or None, got {max_nesting}",
+                              location="max_table_nesting")
         self.table_name = normalize_identifier(table_name)
         self.load_id = load_id
         self.max_nesting = max_nesting
@@ -214,7 +216,7 @@ class Normalizer:
             its parent. Empty list for an empty page (or when a contract dropped every row).
 
         Raises:
-            ValueError: ``constant_columns`` is a sequence of a different length than records.
+            FatalError: ``constant_columns`` is a sequence of a different length than records.
             SchemaContractError: A record breaks a ``freeze`` contract (nothing is returned).
         """
         if not records:
@@ -259,8 +261,8 @@ class Normalizer:
                                     n)
                     for name, value in constant_columns.items()}
         if len(constant_columns) != n:
-            raise ValueError(f"constant_columns has {len(constant_columns)} entries for "
-                             f"{n} records")
+            raise FatalError(f"constant_columns has {len(constant_columns)} entries for "
+                             f"{n} records", location=f"table '{self.table_name}'")
         names: dict[str, None] = {}
         for mapping in constant_columns:
             names.update(dict.fromkeys(mapping))

@@ -36,9 +36,10 @@ from restsync.extract.responses import action_matches, parse_json_body, status_e
 from restsync.extract.resume import apply_resume_state, make_resume_state
 from restsync.extract.retry import (
     AsyncioSleeper,
+    RetryAgain,
     RetryDecision,
+    RetryLoop,
     RetryPolicy,
-    RetryState,
     Sleeper,
     status_reason,
 )
@@ -49,7 +50,6 @@ from restsync.spec.model import (
     EndpointConfig,
     ResolveParam,
     ResponseAction,
-    RetryRule,
 )
 
 __all__ = ["ApiClient", "Page", "ResourceStats"]
@@ -85,6 +85,7 @@ class ApiClient:
         self._owns_transport = transport is None
         self._sleeper: Sleeper = sleeper or AsyncioSleeper()
         self._policy = RetryPolicy(config.retry)
+        self._retry = RetryLoop(self._policy, self._sleeper.monotonic)
         self._config_values = dict(config_values or {})
         self._base_host = host_key(config.base_url)
         self.max_wait = max_wait
@@ -251,51 +252,52 @@ class ApiClient:
                      actions: list[ResponseAction],
                      resume: Callable[[], dict[str, Any]] | None = None) -> Response | None:
         """Send with retries; ``None`` when a response action says "ignore"."""
-        state = self._policy.start(self._sleeper.monotonic())
         stats = self.stats.setdefault(resource, ResourceStats())
-        attempt = 0
 
         def where() -> str:  # built only for an error: redacting every URL costs time
             return self._location(resource, page, request)
 
-        while True:
-            attempt += 1
+        async def attempt(number: int) -> Response | RetryAgain[Response | None] | None:
             try:
-                response = await self._send(resource, request, attempt)
+                response = await self._send(resource, page, request, number)
             except AuthError as exc:  # name the resource and page, keep the auth detail
                 location = where()
                 if exc.location and exc.location not in location:
                     location = f"{location} ({exc.location})"
                 raise AuthError(exc.message, location=location, hint=exc.hint) from None
-            except RetriableError as exc:
-                decision = state.decide(status=None, retry_after_header=None,
-                                        now=self._sleeper.monotonic())
-                reason = status_reason(None, self.redact(exc.message))
-                if not decision.retry:
-                    raise TransportError(f"{reason}; {decision.why_not or 'not retried'}",
-                                         location=where()) from None
-                await self._wait(resource, request, decision, reason, stats, resume)
-                continue
-            forced_rule: RetryRule | None = None
             action = next((a.action for a in actions if action_matches(a, response)), None)
             if action == "ignore":
                 return None
             if action == "fail":
                 raise status_error(response, where(), self.redact, "a response action says fail")
-            if action == "retry":
-                forced_rule = self._policy.rule_for(response.status) or \
-                    RetryRule(statuses=[response.status])
-            elif 200 <= response.status < 300:
-                return response
-            elif self._policy.rule_for(response.status) is None:
-                raise status_error(response, where(), self.redact)
-            decision = state.decide(status=response.status,
-                                    retry_after_header=response.headers.get("Retry-After"),
-                                    now=self._sleeper.monotonic(), rule=forced_rule)
-            if not decision.retry:
-                raise status_error(response, where(), self.redact, decision.why_not)
-            await self._wait(resource, request, decision, status_reason(response.status), stats,
-                             resume)
+            if action != "retry":
+                if 200 <= response.status < 300:
+                    return response
+                if self._policy.rule_for(response.status) is None:
+                    raise status_error(response, where(), self.redact)
+
+            def give_up(why: str) -> Response | None:
+                raise status_error(response, where(), self.redact, why)
+            return RetryAgain(response.status, status_reason(response.status), give_up,
+                              retry_after=response.headers.get("Retry-After"),
+                              forced=action == "retry")
+
+        async def wait(decision: RetryDecision, reason: str) -> None:
+            await self._wait(resource, request, decision, reason, stats, resume)
+        return await self._retry.run(
+            attempt, wait=wait,
+            transport_failure=lambda exc: self._transport_again(exc, location=where))
+
+    def _transport_again(self, exc: RetriableError, *, prefix: str = "",
+                         location: Callable[[], str] | None = None) -> RetryAgain[Any]:
+        """A transport failure as a :class:`RetryAgain` whose give-up is a TransportError."""
+        detail = self.redact(exc.message)
+
+        def give_up(why: str) -> Any:
+            raise TransportError(f"{prefix}{status_reason(None, detail)}; "
+                                 f"{why or 'not retried'}",
+                                 location=location() if location is not None else None)
+        return RetryAgain(None, status_reason(None, detail), give_up)
 
     async def _wait(self, resource: str, request: Request, decision: RetryDecision,
                     reason: str, stats: ResourceStats | None,
@@ -320,11 +322,11 @@ class ApiClient:
 
     # ------------------------------------------------------------------ one attempt
 
-    async def _send(self, resource: str, request: Request, attempt: int) -> Response:
+    async def _send(self, resource: str, page: int, request: Request, attempt: int) -> Response:
         """One attempt: credentials (scoped to the API host), auth flow, redirects."""
         return await send_following_redirects(
             lambda hop: self._send_scoped(resource, hop, attempt), request,
-            where=lambda: self.redact(request.full_url()))
+            where=lambda: self._location(resource, page, request))
 
     async def _send_scoped(self, resource: str, request: Request, attempt: int) -> Response:
         prepared = request.copy()
@@ -378,27 +380,21 @@ class ApiClient:
             await limit.release(ticket, status=status)
 
     async def _send_token_request(self, request: Request) -> Response:
-        """Token requests: retried like API requests (429/5xx/transport), no credentials scoping."""
-        state: RetryState = self._policy.start(self._sleeper.monotonic())
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = await self._transmit(None, request, attempt)
-            except RetriableError as exc:
-                decision = state.decide(status=None, retry_after_header=None,
-                                        now=self._sleeper.monotonic())
-                if not decision.retry:
-                    raise TransportError(f"token request: {self.redact(exc.message)}; "
-                                         f"{decision.why_not}") from None
-                await self._wait("(auth)", request, decision,
-                                 status_reason(None, self.redact(exc.message)), None)
-                continue
+        """Token requests: retried like API requests (429/5xx/transport), no credentials scoping.
+
+        A status the policy does not retry, or one it gave up on, is returned for the auth
+        flow to judge.
+        """
+        async def attempt(number: int) -> Response | RetryAgain[Response]:
+            response = await self._transmit(None, request, number)
             if self._policy.rule_for(response.status) is None:
                 return response
-            decision = state.decide(status=response.status,
-                                    retry_after_header=response.headers.get("Retry-After"),
-                                    now=self._sleeper.monotonic())
-            if not decision.retry:
-                return response
-            await self._wait("(auth)", request, decision, status_reason(response.status), None)
+            return RetryAgain(response.status, status_reason(response.status),
+                              lambda _why: response,
+                              retry_after=response.headers.get("Retry-After"))
+
+        async def wait(decision: RetryDecision, reason: str) -> None:
+            await self._wait("(auth)", request, decision, reason, None)
+        return await self._retry.run(
+            attempt, wait=wait,
+            transport_failure=lambda exc: self._transport_again(exc, prefix="token request: "))

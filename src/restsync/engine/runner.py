@@ -18,7 +18,7 @@ from restsync import faultpoints
 from restsync.engine.items import WorkItem, work_items
 from restsync.engine.sink import Loader, RecordSink
 from restsync.engine.state import ResourceState
-from restsync.errors import FatalError, HTTPStatusError, RestsyncError, WaitTooLongError
+from restsync.errors import FatalError, HTTPStatusError, RestsyncError, StoppedEarlyError
 from restsync.events import (
     EventSink,
     Notice,
@@ -32,6 +32,7 @@ from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
 from restsync.normalize import Normalizer, normalize_identifier
 from restsync.plan import Plan, ResourcePlan
+from restsync.spec.limits import effective_limits
 
 SKIP_STATUSES = frozenset({404, 410})
 """Child-request statuses that skip one parent item instead of failing the resource."""
@@ -145,7 +146,7 @@ class PlanRunner:
                 await self._commit(rp, load, sink, state.completed(), outcome)
             else:
                 outcome.status = "extracted"
-        except WaitTooLongError as exc:
+        except StoppedEarlyError as exc:
             await self._stop_cleanly(rp, exc, load, sink, state, children, outcome)
         except BaseException as exc:
             if sink is not None:
@@ -191,7 +192,7 @@ class PlanRunner:
         for note in report.notes:
             self.events(Notice(resource=rp.name, message=note))
 
-    async def _stop_cleanly(self, rp: ResourcePlan, exc: WaitTooLongError,
+    async def _stop_cleanly(self, rp: ResourcePlan, exc: StoppedEarlyError,
                             load: ResourceLoad | None, sink: RecordSink | None,
                             state: ResourceState | None, children: list[str],
                             outcome: ResourceOutcome) -> None:
@@ -208,8 +209,7 @@ class PlanRunner:
             await self._fail(rp, error, load, children, outcome)
             return
         outcome.status = "stopped"
-        outcome.error = (f"stopped instead of waiting {exc.wait_seconds:.0f}s (more than max "
-                         f"wait {exc.max_wait:.0f}s); rows fetched so far are committed and the "
+        outcome.error = (f"{exc.summary()}; rows fetched so far are committed and the "
                          f"next run resumes at page {exc.resume_state.get('page', '?')}")
         self.events(Notice(resource=rp.name, message=outcome.error))
 
@@ -291,6 +291,8 @@ class PlanRunner:
             async for page in self.client.pages(
                 resource=rp.name, endpoint=rp.config.endpoint, paginator=rp.paginator,
                 path_values=item.path_values, extra_params=extra, resume_from=resume_from,
+                limits=effective_limits(self.plan.source.client.limits, rp.config.limits,
+                                        resource_name=rp.name),
             ):
                 faultpoints.reach("extract.page")
                 records = page.records
@@ -324,7 +326,7 @@ async def _drain(inbox: asyncio.Queue[Any]) -> None:
             return
 
 
-def _can_stop_cleanly(rp: ResourcePlan, exc: WaitTooLongError) -> bool:
+def _can_stop_cleanly(rp: ResourcePlan, exc: StoppedEarlyError) -> bool:
     """A clean stop commits a resource's rows so far: only safe for a root resource without
     children (their parent records would be lost), that appends or merges (replace would
     drop the rows not fetched yet)."""

@@ -20,6 +20,8 @@ from pydantic import SecretStr
 from restsync.errors import (
     AuthError,
     CredentialLeakError,
+    LimitExceededError,
+    PageLimitError,
     RetriableError,
     TransportError,
     WaitTooLongError,
@@ -45,6 +47,7 @@ from restsync.extract.retry import (
 )
 from restsync.extract.selectors import DataSelector
 from restsync.extract.urls import fill_path, join_url
+from restsync.spec.limits import Limits, effective_limits
 from restsync.spec.model import (
     ClientConfig,
     EndpointConfig,
@@ -67,12 +70,15 @@ class ApiClient:
         sleeper: Waits between retries and rate-limit pauses (default: real ``asyncio.sleep``;
             :class:`~restsync.extract.retry.RecordingSleeper` in tests).
         config_values: The ``config`` name seen by ``stop_condition`` expressions.
-        max_wait: Longest retry wait to sleep through; a longer one raises
-            :class:`~restsync.errors.WaitTooLongError` instead (``None``: no limit).
+        max_wait: Longest retry wait to sleep through (``--max-wait``); a longer one raises
+            :class:`~restsync.errors.WaitTooLongError` instead (``None``: only
+            ``limits.max_retry_wait`` applies).
 
     Attributes:
         stats: Per resource name: requests, retries, pages, records.
         pacer: Per-host in-flight limits (adaptive on 429) and token buckets.
+        limits: The client's own limits (``client.limits`` and defaults): token requests and
+            resources that bring none of their own.
     """
 
     def __init__(self, config: ClientConfig, *, events: EventSink = discard,
@@ -89,6 +95,7 @@ class ApiClient:
         self._config_values = dict(config_values or {})
         self._base_host = host_key(config.base_url)
         self.max_wait = max_wait
+        self.limits = effective_limits(config.limits)
         rate = config.rate_limit
         self.pacer = HostPacer(max_concurrency=config.max_concurrency, sleeper=self._sleeper,
                                rate=rate.rate if rate else None,
@@ -166,7 +173,8 @@ class ApiClient:
     async def pages(self, *, resource: str, endpoint: EndpointConfig, paginator: Any,
                     path_values: Mapping[str, Any] | None = None,
                     extra_params: Mapping[str, Any] | None = None,
-                    resume_from: Mapping[str, Any] | None = None) -> AsyncIterator[Page]:
+                    resume_from: Mapping[str, Any] | None = None,
+                    limits: Limits | None = None) -> AsyncIterator[Page]:
         """Fetch the pages of one endpoint (one page sequence).
 
         Args:
@@ -178,16 +186,20 @@ class ApiClient:
             resume_from: A ``Page.resume_state`` (or ``WaitTooLongError.resume_state``) of an
                 earlier iteration of the same sequence: start there instead of page 1.
                 ``path_values``/``extra_params`` are then ignored (the state holds them).
+            limits: The resource's limits (default: the client's, :attr:`limits`).
 
         Yields:
             Pages in order; paging stops as the paginator decides.
 
         Raises:
-            FatalError: Subclasses of it for every failure (see :mod:`restsync.errors`).
+            FatalError: Subclasses of it for every failure (see :mod:`restsync.errors`);
+                :class:`~restsync.errors.StoppedEarlyError` subclasses when a wait or the
+                page count passes a limit (commit what was yielded, resume from its state).
             ConfigError: A placeholder has no value, a path/expression is invalid, or
                 ``resume_from`` is not a resume state.
         """
         stats = self.stats.setdefault(resource, ResourceStats())
+        limits = limits or self.limits
         where = f"resources[{resource}].endpoint"
         pager = build_paginator(paginator, where=f"{where}.paginator",
                                 config_values=self._config_values)
@@ -209,6 +221,7 @@ class ApiClient:
             request.params.update(extra_params or {})
             pager.init_request(request)
             number = 0
+        fetched = 0  # pages of this call (a resumed sequence gets max_pages more)
         while True:
             number += 1
             here = number
@@ -216,14 +229,15 @@ class ApiClient:
             def resume_here(current: Request = request, page: int = here) -> dict[str, Any]:
                 return self._resume_state(current, pager, page)
             response = await self._fetch(resource, number, request, endpoint.response_actions,
-                                         resume_here)
+                                         resume_here, limits)
             if response is None:  # a response action said "ignore"
                 return
             url = self.redact(response.url)  # the URL answered (after any redirects)
             location = self._location(resource, number, request, url)
-            records = selector.select(parse_json_body(response, location, self.redact),
-                                      location=location) if response.status != 204 else []
-            pager.update_state(response, records, location=location)
+            body = parse_json_body(response, location, self.redact,
+                                   limits.setting("max_nesting_depth"))
+            records = selector.select(body, location=location) if response.status != 204 else []
+            pager.update_state(response, records, location=location, page=number)
             stats.pages += 1
             stats.records += len(records)
             resume: dict[str, Any] | None = None
@@ -235,6 +249,15 @@ class ApiClient:
                        resume_state=resume)
             if resume is None:
                 return
+            fetched += 1
+            if fetched >= limits.max_pages:
+                raise PageLimitError(
+                    f"{fetched:,} pages fetched and the API says there are more; stopping (the "
+                    f"next run resumes at page {number + 1:,})", resource=resource, pages=fetched,
+                    resume_state=resume, setting=limits.setting("max_pages"),
+                    location=f"{location} ({limits.setting('max_pages')})",
+                    hint="raise the limit if the feed is really that long; a feed that never "
+                         "ends needs a stop_condition or a paginator that stops")
 
     def _resume_state(self, request: Request, pager: Any, page: int) -> dict[str, Any]:
         return make_resume_state(request, pager, page, secret_names=self.secret_query_names(),
@@ -250,21 +273,26 @@ class ApiClient:
 
     async def _fetch(self, resource: str, page: int, request: Request,
                      actions: list[ResponseAction],
-                     resume: Callable[[], dict[str, Any]] | None = None) -> Response | None:
+                     resume: Callable[[], dict[str, Any]] | None = None,
+                     limits: Limits | None = None) -> Response | None:
         """Send with retries; ``None`` when a response action says "ignore"."""
         stats = self.stats.setdefault(resource, ResourceStats())
+        limits = limits or self.limits
 
         def where() -> str:  # built only for an error: redacting every URL costs time
             return self._location(resource, page, request)
 
         async def attempt(number: int) -> Response | RetryAgain[Response | None] | None:
             try:
-                response = await self._send(resource, page, request, number)
+                response = await self._send(resource, page, request, number,
+                                            limits.max_response_bytes)
             except AuthError as exc:  # name the resource and page, keep the auth detail
                 location = where()
                 if exc.location and exc.location not in location:
                     location = f"{location} ({exc.location})"
                 raise AuthError(exc.message, location=location, hint=exc.hint) from None
+            except LimitExceededError as exc:  # the body was too large: name the setting
+                raise self._limit_error(exc, limits, where()) from None
             action = next((a.action for a in actions if action_matches(a, response)), None)
             if action == "ignore":
                 return None
@@ -283,10 +311,20 @@ class ApiClient:
                               forced=action == "retry")
 
         async def wait(decision: RetryDecision, reason: str) -> None:
-            await self._wait(resource, request, decision, reason, stats, resume)
+            await self._wait(resource, request, decision, reason, stats, resume, limits, page)
         return await self._retry.run(
             attempt, wait=wait,
             transport_failure=lambda exc: self._transport_again(exc, location=where))
+
+    @staticmethod
+    def _limit_error(exc: LimitExceededError, limits: Limits, location: str
+                     ) -> LimitExceededError:
+        """``exc`` located, its ``setting`` completed (``client.limits.max_response_bytes=...``)."""
+        setting = limits.setting(exc.setting) if exc.setting in dict(limits.paths) else \
+            exc.setting
+        return LimitExceededError(f"{exc.message} ({setting})", setting=setting,
+                                  location=location, hint=exc.hint or f"raise {setting.split('=')[0]} "
+                                  "if such responses are expected")
 
     def _transport_again(self, exc: RetriableError, *, prefix: str = "",
                          location: Callable[[], str] | None = None) -> RetryAgain[Any]:
@@ -301,16 +339,23 @@ class ApiClient:
 
     async def _wait(self, resource: str, request: Request, decision: RetryDecision,
                     reason: str, stats: ResourceStats | None,
-                    resume: Callable[[], dict[str, Any]] | None = None) -> None:
+                    resume: Callable[[], dict[str, Any]] | None = None,
+                    limits: Limits | None = None, page: int | None = None) -> None:
+        """Report and sleep one retry wait, or stop when it is longer than allowed."""
+        limits = limits or self.limits
         url = self.redact(request.full_url())
-        if self.max_wait is not None and decision.wait > self.max_wait:
+        allowed, setting = limits.max_retry_wait, limits.setting("max_retry_wait")
+        if self.max_wait is not None and self.max_wait < allowed:
+            allowed, setting = self.max_wait, f"max_wait={self.max_wait:g}, --max-wait"
+        if decision.wait > allowed:
+            where = f"resource '{resource}'" + (f", page {page}" if page is not None else "")
             raise WaitTooLongError(
                 f"{reason}: the retry policy asks to wait {decision.wait:g} s before attempt "
-                f"{decision.attempt + 1}/{decision.max_attempts}, more than max_wait="
-                f"{self.max_wait:g} s; stopping instead of sleeping",
-                resource=resource, wait_seconds=decision.wait, max_wait=self.max_wait, url=url,
-                resume_state=resume() if resume is not None else None,
-                location=f"resource '{resource}', {request.method} {url}",
+                f"{decision.attempt + 1}/{decision.max_attempts}, more than the {allowed:g} s "
+                f"allowed ({setting}); stopping instead of sleeping",
+                resource=resource, wait_seconds=decision.wait, max_wait=allowed, url=url,
+                resume_state=resume() if resume is not None else None, setting=setting,
+                location=f"{where}, {request.method} {url}",
                 hint="everything fetched before this request can be committed; run again "
                      "later to continue from here")
         if stats is not None:
@@ -322,13 +367,15 @@ class ApiClient:
 
     # ------------------------------------------------------------------ one attempt
 
-    async def _send(self, resource: str, page: int, request: Request, attempt: int) -> Response:
+    async def _send(self, resource: str, page: int, request: Request, attempt: int,
+                    max_bytes: int) -> Response:
         """One attempt: credentials (scoped to the API host), auth flow, redirects."""
         return await send_following_redirects(
-            lambda hop: self._send_scoped(resource, hop, attempt), request,
+            lambda hop: self._send_scoped(resource, hop, attempt, max_bytes), request,
             where=lambda: self._location(resource, page, request))
 
-    async def _send_scoped(self, resource: str, request: Request, attempt: int) -> Response:
+    async def _send_scoped(self, resource: str, request: Request, attempt: int,
+                           max_bytes: int) -> Response:
         prepared = request.copy()
         same_host = host_key(prepared.url) == self._base_host
         if same_host:
@@ -346,12 +393,12 @@ class ApiClient:
                     hint="set client.foreign_host_credentials to 'strip' to send it "
                          "without credentials")
         if not same_host or self.auth is None:
-            return await self._transmit(resource, prepared, attempt)
+            return await self._transmit(resource, prepared, attempt, max_bytes)
         flow = self.auth.auth_flow(prepared)
         try:
             outgoing = await flow.__anext__()
             while True:
-                response = await self._transmit(resource, outgoing, attempt)
+                response = await self._transmit(resource, outgoing, attempt, max_bytes)
                 try:
                     outgoing = await flow.asend(response)
                 except StopAsyncIteration:
@@ -359,7 +406,8 @@ class ApiClient:
         finally:
             await flow.aclose()
 
-    async def _transmit(self, resource: str | None, request: Request, attempt: int) -> Response:
+    async def _transmit(self, resource: str | None, request: Request, attempt: int,
+                        max_bytes: int) -> Response:
         transport = self._ensure_transport()
         host = host_key(request.url)
         limit = self.pacer.limit(host)
@@ -373,7 +421,7 @@ class ApiClient:
                 self.stats.setdefault(resource, ResourceStats()).requests += 1
                 self._events(RequestSent(resource=resource, method=request.method,
                                          url=self.redact(request.full_url()), attempt=attempt))
-            response = await transport.send(request)
+            response = await transport.send(request, max_bytes=max_bytes)
             status = response.status
             return response
         finally:
@@ -386,7 +434,11 @@ class ApiClient:
         flow to judge.
         """
         async def attempt(number: int) -> Response | RetryAgain[Response]:
-            response = await self._transmit(None, request, number)
+            try:
+                response = await self._transmit(None, request, number,
+                                                self.limits.max_response_bytes)
+            except LimitExceededError as exc:
+                raise self._limit_error(exc, self.limits, "token request") from None
             if self._policy.rule_for(response.status) is None:
                 return response
             return RetryAgain(response.status, status_reason(response.status),

@@ -7,20 +7,23 @@ location (resource, page number, redacted URL); body excerpts are redacted by th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
-from restsync.errors import HTTPStatusError, ResponseError
+from restsync.errors import HTTPStatusError, LimitExceededError, ResponseError
 from restsync.extract.http import Response
 from restsync.extract.retry import status_reason
+from restsync.spec.limits import PARSER_MAX_DEPTH
 from restsync.spec.model import ResponseAction
 
-__all__ = ["action_matches", "parse_json_body", "status_error"]
+__all__ = ["action_matches", "parse_json_body", "status_error", "too_deep_to_parse"]
 
 #: Media types that are never JSON: refused before parsing.
 _NOT_JSON_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/csv",
                    "application/octet-stream", "application/pdf", "application/zip")
 _NOT_JSON_PREFIXES = ("image/", "audio/", "video/", "font/", "multipart/")
+_NON_SPACE = re.compile(rb"\S")
 
 
 def _is_not_json_type(ctype: str) -> bool:
@@ -30,19 +33,30 @@ def _is_not_json_type(ctype: str) -> bool:
         or ctype.endswith("+xml")
 
 
-def parse_json_body(response: Response, location: str, redact: Callable[[str], str]) -> Any:
+def parse_json_body(response: Response, location: str, redact: Callable[[str], str],
+                    nesting_setting: str = "") -> Any:
     """The parsed JSON body of a successful response.
 
     A JSON body is accepted whatever the content type says when it parses (many APIs send
     ``text/plain``); media types that are never JSON (HTML, XML, CSV, binary) are refused.
 
+    Args:
+        response: The response.
+        location: Where it came from (resource, page, URL), for errors.
+        redact: Masks secrets in body excerpts.
+        nesting_setting: The ``max_nesting_depth`` setting in force, named when a body nests
+            deeper than the parser reads.
+
     Raises:
         ResponseError: An HTML page (e.g. a login or maintenance page with status 200), a
             non-JSON media type, an empty body, or invalid JSON (also a truncated body).
+        LimitExceededError: The body nests deeper than the parser reads
+            (:data:`~restsync.spec.limits.PARSER_MAX_DEPTH` levels).
     """
     excerpt = redact(response.text_excerpt(200))
     ctype = response.content_type
-    head = response.body.lstrip()[:1]
+    first = _NON_SPACE.search(response.body)  # no stripped copy of a large body
+    head = first.group(0) if first is not None else b""
     if "html" in ctype or (head == b"<" and not ctype.endswith("json")):
         raise ResponseError(f"expected JSON, got {ctype or 'HTML'} (status "
                             f"{response.status}): {excerpt}", location=location,
@@ -51,11 +65,13 @@ def parse_json_body(response: Response, location: str, redact: Callable[[str], s
     if _is_not_json_type(ctype):
         raise ResponseError(f"expected JSON, got content type {ctype} (status "
                             f"{response.status}): {excerpt}", location=location)
-    if not response.body.strip():
+    if first is None:
         raise ResponseError(f"empty body with status {response.status}", location=location)
     try:
         return response.json()
-    except ValueError:
+    except ValueError as exc:
+        if "depth limit" in str(exc):  # orjson reads at most PARSER_MAX_DEPTH levels
+            raise too_deep_to_parse(location, nesting_setting) from None
         kind = f"content type {ctype}" if ctype else "no content type"
         declared = response.headers.get("Content-Length")
         if declared is not None and declared.isdigit() and int(declared) > len(response.body):
@@ -63,6 +79,17 @@ def parse_json_body(response: Response, location: str, redact: Callable[[str], s
                                 f"({kind})", location=location) from None
         raise ResponseError(f"body is not valid JSON ({kind}): {excerpt}",
                             location=location) from None
+
+
+def too_deep_to_parse(location: str, nesting_setting: str) -> LimitExceededError:
+    """The error of a body nested deeper than the JSON parser reads."""
+    also = (f"; {nesting_setting} decides where shallower bodies are cut into JSON columns"
+            if nesting_setting else "")
+    return LimitExceededError(
+        f"body nests objects/lists more than {PARSER_MAX_DEPTH:,} levels deep: deeper than "
+        f"restsync's JSON parser reads (a fixed limit{also}); not a syntax error, but it "
+        "cannot be loaded", setting=f"parser depth={PARSER_MAX_DEPTH}", location=location,
+        hint="ask the API for a shallower form of this data, or leave the resource out")
 
 
 def status_error(response: Response, location: str, redact: Callable[[str], str],
@@ -91,5 +118,5 @@ def action_matches(action: ResponseAction, response: Response) -> bool:
     if action.status_code is not None and action.status_code != response.status:
         return False
     if action.content is not None:
-        return action.content in response.body.decode("utf-8", errors="replace")
+        return action.content.encode() in response.body  # no decoded copy of a large body
     return True

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from restsync.spec.durations import parse_duration, valid_datetime_format
+from restsync.spec.limits import LimitsConfig
 from restsync.spec.row_order import infer_row_order
 
 
@@ -354,6 +355,8 @@ class ResourceConfig(_Model):
     """The resource's contract (the source's ``schema_contract`` merged under it)."""
     json_columns: list[str] = Field(default_factory=list)
     """restsync: fields (JSON paths) kept as JSON columns instead of child tables/columns."""
+    limits: LimitsConfig | None = None
+    """restsync: this resource's own limits (see :mod:`restsync.spec.limits`)."""
 
 
 # --------------------------------------------------------------------------- client / source
@@ -411,6 +414,8 @@ class ClientConfig(_Model):
     """restsync: proactive request rate per host; ``None`` = no limit."""
     adaptive_concurrency: bool = True
     """restsync: halve a host's in-flight limit on 429, regain it slowly (AIMD)."""
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    """restsync: bounds on every resource (see :mod:`restsync.spec.limits`)."""
 
 
 class Inference(_Model):

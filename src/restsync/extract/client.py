@@ -32,7 +32,7 @@ from restsync.extract.http import AiohttpTransport, Request, Response, Transport
 from restsync.extract.page import Page, ResourceStats
 from restsync.extract.paginators import build_paginator
 from restsync.extract.ratelimit import HostPacer, LimitChange
-from restsync.extract.redact import redact_text, redact_url
+from restsync.extract.redact import basic_credential_forms, redact_text, redact_url
 from restsync.extract.redirects import send_following_redirects
 from restsync.extract.responses import action_matches, parse_json_body, status_error
 from restsync.extract.resume import apply_resume_state, make_resume_state
@@ -58,6 +58,19 @@ from restsync.spec.model import (
 __all__ = ["ApiClient", "Page", "ResourceStats"]
 
 _URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
+
+
+def _basic_auth_forms(auth: Any) -> list[str]:
+    """base64 forms of the ``user:password`` pairs an auth sends as basic credentials (the
+    API's basic auth, or an OAuth client authenticating at the token URL with basic)."""
+    if auth is None:
+        return []
+    if isinstance(getattr(auth, "password", None), SecretStr):
+        return basic_credential_forms(str(auth.username), auth.password.get_secret_value())
+    if getattr(auth, "client_auth", None) == "basic":
+        return basic_credential_forms(auth.client_id.get_secret_value(),
+                                      auth.client_secret.get_secret_value())
+    return []
 
 
 class ApiClient:
@@ -105,6 +118,7 @@ class ApiClient:
         self._plain_headers = {k: v for k, v in config.headers.items() if isinstance(v, str)}
         self._secret_headers = {k: v.get_secret_value() for k, v in config.headers.items()
                                 if isinstance(v, SecretStr)}
+        self._basic_forms = _basic_auth_forms(config.auth)
         self._selectors: dict[str, DataSelector] = {}
         self.stats: dict[str, ResourceStats] = {}
         self.auth: AuthFlow | None = None
@@ -150,6 +164,7 @@ class ApiClient:
         values = list(self._secret_headers.values())
         if self.auth is not None:
             values.extend(self.auth.secret_values())
+        values.extend(self._basic_forms)
         return values
 
     def redact(self, text: str) -> str:

@@ -30,7 +30,7 @@ from restsync.events import (
 from restsync.extract import ApiClient
 from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
-from restsync.normalize import Normalizer, normalize_identifier
+from restsync.normalize import Normalizer, ShapeLimits, normalize_identifier
 from restsync.plan import Plan, ResourcePlan
 from restsync.spec.limits import effective_limits
 
@@ -169,13 +169,19 @@ class PlanRunner:
 
     def _normalizer(self, rp: ResourcePlan, load: ResourceLoad | None) -> Normalizer:
         contract = rp.config.schema_contract
+        limits = effective_limits(self.plan.source.client.limits, rp.config.limits,
+                                  resource_name=rp.name)
         return Normalizer(
             table_name=rp.table_name, primary_key=_pk(rp.config.primary_key),
             load_id=self.load_id, max_nesting=rp.config.max_table_nesting,
             columns={k: c.model_dump() for k, c in rp.config.columns.items()},
             json_columns=rp.config.json_columns,
             contract=contract.model_dump() if contract else None,
-            stored=getattr(load, "stored_schema", None), resource=rp.name)
+            stored=getattr(load, "stored_schema", None), resource=rp.name,
+            limits=ShapeLimits(max_columns=limits.max_columns,
+                               max_depth=limits.max_nesting_depth,
+                               columns_setting=limits.setting("max_columns"),
+                               depth_setting=limits.setting("max_nesting_depth")))
 
     async def _commit(self, rp: ResourcePlan, load: ResourceLoad, sink: RecordSink,
                       state: dict[str, Any], outcome: ResourceOutcome) -> None:
@@ -189,7 +195,8 @@ class PlanRunner:
             outcome.notes.append(f"{n} row(s) of {table} dropped by the schema contract")
         for column, n in sink.normalizer.discarded_values.items():
             outcome.notes.append(f"{n} value(s) of {column} discarded by the schema contract")
-        for note in report.notes:
+        outcome.notes.extend(sink.normalizer.limit_notes)
+        for note in [*report.notes, *sink.normalizer.limit_notes]:
             self.events(Notice(resource=rp.name, message=note))
 
     async def _stop_cleanly(self, rp: ResourcePlan, exc: StoppedEarlyError,
@@ -306,7 +313,8 @@ class PlanRunner:
                         r.update(item.carried)
                 outcome.pages += 1
                 outcome.records += len(records)
-                await sink.add(records)
+                await sink.add(records, f"page {page.number}"
+                               + (f" of {item.label}" if item.label else ""))
                 if incremental is not None and incremental.stop_paging:
                     break
         except HTTPStatusError as exc:

@@ -134,6 +134,8 @@ class ColumnSchema:
         scale: Decimal scale.
         timestamp_unit: ``s`` / ``ms`` when the timestamp comes from epoch numbers.
         declared: The type was declared in the spec (wins over inference).
+        limit: The limit that made this a JSON column (``max_columns``: a map too wide to
+            flatten; ``max_nesting_depth``: values nested too deep), None otherwise.
     """
 
     name: str
@@ -146,6 +148,7 @@ class ColumnSchema:
     scale: int | None = None
     timestamp_unit: str | None = None
     declared: bool = False
+    limit: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (falsy optional attributes left out)."""
@@ -154,7 +157,7 @@ class ColumnSchema:
         if self.json_path:
             out["json_path"] = list(self.json_path)
         for key in ("primary_key", "description", "precision", "scale", "timestamp_unit",
-                    "declared"):
+                    "declared", "limit"):
             value = getattr(self, key)
             if value not in (None, False):
                 out[key] = value
@@ -169,7 +172,7 @@ class ColumnSchema:
                    primary_key=bool(data.get("primary_key", False)),
                    description=data.get("description"), precision=data.get("precision"),
                    scale=data.get("scale"), timestamp_unit=data.get("timestamp_unit"),
-                   declared=bool(data.get("declared", False)))
+                   declared=bool(data.get("declared", False)), limit=data.get("limit"))
 
     def type_text(self) -> str:
         """``bigint``, ``decimal(38,9)``, ``timestamp (epoch s)``."""

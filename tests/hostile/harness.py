@@ -4,8 +4,10 @@ Bounds are the harness's, never wall-clock asserts on speed:
 
 * the child sets ``RLIMIT_AS`` (address space) on itself, then becomes
   ``python -m restsync.cli ...``: an allocation past it fails inside the child;
-* the harness polls the child's resident memory (``/proc/PID/status``) and kills it with
-  SIGKILL past ``rss_cap_mb``; its peak RSS is read from ``wait4`` (``ru_maxrss``);
+* the harness polls the child's resident memory (``/proc/PID/status``, every 20 ms) and
+  kills it with SIGKILL past ``rss_cap_mb``; its peak is the last ``VmHWM`` seen (the high
+  water mark of the process image after ``exec``: ``wait4``'s ``ru_maxrss`` would include the
+  test process's own memory, inherited when the child was spawned);
 * a child still running after ``timeout`` seconds is killed.
 
 A run that was killed has ``code=None`` and says why in ``killed``.
@@ -38,7 +40,8 @@ class CliRun:
         code: The exit code, or None when the harness killed the child.
         stdout: Its standard output.
         stderr: Its standard error.
-        peak_rss_mb: Its peak resident memory (MiB, from ``wait4``).
+        peak_rss_mb: Its peak resident memory (MiB, ``VmHWM``).
+        peak_vm_mb: Its peak virtual memory (MiB, ``VmPeak``: what ``RLIMIT_AS`` caps).
         seconds: How long it ran.
         killed: ``"timeout"`` or ``"rss"`` when the harness killed it, else None.
     """
@@ -49,6 +52,7 @@ class CliRun:
     peak_rss_mb: float
     seconds: float
     killed: str | None
+    peak_vm_mb: float = 0.0
 
     @property
     def output(self) -> str:
@@ -58,12 +62,13 @@ class CliRun:
     def describe(self) -> str:
         """One line for assertion messages."""
         return (f"exit {self.code} killed={self.killed} rss={self.peak_rss_mb:.0f} MiB "
+                f"vm={self.peak_vm_mb:.0f} MiB "
                 f"{self.seconds:.1f} s\n--- stdout\n{self.stdout[-3000:]}\n--- stderr\n"
                 f"{self.stderr[-3000:]}")
 
 
 def run_cli(args: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None,
-            rss_cap_mb: int = 1024, address_space_mb: int = 8192, timeout: float = 180,
+            rss_cap_mb: int = 1024, address_space_mb: int = 4096, timeout: float = 180,
             python_path: str | None = None) -> CliRun:
     """Run ``python -m restsync.cli ARGS`` capped.
 
@@ -91,17 +96,21 @@ def run_cli(args: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = N
                              file_actions=[(os.POSIX_SPAWN_DUP2, out.fileno(), 1),
                                            (os.POSIX_SPAWN_DUP2, err.fileno(), 2)])
         killed: str | None = None
+        peak = {"VmHWM": 0.0, "VmPeak": 0.0}
         while True:
-            done, status, usage = os.wait4(pid, os.WNOHANG)
+            done, status, _ = os.wait4(pid, os.WNOHANG)
             if done:
                 break
+            memory = _memory_mb(pid)
+            for key in peak:
+                peak[key] = max(peak[key], memory.get(key, 0.0))
             if time.monotonic() - started > timeout:
                 killed = "timeout"
-            elif _rss_mb(pid) > rss_cap_mb:
+            elif memory.get("VmRSS", 0.0) > rss_cap_mb:
                 killed = "rss"
             if killed:
                 os.kill(pid, signal.SIGKILL)
-                _, status, usage = os.wait4(pid, 0)
+                _, status, _ = os.wait4(pid, 0)
                 break
             time.sleep(_POLL)
         seconds = time.monotonic() - started
@@ -109,16 +118,19 @@ def run_cli(args: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = N
         err.seek(0)
         code = None if killed else os.waitstatus_to_exitcode(status)
         return CliRun(code, out.read().decode(errors="replace"),
-                      err.read().decode(errors="replace"), usage.ru_maxrss / 1024, seconds,
-                      killed)
+                      err.read().decode(errors="replace"), peak["VmHWM"], seconds, killed,
+                      peak["VmPeak"])
 
 
-def _rss_mb(pid: int) -> float:
+def _memory_mb(pid: int) -> dict[str, float]:
+    """``VmRSS``, ``VmHWM``, ``VmPeak`` of a process in MiB (empty once it is gone)."""
+    out: dict[str, float] = {}
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM", "VmPeak"):
+                    out[key] = int(value.split()[0]) / 1024
+    except (OSError, ValueError, IndexError):
         pass
-    return 0.0
+    return out

@@ -69,21 +69,20 @@ class Reply:
                    headers: dict[str, str] | None = None, *, length: int | None = None) -> None:
         """A response; an iterable body is sent chunked unless ``length`` is given."""
         heads = dict(headers or {})
-        streamed = not isinstance(body, bytes)
-        if not streamed:
+        if isinstance(body, bytes):
             heads.setdefault("Content-Length", str(len(body)))
-        elif length is not None:
+            head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in heads.items())
+            await self.raw((head + "\r\n").encode() + body)
+            return
+        if length is not None:
             heads["Content-Length"] = str(length)
         else:
             heads["Transfer-Encoding"] = "chunked"
         head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in heads.items())
         await self.raw((head + "\r\n").encode())
-        if not streamed:
-            await self.raw(body)  # type: ignore[arg-type]
-            return
         self.keep_alive = False
         chunked = "Transfer-Encoding" in heads
-        async for chunk in _aiter(body):  # type: ignore[arg-type]
+        async for chunk in _aiter(body):
             await self.raw(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
         if chunked:
             await self.raw(b"0\r\n\r\n")
@@ -96,7 +95,7 @@ class Reply:
 
 
 async def _aiter(body: Iterable[bytes] | AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    if hasattr(body, "__aiter__"):
+    if isinstance(body, AsyncIterator):
         async for chunk in body:
             yield chunk
     else:

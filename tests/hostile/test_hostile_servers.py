@@ -64,7 +64,8 @@ def run(workdir: Path, spec: Path, *extra: str, command: str = "run", rss_cap_mb
             out.write(json.dumps({
                 "test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0],
                 "command": command, "code": result.code, "killed": result.killed,
-                "rss_mb": round(result.peak_rss_mb), "seconds": round(result.seconds, 1),
+                "rss_mb": round(result.peak_rss_mb), "vm_mb": round(result.peak_vm_mb),
+                "seconds": round(result.seconds, 1),
                 "last_line": (result.stderr.strip().splitlines() or [""])[-1][:300]}) + "\n")
     return result
 
@@ -83,6 +84,21 @@ def data(*records: Any) -> bytes:
 
 async def json_body(body: bytes, reply: Reply, status: int = 200, **headers: str) -> None:
     await reply.send(status, body, {"Content-Type": "application/json", **headers})
+
+
+def serving(body: bytes, status: int = 200) -> Any:
+    """A route answering ``body`` (JSON) to every request."""
+    async def route(request: RawRequest, reply: Reply) -> None:
+        await json_body(body, reply, status)
+    return route
+
+
+def one_resource(server: HostileServer, workdir: Path, name: str, route: Any, *,
+                 endpoint: dict[str, Any] | None = None, **client: Any) -> Path:
+    """Serve ``route`` at ``/name`` and write a spec with one resource reading ``data``."""
+    server.routes[f"/{name}"] = route
+    return write_spec(workdir, server.base, [{"name": name, "endpoint": {
+        "path": name, "data_selector": "data", **(endpoint or {})}}], **client)
 
 
 @pytest.fixture
@@ -152,9 +168,7 @@ def test_bodies_that_are_not_json_get_a_located_error(server: HostileServer, wor
     async def answer(request: RawRequest, reply: Reply) -> None:
         ctype = "text/html" if body.startswith(b"<") else "application/json"
         await reply.send(200, body, {"Content-Type": ctype})
-    server.routes["/odd"] = answer
-    spec = write_spec(workdir, server.base, [{"name": "odd", "endpoint": {
-        "path": "odd", "data_selector": "data"}}])
+    spec = one_resource(server, workdir, "odd", answer)
     result = run(workdir, spec, timeout=60)
     assert result.code == 1, result.describe()
     assert f"resource 'odd', page 1, GET {server.base}/odd: {said}" in flat(result.output)
@@ -209,10 +223,8 @@ def endless_feed(page_size: int) -> Any:
 
 def test_endless_paging_stops_at_max_pages_with_flat_memory(server: HostileServer,
                                                             workdir: Path) -> None:
-    server.routes["/feed"] = endless_feed(1000)
-    spec = write_spec(workdir, server.base, [{"name": "feed", "endpoint": {
-        "path": "feed", "data_selector": "data", "paginator": {
-            "type": "cursor", "cursor_path": "next", "cursor_param": "cursor"}}}])
+    spec = one_resource(server, workdir, "feed", endless_feed(1000), endpoint={"paginator": {
+        "type": "cursor", "cursor_path": "next", "cursor_param": "cursor"}})
     result = run(workdir, spec, "--set", "client.limits.max_pages=300", rss_cap_mb=600)
     assert result.code == 3, result.describe()
     text = flat(result.output)
@@ -236,9 +248,7 @@ def test_a_gzip_bomb_is_refused_while_inflating(server: HostileServer, workdir: 
         body = [head, *repeated(b" " * MiB, size - len(head) - len(tail)), tail]
         await reply.send(200, gzip_stream(body), {"Content-Type": "application/json",
                                                   "Content-Encoding": "gzip"})
-    server.routes["/bomb"] = bomb
-    spec = write_spec(workdir, server.base, [{"name": "bomb", "endpoint": {
-        "path": "bomb", "data_selector": "data"}}])
+    spec = one_resource(server, workdir, "bomb", bomb)
     result = run(workdir, spec, rss_cap_mb=768, timeout=120)
     assert result.code == 1, result.describe()
     text = flat(result.output)
@@ -258,9 +268,7 @@ def test_a_huge_body_is_refused_while_streaming(server: HostileServer, workdir: 
         body = [head, *repeated(b"x" * MiB, size - len(head) - len(tail)), tail]
         await reply.send(200, body, {"Content-Type": "application/json"},
                          length=size if declared else None)
-    server.routes["/huge"] = huge
-    spec = write_spec(workdir, server.base, [{"name": "huge", "endpoint": {
-        "path": "huge", "data_selector": "data"}}])
+    spec = one_resource(server, workdir, "huge", huge)
     result = run(workdir, spec, rss_cap_mb=768, timeout=120)
     assert result.code == 1, result.describe()
     seen = f"declares {size:,} bytes" if declared else "goes on"
@@ -304,9 +312,7 @@ def test_a_map_of_10_000_keys_becomes_a_json_column(server: HostileServer,
 
     async def stats(request: RawRequest, reply: Reply) -> None:
         await reply.json({"data": [{"id": 1, "counts": counts}, {"id": 2, "counts": {"a": 1}}]})
-    server.routes["/stats"] = stats
-    spec = write_spec(workdir, server.base, [{"name": "stats", "endpoint": {
-        "path": "stats", "data_selector": "data"}}])
+    spec = one_resource(server, workdir, "stats", stats)
     result = run(workdir, spec, timeout=120)
     assert result.code == 0, result.describe()
     text = flat(result.output)
@@ -334,12 +340,9 @@ def test_a_map_of_10_000_keys_becomes_a_json_column(server: HostileServer,
 def test_a_map_of_10_000_keys_loads_as_columns_when_allowed(server: HostileServer,
                                                             workdir: Path) -> None:
     """With the limit raised, the 10,003-column insert DuckDB itself accepts works too."""
-    async def stats(request: RawRequest, reply: Reply) -> None:
-        await reply.json({"data": [{"id": j, "counts": {f"u{i}": i for i in range(10_000)}}
-                                   for j in range(3)]})
-    server.routes["/stats"] = stats
-    spec = write_spec(workdir, server.base, [{"name": "stats", "endpoint": {
-        "path": "stats", "data_selector": "data"}}])
+    body = orjson.dumps({"data": [{"id": j, "counts": {f"u{i}": i for i in range(10_000)}}
+                                  for j in range(3)]})
+    spec = one_resource(server, workdir, "stats", serving(body))
     result = run(workdir, spec, "--set", "client.limits.max_columns=20000", rss_cap_mb=1536,
                  timeout=180)
     assert result.code == 0, result.describe()
@@ -357,10 +360,8 @@ def test_500_000_distinct_keys_keep_memory_bounded(server: HostileServer,
                     "counts": {f"k{(page * 100 + r) * 1000 + i}": i for i in range(1000)}}
                    for r in range(100)]
         await reply.json({"data": records, "next": str(page + 1) if page < 4 else None})
-    server.routes["/stats"] = stats
-    spec = write_spec(workdir, server.base, [{"name": "stats", "endpoint": {
-        "path": "stats", "data_selector": "data", "paginator": {
-            "type": "cursor", "cursor_path": "next", "cursor_param": "page"}}}])
+    spec = one_resource(server, workdir, "stats", stats, endpoint={"paginator": {
+        "type": "cursor", "cursor_path": "next", "cursor_param": "page"}})
     result = run(workdir, spec, rss_cap_mb=1024, timeout=180)
     assert result.code == 0, result.describe()
     assert "kept as one JSON column" in flat(result.output)
@@ -376,11 +377,8 @@ def nested(levels: int) -> bytes:
 
 def test_1000_levels_are_kept_as_json_below_the_depth_limit(server: HostileServer,
                                                             workdir: Path) -> None:
-    async def deep(request: RawRequest, reply: Reply) -> None:
-        await json_body(b'{"data": [{"id": 1, "tree": ' + nested(1000) + b"}]}", reply)
-    server.routes["/deep"] = deep
-    spec = write_spec(workdir, server.base, [{"name": "deep", "endpoint": {
-        "path": "deep", "data_selector": "data"}}])
+    body = b'{"data": [{"id": 1, "tree": ' + nested(1000) + b"}]}"
+    spec = one_resource(server, workdir, "deep", serving(body))
     result = run(workdir, spec, timeout=120)
     assert result.code == 0, result.describe()
     text = flat(result.output)
@@ -395,11 +393,7 @@ def test_1000_levels_are_kept_as_json_below_the_depth_limit(server: HostileServe
 
 def test_50_000_levels_are_not_called_invalid_json(server: HostileServer,
                                                    workdir: Path) -> None:
-    async def deeper(request: RawRequest, reply: Reply) -> None:
-        await json_body(b'{"data": [' + nested(50_000) + b"]}", reply)
-    server.routes["/deeper"] = deeper
-    spec = write_spec(workdir, server.base, [{"name": "deeper", "endpoint": {
-        "path": "deeper", "data_selector": "data"}}])
+    spec = one_resource(server, workdir, "deeper", serving(b'{"data": [' + nested(50_000) + b"]}"))
     result = run(workdir, spec, timeout=60)
     assert result.code == 1, result.describe()
     text = flat(result.output)
@@ -429,11 +423,9 @@ def test_a_retry_after_of_999999999_stops_cleanly(server: HostileServer, workdir
 
 
 def test_stop_condition_sees_the_page_counter(server: HostileServer, workdir: Path) -> None:
-    server.routes["/feed"] = endless_feed(10)
-    spec = write_spec(workdir, server.base, [{"name": "feed", "endpoint": {
-        "path": "feed", "data_selector": "data", "paginator": {
-            "type": "cursor", "cursor_path": "next", "cursor_param": "cursor",
-            "stop_condition": "page >= 5"}}}])
+    spec = one_resource(server, workdir, "feed", endless_feed(10), endpoint={"paginator": {
+        "type": "cursor", "cursor_path": "next", "cursor_param": "cursor",
+        "stop_condition": "page >= 5"}})
     result = run(workdir, spec, timeout=60)
     assert result.code == 0, result.describe()
     assert len(server.requests) == 5

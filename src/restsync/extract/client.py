@@ -22,9 +22,6 @@ from restsync.errors import (
     CredentialLeakError,
     LimitExceededError,
     PageLimitError,
-    RetriableError,
-    TransportError,
-    WaitTooLongError,
 )
 from restsync.events import EventSink, Notice, PageFetched, RequestSent, RetryScheduled, discard
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
@@ -32,9 +29,9 @@ from restsync.extract.http import AiohttpTransport, Request, Response, Transport
 from restsync.extract.page import Page, ResourceStats
 from restsync.extract.paginators import build_paginator
 from restsync.extract.ratelimit import HostPacer, LimitChange
-from restsync.extract.redact import basic_credential_forms, redact_text, redact_url
+from restsync.extract.redact import basic_auth_forms, redact_text, redact_url
 from restsync.extract.redirects import send_following_redirects
-from restsync.extract.responses import action_matches, parse_json_body, status_error
+from restsync.extract.responses import judge_response, located_limit_error, parse_json_body
 from restsync.extract.resume import apply_resume_state, make_resume_state
 from restsync.extract.retry import (
     AsyncioSleeper,
@@ -43,34 +40,18 @@ from restsync.extract.retry import (
     RetryLoop,
     RetryPolicy,
     Sleeper,
+    check_wait,
     status_reason,
+    transport_again,
 )
 from restsync.extract.selectors import DataSelector
 from restsync.extract.urls import fill_path, join_url
 from restsync.spec.limits import Limits, effective_limits
-from restsync.spec.model import (
-    ClientConfig,
-    EndpointConfig,
-    ResolveParam,
-    ResponseAction,
-)
+from restsync.spec.model import ClientConfig, EndpointConfig, ResolveParam, ResponseAction
 
 __all__ = ["ApiClient", "Page", "ResourceStats"]
 
 _URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
-
-
-def _basic_auth_forms(auth: Any) -> list[str]:
-    """base64 forms of the ``user:password`` pairs an auth sends as basic credentials (the
-    API's basic auth, or an OAuth client authenticating at the token URL with basic)."""
-    if auth is None:
-        return []
-    if isinstance(getattr(auth, "password", None), SecretStr):
-        return basic_credential_forms(str(auth.username), auth.password.get_secret_value())
-    if getattr(auth, "client_auth", None) == "basic":
-        return basic_credential_forms(auth.client_id.get_secret_value(),
-                                      auth.client_secret.get_secret_value())
-    return []
 
 
 class ApiClient:
@@ -118,7 +99,7 @@ class ApiClient:
         self._plain_headers = {k: v for k, v in config.headers.items() if isinstance(v, str)}
         self._secret_headers = {k: v.get_secret_value() for k, v in config.headers.items()
                                 if isinstance(v, SecretStr)}
-        self._basic_forms = _basic_auth_forms(config.auth)
+        self._basic_forms = basic_auth_forms(config.auth)
         self._selectors: dict[str, DataSelector] = {}
         self.stats: dict[str, ResourceStats] = {}
         self.auth: AuthFlow | None = None
@@ -307,72 +288,25 @@ class ApiClient:
                     location = f"{location} ({exc.location})"
                 raise AuthError(exc.message, location=location, hint=exc.hint) from None
             except LimitExceededError as exc:  # the body was too large: name the setting
-                raise self._limit_error(exc, limits, where()) from None
-            action = next((a.action for a in actions if action_matches(a, response)), None)
-            if action == "ignore":
-                return None
-            if action == "fail":
-                raise status_error(response, where(), self.redact, "a response action says fail")
-            if action != "retry":
-                if 200 <= response.status < 300:
-                    return response
-                if self._policy.rule_for(response.status) is None:
-                    raise status_error(response, where(), self.redact)
-
-            def give_up(why: str) -> Response | None:
-                raise status_error(response, where(), self.redact, why)
-            return RetryAgain(response.status, status_reason(response.status), give_up,
-                              retry_after=response.headers.get("Retry-After"),
-                              forced=action == "retry")
+                raise located_limit_error(exc, limits, where()) from None
+            return judge_response(response, actions, where=where, redact=self.redact,
+                                  retriable=lambda status: self._policy.rule_for(status) is not None)
 
         async def wait(decision: RetryDecision, reason: str) -> None:
             await self._wait(resource, request, decision, reason, stats, resume, limits, page)
         return await self._retry.run(
             attempt, wait=wait,
-            transport_failure=lambda exc: self._transport_again(exc, location=where))
-
-    @staticmethod
-    def _limit_error(exc: LimitExceededError, limits: Limits, location: str
-                     ) -> LimitExceededError:
-        """``exc`` located, its ``setting`` completed (``client.limits.max_response_bytes=...``)."""
-        setting = limits.setting(exc.setting) if exc.setting in dict(limits.paths) else \
-            exc.setting
-        return LimitExceededError(f"{exc.message} ({setting})", setting=setting,
-                                  location=location, hint=exc.hint or f"raise {setting.split('=')[0]} "
-                                  "if such responses are expected")
-
-    def _transport_again(self, exc: RetriableError, *, prefix: str = "",
-                         location: Callable[[], str] | None = None) -> RetryAgain[Any]:
-        """A transport failure as a :class:`RetryAgain` whose give-up is a TransportError."""
-        detail = self.redact(exc.message)
-
-        def give_up(why: str) -> Any:
-            raise TransportError(f"{prefix}{status_reason(None, detail)}; "
-                                 f"{why or 'not retried'}",
-                                 location=location() if location is not None else None)
-        return RetryAgain(None, status_reason(None, detail), give_up)
+            transport_failure=lambda exc: transport_again(exc, self.redact, location=where))
 
     async def _wait(self, resource: str, request: Request, decision: RetryDecision,
                     reason: str, stats: ResourceStats | None,
                     resume: Callable[[], dict[str, Any]] | None = None,
                     limits: Limits | None = None, page: int | None = None) -> None:
         """Report and sleep one retry wait, or stop when it is longer than allowed."""
-        limits = limits or self.limits
         url = self.redact(request.full_url())
-        allowed, setting = limits.max_retry_wait, limits.setting("max_retry_wait")
-        if self.max_wait is not None and self.max_wait < allowed:
-            allowed, setting = self.max_wait, f"max_wait={self.max_wait:g}, --max-wait"
-        if decision.wait > allowed:
-            where = f"resource '{resource}'" + (f", page {page}" if page is not None else "")
-            raise WaitTooLongError(
-                f"{reason}: the retry policy asks to wait {decision.wait:g} s before attempt "
-                f"{decision.attempt + 1}/{decision.max_attempts}, more than the {allowed:g} s "
-                f"allowed ({setting}); stopping instead of sleeping",
-                resource=resource, wait_seconds=decision.wait, max_wait=allowed, url=url,
-                resume_state=resume() if resume is not None else None, setting=setting,
-                location=f"{where}, {request.method} {url}",
-                hint="everything fetched before this request can be committed; run again "
-                     "later to continue from here")
+        check_wait(decision, reason, limits=limits or self.limits, max_wait=self.max_wait,
+                   where=f"resource '{resource}'" + (f", page {page}" if page is not None else ""),
+                   method=request.method, url=url, resource=resource, resume=resume)
         if stats is not None:
             stats.retries += 1
         self._events(RetryScheduled(resource=resource, url=url,
@@ -453,7 +387,7 @@ class ApiClient:
                 response = await self._transmit(None, request, number,
                                                 self.limits.max_response_bytes)
             except LimitExceededError as exc:
-                raise self._limit_error(exc, self.limits, "token request") from None
+                raise located_limit_error(exc, self.limits, "token request") from None
             if self._policy.rule_for(response.status) is None:
                 return response
             return RetryAgain(response.status, status_reason(response.status),
@@ -464,4 +398,5 @@ class ApiClient:
             await self._wait("(auth)", request, decision, reason, None)
         return await self._retry.run(
             attempt, wait=wait,
-            transport_failure=lambda exc: self._transport_again(exc, prefix="token request: "))
+            transport_failure=lambda exc: transport_again(exc, self.redact,
+                                                         prefix="token request: "))

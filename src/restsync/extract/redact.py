@@ -12,10 +12,11 @@ import base64
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-__all__ = ["MASK", "basic_credential_forms", "is_secret_param", "redact_text", "redact_url",
-           "secret_pattern"]
+__all__ = ["MASK", "basic_auth_forms", "basic_credential_forms", "is_secret_param",
+           "redact_text", "redact_url", "secret_pattern"]
 
 MASK = "***"
 
@@ -152,3 +153,18 @@ def basic_credential_forms(username: str, password: str) -> list[str]:
     raw = f"{username}:{password}".encode()
     forms = [base64.b64encode(raw).decode("ascii"), base64.urlsafe_b64encode(raw).decode("ascii")]
     return list(dict.fromkeys([*forms, *(f.rstrip("=") for f in forms)]))
+
+
+def basic_auth_forms(auth: Any) -> list[str]:
+    """The base64 secrets of an auth config that sends basic credentials: the API's basic
+    auth (``username``/``password``), or an OAuth client authenticating at the token URL with
+    ``client_auth: basic``; none for other auths."""
+    if auth is None:
+        return []
+    password = getattr(auth, "password", None)
+    if password is not None and hasattr(password, "get_secret_value"):
+        return basic_credential_forms(str(auth.username), password.get_secret_value())
+    if getattr(auth, "client_auth", None) == "basic":
+        return basic_credential_forms(auth.client_id.get_secret_value(),
+                                      auth.client_secret.get_secret_value())
+    return []

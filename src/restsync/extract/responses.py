@@ -13,11 +13,12 @@ from typing import Any
 
 from restsync.errors import HTTPStatusError, LimitExceededError, ResponseError
 from restsync.extract.http import Response
-from restsync.extract.retry import status_reason
-from restsync.spec.limits import PARSER_MAX_DEPTH
+from restsync.extract.retry import RetryAgain, status_reason
+from restsync.spec.limits import PARSER_MAX_DEPTH, Limits
 from restsync.spec.model import ResponseAction
 
-__all__ = ["action_matches", "parse_json_body", "status_error", "too_deep_to_parse"]
+__all__ = ["action_matches", "judge_response", "located_limit_error", "parse_json_body",
+           "status_error", "too_deep_to_parse"]
 
 #: Media types that are never JSON: refused before parsing.
 _NOT_JSON_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/csv",
@@ -120,3 +121,48 @@ def action_matches(action: ResponseAction, response: Response) -> bool:
     if action.content is not None:
         return action.content.encode() in response.body  # no decoded copy of a large body
     return True
+
+
+def judge_response(response: Response, actions: list[ResponseAction], *,
+                   where: Callable[[], str], redact: Callable[[str], str],
+                   retriable: Callable[[int], bool]
+                   ) -> Response | RetryAgain[Response | None] | None:
+    """What one answer of a page request means: the response to use, ``None`` (a response
+    action says "ignore"), or a :class:`~restsync.extract.retry.RetryAgain` for the retry
+    loop (a retriable status, or a response action saying "retry").
+
+    Args:
+        response: The answer.
+        actions: The endpoint's ``response_actions`` (the first matching one applies).
+        where: The request's location, for errors (built only when needed).
+        redact: Masks secrets in body excerpts.
+        retriable: Whether the retry policy has a rule for a status.
+
+    Raises:
+        HTTPStatusError: A status nothing retries, or a response action saying "fail".
+    """
+    action = next((a.action for a in actions if action_matches(a, response)), None)
+    if action == "ignore":
+        return None
+    if action == "fail":
+        raise status_error(response, where(), redact, "a response action says fail")
+    if action != "retry":
+        if 200 <= response.status < 300:
+            return response
+        if not retriable(response.status):
+            raise status_error(response, where(), redact)
+
+    def give_up(why: str) -> Response | None:
+        raise status_error(response, where(), redact, why)
+    return RetryAgain(response.status, status_reason(response.status), give_up,
+                      retry_after=response.headers.get("Retry-After"), forced=action == "retry")
+
+
+def located_limit_error(exc: LimitExceededError, limits: Limits, location: str
+                        ) -> LimitExceededError:
+    """``exc`` (from the transport) with its location and its full setting
+    (``client.limits.max_response_bytes=268435456``)."""
+    setting = limits.setting(exc.setting) if exc.setting in dict(limits.paths) else exc.setting
+    return LimitExceededError(f"{exc.message} ({setting})", setting=setting, location=location,
+                              hint=exc.hint or f"raise {setting.split('=')[0]} if such "
+                                               "responses are expected")

@@ -19,9 +19,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from restsync.errors import RetriableError
+from restsync.errors import RetriableError, TransportError, WaitTooLongError
+from restsync.spec.limits import Limits
 from restsync.spec.model import RetryConfig, RetryRule
 
 __all__ = [
@@ -33,7 +34,9 @@ __all__ = [
     "RetryPolicy",
     "RetryState",
     "Sleeper",
+    "check_wait",
     "parse_retry_after",
+    "transport_again",
 ]
 
 T = TypeVar("T")
@@ -334,3 +337,51 @@ class RetryLoop:
                 return outcome.give_up(decision.why_not)
             await wait(decision, outcome.reason)
         raise AssertionError("unreachable")  # pragma: no cover - count() never ends
+
+
+def check_wait(decision: RetryDecision, reason: str, *, limits: Limits, max_wait: float | None,
+               where: str, method: str, url: str, resource: str,
+               resume: Callable[[], dict[str, object]] | None) -> None:
+    """Refuse a wait longer than allowed: ``limits.max_retry_wait``, or ``max_wait``
+    (``--max-wait``) when that is shorter.
+
+    Args:
+        decision: The policy's decision (its ``wait``).
+        reason: Why the request is retried (``429 Too Many Requests``).
+        limits: The resource's limits.
+        max_wait: The run's ``--max-wait``, if any.
+        where: ``resource 'x', page 3`` (the error's location starts with it).
+        method: The request's method.
+        url: The request's redacted URL.
+        resource: The resource's name.
+        resume: Builds the state that resumes the page sequence at this request.
+
+    Raises:
+        WaitTooLongError: The wait is longer than allowed (stop cleanly, resume later).
+    """
+    allowed, setting = limits.max_retry_wait, limits.setting("max_retry_wait")
+    if max_wait is not None and max_wait < allowed:
+        allowed, setting = max_wait, f"max_wait={max_wait:g}, --max-wait"
+    if decision.wait <= allowed:
+        return
+    raise WaitTooLongError(
+        f"{reason}: the retry policy asks to wait {decision.wait:g} s before attempt "
+        f"{decision.attempt + 1}/{decision.max_attempts}, more than the {allowed:g} s "
+        f"allowed ({setting}); stopping instead of sleeping",
+        resource=resource, wait_seconds=decision.wait, max_wait=allowed, url=url,
+        resume_state=resume() if resume is not None else None, setting=setting,
+        location=f"{where}, {method} {url}",
+        hint="everything fetched before this request can be committed; run again later to "
+             "continue from here")
+
+
+def transport_again(exc: RetriableError, redact: Callable[[str], str], *, prefix: str = "",
+                    location: Callable[[], str] | None = None) -> RetryAgain[Any]:
+    """A transport failure as a :class:`RetryAgain` whose give-up raises a TransportError
+    (``prefix`` starts its message, ``location`` builds its location)."""
+    detail = redact(exc.message)
+
+    def give_up(why: str) -> Any:
+        raise TransportError(f"{prefix}{status_reason(None, detail)}; {why or 'not retried'}",
+                             location=location() if location is not None else None)
+    return RetryAgain(None, status_reason(None, detail), give_up)

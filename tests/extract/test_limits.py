@@ -36,6 +36,37 @@ def test_effective_limits_resource_wins_then_client_then_default() -> None:
     assert effective_limits(LimitsConfig(max_retry_wait="PT2M")).max_retry_wait == 120.0
 
 
+def test_limits_from_a_spec_defaults_and_set() -> None:
+    from restsync.spec import load_spec
+    spec = {"client": {"base_url": "https://api.test/", "limits": {"max_retry_wait": "PT1H"}},
+            "resource_defaults": {"limits": {"max_pages": 7}},
+            "resources": [{"name": "a", "limits": {"max_pages": 2}}, "b"]}
+    source = load_spec(spec, overrides=["resources.b.limits.max_columns=50",
+                                        "client.limits.max_response_bytes=1MB"])
+    a, b = (effective_limits(source.client.limits, r.limits, resource_name=r.name)
+            for r in source.resources)
+    assert (a.max_pages, b.max_pages, b.max_columns) == (2, 7, 50)
+    assert a.setting("max_pages") == "resources[a].limits.max_pages=2"
+    assert b.setting("max_pages") == "resources[b].limits.max_pages=7"  # from resource_defaults
+    assert a.setting("max_retry_wait") == "client.limits.max_retry_wait=3600"
+    assert a.max_response_bytes == 1_000_000
+
+
+def test_bad_limits_are_located_spec_errors() -> None:
+    from restsync.errors import SpecError
+    from restsync.spec import load_spec
+    spec = {"client": {"base_url": "https://api.test/",
+                       "limits": {"max_colums": 5, "max_nesting_depth": 5000}},
+            "resources": [{"name": "a", "limits": {"max_response_bytes": "lots"}}]}
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    text = str(caught.value)
+    assert "client.limits.max_colums: unknown key 'max_colums' (did you mean 'max_columns'?" \
+        in text
+    assert "client.limits.max_nesting_depth" in text and "1024" in text
+    assert "resources[a].limits.max_response_bytes" in text and "'lots' is not a size" in text
+
+
 @pytest.mark.parametrize(("text", "size"), [
     (1024, 1024), ("256MB", 256_000_000), ("256 MiB", 256 * 1024**2), ("1.5kb", 1500),
     ("2GiB", 2 * 1024**3), (4096.0, 4096)])

@@ -13,7 +13,10 @@ Exceptions are grouped by what the caller does about them::
     │   ├── PaginationError          paginator loop (same cursor/URL twice), bad cursor
     │   ├── CredentialLeakError      a URL would send credentials to a foreign host
     │   ├── TransportError           resets/timeouts/DNS failures outlasted the retry policy
-    │   ├── WaitTooLongError         a retry wait exceeds ``max_wait``: stop cleanly, resume later
+    │   ├── LimitExceededError       a bound of ``limits`` was reached (``setting`` names it)
+    │   ├── StoppedEarlyError        stop cleanly: commit what was fetched, resume later
+    │   │   ├── WaitTooLongError     a retry wait exceeds --max-wait / ``limits.max_retry_wait``
+    │   │   └── PageLimitError       a page sequence reached ``limits.max_pages``
     │   ├── DestinationError         the destination refused a load
     │   └── SchemaContractError      a record breaks a ``freeze`` schema contract
     ├── RetriableError               transient: 429, 5xx, resets, timeouts (``retry_after``)
@@ -169,27 +172,86 @@ class TransportError(FatalError):
     """The connection kept failing (reset, timeout, DNS, truncated body) after every retry."""
 
 
-class WaitTooLongError(FatalError):
-    """A retry would wait longer than the client's ``max_wait``; the run should stop cleanly.
+class LimitExceededError(FatalError):
+    """A bound of the ``limits`` block was reached (response size, nesting, columns).
 
     Args:
-        resource: The resource whose request would have been retried.
+        setting: The setting and its value, e.g. ``client.limits.max_response_bytes=268435456``.
+    """
+
+    def __init__(self, message: str, *, setting: str, location: str | None = None,
+                 hint: str | None = None):
+        self.setting = setting
+        super().__init__(message, location=location, hint=hint)
+
+
+class StoppedEarlyError(FatalError):
+    """The resource should stop cleanly: commit what was fetched, resume there next run.
+
+    Args:
+        resource: The resource that stops.
+        resume_state: JSON-able state that restarts the page sequence where it stopped
+            (pass it to ``ApiClient.pages(resume_from=...)``); ``None`` when there is none
+            (token requests): the resource then fails instead.
+        setting: The option or setting that asked for the stop (``--max-wait=60``,
+            ``client.limits.max_pages=100000``).
+    """
+
+    def __init__(self, message: str, *, resource: str,
+                 resume_state: dict[str, object] | None = None, setting: str = "",
+                 location: str | None = None, hint: str | None = None):
+        self.resource = resource
+        self.resume_state = resume_state
+        self.setting = setting
+        super().__init__(message, location=location, hint=hint)
+
+    def summary(self) -> str:
+        """Why the resource stopped, in a few words (for the run summary)."""
+        return f"stopped: {self.message}"
+
+
+class WaitTooLongError(StoppedEarlyError):
+    """A retry would wait longer than allowed (``--max-wait`` / ``limits.max_retry_wait``).
+
+    Args:
         wait_seconds: The wait the retry policy (or ``Retry-After``) asked for.
-        max_wait: The configured limit.
+        max_wait: The limit.
         url: The redacted URL of the request that would have been retried.
-        resume_state: JSON-able state that restarts the page sequence at that request
-            (pass it to ``ApiClient.pages(resume_from=...)``); ``None`` for token requests.
     """
 
     def __init__(self, message: str, *, resource: str, wait_seconds: float, max_wait: float,
-                 url: str, resume_state: dict[str, object] | None = None,
+                 url: str, resume_state: dict[str, object] | None = None, setting: str = "",
                  location: str | None = None, hint: str | None = None):
-        self.resource = resource
         self.wait_seconds = wait_seconds
         self.max_wait = max_wait
         self.url = url
-        self.resume_state = resume_state
-        super().__init__(message, location=location, hint=hint)
+        super().__init__(message, resource=resource, resume_state=resume_state,
+                         setting=setting, location=location, hint=hint)
+
+    def summary(self) -> str:
+        """``stopped instead of waiting 7200s (more than max wait 60s, --max-wait=60)``."""
+        via = f", {self.setting}" if self.setting else ""
+        return (f"stopped instead of waiting {self.wait_seconds:.0f}s (more than max wait "
+                f"{self.max_wait:.0f}s{via})")
+
+
+class PageLimitError(StoppedEarlyError):
+    """A page sequence reached ``limits.max_pages`` and has more pages.
+
+    Args:
+        pages: The pages fetched (the limit).
+    """
+
+    def __init__(self, message: str, *, resource: str, pages: int,
+                 resume_state: dict[str, object] | None = None, setting: str = "",
+                 location: str | None = None, hint: str | None = None):
+        self.pages = pages
+        super().__init__(message, resource=resource, resume_state=resume_state,
+                         setting=setting, location=location, hint=hint)
+
+    def summary(self) -> str:
+        """``stopped after 100000 pages (client.limits.max_pages=100000)``."""
+        return f"stopped after {self.pages} pages ({self.setting})"
 
 
 class DestinationError(FatalError):

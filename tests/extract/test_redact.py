@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from restsync.extract.redact import redact_text, redact_url
+import base64
+import html
+import json
+import re
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import pytest
+
+from restsync.extract.redact import basic_credential_forms, redact_text, redact_url
 
 
 def test_credential_params_masked_cursors_kept() -> None:
@@ -30,3 +39,63 @@ def test_redact_text_masks_raw_and_encoded_values() -> None:
     text = f"got {secret} and s3cr3t%2F%2Bvalue in body"
     out = redact_text(text, [secret, "ab"])
     assert "s3cr3t" not in out and out.count("***") == 2
+
+
+SECRET = "tok/en+v@l u€😀x"
+
+
+@pytest.mark.parametrize("form", [
+    SECRET,
+    SECRET.replace("/", "\\/"),                                 # PHP's default JSON
+    json.dumps(SECRET)[1:-1],                                   # \u escapes (ensure_ascii)
+    json.dumps(SECRET, ensure_ascii=False).replace("/", "\\/"),
+    json.dumps(json.dumps(SECRET))[1:-1],                       # JSON inside a JSON string
+    re.sub(r"\\u(\w{4})", lambda m: "\\u" + m.group(1).upper(), json.dumps(SECRET)[1:-1]),
+    quote(SECRET, safe=""), quote(SECRET, safe="").lower(), quote_plus(SECRET),
+    html.escape(SECRET), "".join(f"&#{ord(c)};" for c in SECRET),
+    "".join(f"&#x{ord(c):x};" for c in SECRET),
+    SECRET[:3] + "\\/" + quote(SECRET[4:], safe=""),            # mixed forms
+])
+def test_every_echoed_form_of_a_secret_is_masked(form: str) -> None:
+    out = redact_text(f'{{"error": "bad token {form}", "n": 1}}', [SECRET])
+    assert "***" in out
+    assert "tok" not in out.replace("bad token", "")
+    assert out.startswith('{"error": "bad token ') and out.endswith('", "n": 1}')
+
+
+def test_masking_keeps_similar_text() -> None:
+    assert redact_text("tok/en+v@l", [SECRET]) == "tok/en+v@l"
+    assert redact_text("a\\/b", ["a/bc"]) == "a\\/b"
+
+
+def test_basic_credentials_are_masked_in_base64() -> None:
+    forms = basic_credential_forms("user", "pa/ss?w>rd")
+    raw = base64.b64encode(b"user:pa/ss?w>rd").decode()
+    assert raw in forms and raw.rstrip("=") in forms
+    text = f"echo: Authorization: Basic {raw}"
+    assert redact_text(text, forms) == "echo: Authorization: Basic ***"
+
+
+async def test_client_masks_escaped_and_base64_forms_in_error_bodies() -> None:
+    """An error body echoing the credentials PHP-style (\\/) or as the basic header is masked."""
+    from restsync.errors import HTTPStatusError
+    from restsync.extract import ApiClient, MemoryTransport, RecordingSleeper
+
+    from .conftest import client_config, endpoint, reply
+    password = "p@ss/w0rd+/secret"
+    header = base64.b64encode(f"alice:{password}".encode()).decode()
+
+    def echo(request: Any) -> Any:
+        return reply({"error": "denied", "you_sent": password.replace("/", "\\/"),
+                      "header": request.headers.get("Authorization")}, status=403)
+    client = ApiClient(client_config(auth={"type": "http_basic", "username": "alice",
+                                           "password": password}),
+                       transport=MemoryTransport(echo), sleeper=RecordingSleeper())
+    async with client:
+        with pytest.raises(HTTPStatusError) as caught:
+            _ = [p async for p in client.pages(resource="r", endpoint=endpoint(path="/x"),
+                                               paginator=None)]
+    text = str(caught.value)
+    assert "denied" in text
+    for leaked in ("p@ss", "w0rd", header[:12]):
+        assert leaked not in text, text

@@ -65,3 +65,22 @@ async def test_too_many_redirects_fail_naming_the_request() -> None:
     assert f"more than {MAX_REDIRECTS} redirects" in str(info.value)
     assert "resource 'r'" in str(info.value)
     assert len(send.sent) == MAX_REDIRECTS + 1
+
+
+async def test_too_many_redirects_through_the_client_name_resource_and_page() -> None:
+    """The redirect error has the `resource ..., page N, GET url` prefix of every other error."""
+    from restsync.extract import ApiClient, MemoryTransport, RecordingSleeper
+
+    from .conftest import client_config, endpoint
+
+    def handler(request: Request) -> Response:
+        return redirect(302, request.url.rstrip("/") + "/again", request.full_url())
+    client = ApiClient(client_config(auth={"type": "bearer", "token": "tok-secret-77"}),
+                       transport=MemoryTransport(handler), sleeper=RecordingSleeper())
+    async with client:
+        with pytest.raises(FatalError) as caught:
+            _ = [p async for p in client.pages(resource="items", endpoint=endpoint(path="/items"),
+                                               paginator=None)]
+    assert str(caught.value).startswith(
+        f"resource 'items', page 1, GET https://api.test/v1/items: more than {MAX_REDIRECTS} "
+        "redirects")

@@ -219,3 +219,104 @@ async def test_jitter_spreads_waits_within_bounds() -> None:
     await run(failing_then_ok([503, 503, 503]), sleeper, retry=retry)
     for base, wait in zip([2.0, 4.0, 8.0], sleeper.waits, strict=True):
         assert base <= wait <= base * 1.5
+
+
+# --------------------------------------------------------------------------- the retry limit
+
+
+async def test_response_action_retry_reaches_its_limit() -> None:
+    """A `response_actions: retry` that matches every answer stops after 3 retries (4 sends),
+    counted by the rule's position, not by the identity of a rule object built per attempt."""
+    sleeper = RecordingSleeper()
+    sent: list[Request] = []
+
+    def handler(request: Request) -> Any:
+        sent.append(request)
+        return reply({"data": [], "msg": "quota exceeded"})
+    ep = endpoint(path="/items", data_selector="data",
+                  response_actions=[{"content": "quota exceeded", "action": "retry"}])
+    client = ApiClient(client_config(), transport=MemoryTransport(handler), sleeper=sleeper)
+    async with client:
+        with pytest.raises(HTTPStatusError, match=r"gave up after 4 attempt\(s\)"):
+            _ = [p async for p in client.pages(resource="x", endpoint=ep, paginator=None)]
+    assert len(sent) == 4
+    assert sleeper.waits == [2.0, 4.0, 8.0]
+
+
+async def test_response_action_retry_on_a_rule_status_shares_the_rule_count() -> None:
+    """A forced retry of a status a rule names uses that rule (its max_retries, its count)."""
+    sleeper = RecordingSleeper()
+    ep = endpoint(path="/items", data_selector="data",
+                  response_actions=[{"status_code": 503, "action": "retry"}])
+    client = ApiClient(client_config(retry={"rules": [{"statuses": [503], "max_retries": 1}]}),
+                       transport=MemoryTransport(lambda r: reply({}, status=503)), sleeper=sleeper)
+    async with client:
+        with pytest.raises(HTTPStatusError, match=r"gave up after 2 attempt\(s\)"):
+            _ = [p async for p in client.pages(resource="x", endpoint=ep, paginator=None)]
+    assert sleeper.waits == [2.0]
+
+
+def test_retry_state_counts_by_rule_position() -> None:
+    rules = [RetryRule(statuses=[429], max_retries=2), RetryRule(statuses=[429], max_retries=5),
+             RetryRule(statuses=[503], max_retries=1)]
+    policy = RetryPolicy(RetryConfig(rules=rules))
+    state = policy.start(0.0)
+    decisions = [state.decide(status=429, retry_after_header=None, now=0.0) for _ in range(3)]
+    assert [d.retry for d in decisions] == [True, True, False]  # the first matching rule
+    assert state.decide(status=503, retry_after_header=None, now=0.0).retry  # its own count
+    forced = [state.decide(status=418, retry_after_header=None, now=0.0, forced=True)
+              for _ in range(4)]
+    assert [d.retry for d in forced] == [True, True, True, False]
+    assert not state.decide(status=418, retry_after_header=None, now=0.0).retry  # not forced
+    assert policy.max_retries_total == 2 + 5 + 1 + 3
+
+
+async def test_retry_loop_is_bounded_whatever_the_failures() -> None:
+    """Failures that alternate between rules still end after max_retries_total + 1 attempts."""
+    from restsync.extract.retry import RetryAgain, RetryLoop
+    rules = [RetryRule(statuses=[429], max_retries=2), RetryRule(statuses=[500], max_retries=3)]
+    policy = RetryPolicy(RetryConfig(rules=rules))
+    sleeper = RecordingSleeper()
+    attempts: list[int] = []
+
+    async def attempt(number: int) -> RetryAgain[str]:
+        attempts.append(number)
+        status = (429, 500, 418)[number % 3]
+        return RetryAgain(status, str(status), lambda why: f"gave up: {why}",
+                          forced=status == 418)
+
+    async def wait(decision: Any, reason: str) -> None:
+        await sleeper.sleep(decision.wait)
+    result = await RetryLoop(policy, sleeper.monotonic).run(
+        attempt, wait=wait, transport_failure=lambda exc: RetryAgain(None, "t", str))
+    assert result.startswith("gave up: gave up after")
+    assert len(attempts) <= policy.max_retries_total + 1
+    assert len(sleeper.waits) == len(attempts) - 1
+
+
+TOKEN_URL = "https://login.test/oauth2/token"
+OAUTH = {"type": "oauth2", "client_id": "cid-1234", "client_secret": "csecret-5678",
+         "refresh_token": "rtoken-9999", "token_url": TOKEN_URL}
+
+
+@pytest.mark.parametrize(("failure", "message"), [
+    (503, "token endpoint answered 503"),
+    (None, r"token request: transport: connection reset; gave up after 4 attempt\(s\)"),
+])
+async def test_token_requests_reach_the_retry_limit(failure: int | None, message: str) -> None:
+    """The token request goes through the same bounded loop: 3 retries, then an AuthError."""
+    from restsync.errors import AuthError
+    sleeper = RecordingSleeper()
+    token_calls: list[Request] = []
+
+    def handler(request: Request) -> Any:
+        if request.url == TOKEN_URL:
+            token_calls.append(request)
+            if failure is None:
+                raise RetriableError("connection reset", status=None)
+            return reply({"error": "busy"}, status=failure)
+        return reply({"data": [{"id": 1}]})
+    with pytest.raises(AuthError, match=message):
+        await run(handler, sleeper, auth=OAUTH)
+    assert len(token_calls) == 4
+    assert sleeper.waits == [2.0, 4.0, 8.0]

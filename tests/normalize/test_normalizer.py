@@ -5,6 +5,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from restsync.errors import FatalError
 from restsync.normalize import Normalizer, TableBatch
 
 
@@ -97,7 +98,7 @@ def test_constant_columns_mapping_and_per_record_sequence() -> None:
     out = by_table(norm.normalize([{"id": "m3"}, {"id": "m4"}],
                                   [{"_labels_id": "L2"}, {"_labels_id": "L3"}]))
     assert [r["_labels_id"] for r in out["messages_details"]] == ["L2", "L3"]
-    with pytest.raises(ValueError, match="3 records"):
+    with pytest.raises(FatalError, match="3 records"):
         norm.normalize([{"id": 1}] * 3, [{"_labels_id": "x"}])
 
 

@@ -7,9 +7,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from restsync.errors import SchemaContractError
+from restsync.errors import ConfigError, RestsyncError, SchemaContractError
 from restsync.normalize import Normalizer, TableBatch, TableSchema
-from restsync.normalize.schema import ColumnSchema, SchemaContract
+from restsync.normalize.schema import ColumnHint, ColumnSchema, SchemaContract
 
 
 def make(**kw: Any) -> Normalizer:
@@ -165,5 +165,19 @@ def test_stored_names_keep_collision_resolution_stable() -> None:
 def test_contract_from_string_and_mapping() -> None:
     assert SchemaContract.from_value("freeze") == SchemaContract("freeze", "freeze", "freeze")
     assert SchemaContract.from_value({"columns": "discard_row"}).columns == "discard_row"
-    with pytest.raises(ValueError, match="unknown"):
+    with pytest.raises(ConfigError, match="unknown"):
         SchemaContract.from_value({"columns": "melt"})
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    (lambda: SchemaContract.from_value({"rows": "freeze"}), "unknown schema_contract entity 'rows'"),
+    (lambda: SchemaContract.from_value("melt"), "unknown schema_contract contract mode 'melt'"),
+    (lambda: SchemaContract.from_value({"columns": "melt"}), "unknown columns contract mode"),
+    (lambda: ColumnHint.from_value({"data_type": "money"}), "unknown data_type 'money'"),
+    (lambda: Normalizer(table_name="t", primary_key=None, load_id="1", max_nesting=-1),
+     "max_nesting must be >= 0"),
+])
+def test_bad_settings_raise_config_errors_of_the_tree(build: Any, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        build()
+    assert isinstance(caught.value, RestsyncError) and not isinstance(caught.value, ValueError)

@@ -73,9 +73,16 @@ def check(
     set_: SetOpt = None,
     param: ParamOpt = None,
     resources: Annotated[str | None, typer.Option(help="Comma-separated resources to load.")] = None,
+    destination: Annotated[str | None, typer.Option(
+        help="Where earlier runs loaded (to show what the limits changed there); default "
+             "duckdb:///restsync.duckdb, read only if it exists")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Dataset (schema) name.")] = None,
 ) -> None:
     """Validate a spec and print the plan and every inference. Sends no request."""
+    from restsync.cli.limits_view import print_limits
     from restsync.cli.render import print_plan
+    from restsync.engine.api import DEFAULT_DESTINATION, dataset_name_for
+    from restsync.engine.limits_seen import limit_notes
     from restsync.plan import build_plan
 
     missing: MissingValuesError | None = None
@@ -90,6 +97,8 @@ def check(
     except RestsyncError as exc:
         raise _fail(exc) from None
     print_plan(console, plan)
+    print_limits(console, source, limit_notes(source, destination or DEFAULT_DESTINATION,
+                                              dataset or dataset_name_for(source.name)))
     if missing is not None:
         raise _fail(missing)
     console.print("spec OK", style="green")

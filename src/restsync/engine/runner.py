@@ -19,7 +19,7 @@ from restsync.engine.items import WorkItem, work_items
 from restsync.engine.routing import RoutingNormalizer
 from restsync.engine.sink import Loader, RecordSink
 from restsync.engine.state import ResourceState
-from restsync.errors import FatalError, HTTPStatusError, RestsyncError, WaitTooLongError
+from restsync.errors import FatalError, HTTPStatusError, RestsyncError, StoppedEarlyError
 from restsync.events import (
     EventSink,
     Notice,
@@ -31,9 +31,10 @@ from restsync.events import (
 from restsync.extract import ApiClient
 from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
-from restsync.normalize import Normalizer, normalize_identifier
+from restsync.normalize import Normalizer, ShapeLimits, normalize_identifier
 from restsync.plan import Plan, ResourcePlan
 from restsync.spec.code import UserCode
+from restsync.spec.limits import effective_limits
 
 SKIP_STATUSES = frozenset({404, 410})
 """Child-request statuses that skip one parent item instead of failing the resource."""
@@ -147,7 +148,7 @@ class PlanRunner:
                 await self._commit(rp, load, sink, state.completed(self._inferred(rp)), outcome)
             else:
                 outcome.status = "extracted"
-        except WaitTooLongError as exc:
+        except StoppedEarlyError as exc:
             await self._stop_cleanly(rp, exc, load, sink, state, children, outcome)
         except BaseException as exc:
             if sink is not None:
@@ -180,13 +181,19 @@ class PlanRunner:
             return RoutingNormalizer(  # type: ignore[return-value]  # a Normalizer's shape
                 rp.config.table_name, lambda name: self._normalizer(rp, load, name), rp.name)
         contract = rp.config.schema_contract
+        limits = effective_limits(self.plan.source.client.limits, rp.config.limits,
+                                  resource_name=rp.name)
         return Normalizer(
             table_name=table_name or rp.table_name, primary_key=_pk(rp.config.primary_key),
             load_id=self.load_id, max_nesting=rp.config.max_table_nesting,
             columns={k: c.model_dump() for k, c in rp.config.columns.items()},
             json_columns=rp.config.json_columns,
             contract=contract.model_dump() if contract else None,
-            stored=getattr(load, "stored_schema", None), resource=rp.name)
+            stored=getattr(load, "stored_schema", None), resource=rp.name,
+            limits=ShapeLimits(max_columns=limits.max_columns,
+                               max_depth=limits.max_nesting_depth,
+                               columns_setting=limits.setting("max_columns"),
+                               depth_setting=limits.setting("max_nesting_depth")))
 
     async def _commit(self, rp: ResourcePlan, load: ResourceLoad, sink: RecordSink,
                       state: dict[str, Any], outcome: ResourceOutcome) -> None:
@@ -200,10 +207,11 @@ class PlanRunner:
             outcome.notes.append(f"{n} row(s) of {table} dropped by the schema contract")
         for column, n in sink.normalizer.discarded_values.items():
             outcome.notes.append(f"{n} value(s) of {column} discarded by the schema contract")
-        for note in report.notes:
+        outcome.notes.extend(sink.normalizer.limit_notes)
+        for note in [*report.notes, *sink.normalizer.limit_notes]:
             self.events(Notice(resource=rp.name, message=note))
 
-    async def _stop_cleanly(self, rp: ResourcePlan, exc: WaitTooLongError,
+    async def _stop_cleanly(self, rp: ResourcePlan, exc: StoppedEarlyError,
                             load: ResourceLoad | None, sink: RecordSink | None,
                             state: ResourceState | None, children: list[str],
                             outcome: ResourceOutcome) -> None:
@@ -220,8 +228,7 @@ class PlanRunner:
             await self._fail(rp, error, load, children, outcome)
             return
         outcome.status = "stopped"
-        outcome.error = (f"stopped instead of waiting {exc.wait_seconds:.0f}s (more than max "
-                         f"wait {exc.max_wait:.0f}s); rows fetched so far are committed and the "
+        outcome.error = (f"{exc.summary()}; rows fetched so far are committed and the "
                          f"next run resumes at page {exc.resume_state.get('page', '?')}")
         self.events(Notice(resource=rp.name, message=outcome.error))
 
@@ -305,6 +312,8 @@ class PlanRunner:
             async for page in self.client.pages(
                 resource=rp.name, endpoint=rp.config.endpoint, paginator=rp.paginator,
                 path_values=values, extra_params=extra, resume_from=resume_from,
+                limits=effective_limits(self.plan.source.client.limits, rp.config.limits,
+                                        resource_name=rp.name),
             ):
                 faultpoints.reach("extract.page")
                 records = page.records
@@ -318,7 +327,8 @@ class PlanRunner:
                         r.update(item.carried)
                 outcome.pages += 1
                 outcome.records += len(records)
-                await sink.add(records)
+                await sink.add(records, f"page {page.number}"
+                               + (f" of {item.label}" if item.label else ""))
                 if incremental is not None and incremental.stop_paging:
                     break
         except HTTPStatusError as exc:
@@ -338,7 +348,7 @@ async def _drain(inbox: asyncio.Queue[Any]) -> None:
             return
 
 
-def _can_stop_cleanly(rp: ResourcePlan, exc: WaitTooLongError) -> bool:
+def _can_stop_cleanly(rp: ResourcePlan, exc: StoppedEarlyError) -> bool:
     """A clean stop commits a resource's rows so far: only safe for a root resource without
     children (their parent records would be lost), that appends or merges (replace would
     drop the rows not fetched yet)."""

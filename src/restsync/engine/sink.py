@@ -48,10 +48,12 @@ class RecordSink:
         self.children = children
         self.outcome = outcome
         self.buffer: list[dict[str, Any]] = []
+        self.pages: list[str] = []  # where the buffered records come from (first, last)
         self.lock = asyncio.Lock()
         self.pending: asyncio.Future[Any] | None = None
 
-    async def add(self, records: list[dict[str, Any]]) -> None:
+    async def add(self, records: list[dict[str, Any]], where: str | None = None) -> None:
+        """Feed the children and buffer ``records`` (``where``: their page, for messages)."""
         for child in self.children:
             inbox = self.runner.inboxes[child]
             for r in records:
@@ -59,6 +61,8 @@ class RecordSink:
         if self.load is None:
             return
         self.buffer.extend(records)
+        if where is not None and records:
+            self.pages[bool(self.pages):] = [where]  # keep the first, replace the last
         if len(self.buffer) >= BATCH_ROWS:
             await self.flush()
 
@@ -68,9 +72,12 @@ class RecordSink:
             return
         async with self.lock:
             batch, self.buffer = self.buffer, []
+            pages, self.pages = self.pages, []
             await self._wait_pending()
             if batch:
-                self.pending = asyncio.ensure_future(self.runner.loader.call(self._stage, batch))
+                where = " to ".join(pages) or None
+                self.pending = asyncio.ensure_future(
+                    self.runner.loader.call(self._stage, batch, where))
 
     async def drain(self) -> None:
         """Stage everything buffered and wait until it is staged (raises staging errors)."""
@@ -90,8 +97,8 @@ class RecordSink:
             pending, self.pending = self.pending, None
             await pending
 
-    def _stage(self, records: list[dict[str, Any]]) -> None:
+    def _stage(self, records: list[dict[str, Any]], where: str | None = None) -> None:
         assert self.load is not None
-        for table_batch in self.normalizer.normalize(records):
+        for table_batch in self.normalizer.normalize(records, where=where):
             self.load.write(table_batch)
         faultpoints.reach("engine.staged")

@@ -20,9 +20,8 @@ from pydantic import SecretStr
 from restsync.errors import (
     AuthError,
     CredentialLeakError,
-    RetriableError,
-    TransportError,
-    WaitTooLongError,
+    LimitExceededError,
+    PageLimitError,
 )
 from restsync.events import (
     EventSink,
@@ -39,31 +38,25 @@ from restsync.extract.http import AiohttpTransport, Request, Response, Transport
 from restsync.extract.page import Page, ResourceStats
 from restsync.extract.paginators import build_paginator
 from restsync.extract.ratelimit import HostPacer, LimitChange
-from restsync.extract.redact import redact_text, redact_url
+from restsync.extract.redact import basic_auth_forms, redact_text, redact_url
 from restsync.extract.redirects import send_following_redirects
 from restsync.extract.request_building import AuthFlows, build_request, render_body_and_headers
-from restsync.extract.responses import (
-    action_matches,
-    parse_json_body,
-    run_response_hooks,
-    status_error,
-)
+from restsync.extract.responses import judge_response, located_limit_error, parse_json_body
 from restsync.extract.resume import apply_resume_state, make_resume_state
 from restsync.extract.retry import (
     AsyncioSleeper,
+    RetryAgain,
     RetryDecision,
+    RetryLoop,
     RetryPolicy,
-    RetryState,
     Sleeper,
+    check_wait,
     status_reason,
+    transport_again,
 )
 from restsync.extract.selectors import DataSelector
-from restsync.spec.model import (
-    ClientConfig,
-    EndpointConfig,
-    ResponseAction,
-    RetryRule,
-)
+from restsync.spec.limits import Limits, effective_limits
+from restsync.spec.model import ClientConfig, EndpointConfig, ResponseAction
 
 __all__ = ["ApiClient", "Page", "ResourceStats"]
 
@@ -80,12 +73,15 @@ class ApiClient:
         sleeper: Waits between retries and rate-limit pauses (default: real ``asyncio.sleep``;
             :class:`~restsync.extract.retry.RecordingSleeper` in tests).
         config_values: The ``config`` name seen by ``stop_condition`` expressions.
-        max_wait: Longest retry wait to sleep through; a longer one raises
-            :class:`~restsync.errors.WaitTooLongError` instead (``None``: no limit).
+        max_wait: Longest retry wait to sleep through (``--max-wait``); a longer one raises
+            :class:`~restsync.errors.WaitTooLongError` instead (``None``: only
+            ``limits.max_retry_wait`` applies).
 
     Attributes:
         stats: Per resource name: requests, retries, pages, records.
         pacer: Per-host in-flight limits (adaptive on 429) and token buckets.
+        limits: The client's own limits (``client.limits`` and defaults): token requests and
+            resources that bring none of their own.
     """
 
     def __init__(self, config: ClientConfig, *, events: EventSink = discard,
@@ -98,9 +94,11 @@ class ApiClient:
         self._owns_transport = transport is None
         self._sleeper: Sleeper = sleeper or AsyncioSleeper()
         self._policy = RetryPolicy(config.retry)
+        self._retry = RetryLoop(self._policy, self._sleeper.monotonic)
         self._config_values = dict(config_values or {})
         self._base_host = host_key(config.base_url)
         self.max_wait = max_wait
+        self.limits = effective_limits(config.limits)
         rate = config.rate_limit
         self.pacer = HostPacer(max_concurrency=config.max_concurrency, sleeper=self._sleeper,
                                rate=rate.rate if rate else None,
@@ -110,6 +108,7 @@ class ApiClient:
         self._plain_headers = {k: v for k, v in config.headers.items() if isinstance(v, str)}
         self._secret_headers = {k: v.get_secret_value() for k, v in config.headers.items()
                                 if isinstance(v, SecretStr)}
+        self._basic_forms = basic_auth_forms(config.auth)
         self._selectors: dict[str, DataSelector] = {}
         self.stats: dict[str, ResourceStats] = {}
         context = AuthContext(send_token_request=self._send_token_request, events=events,
@@ -156,6 +155,7 @@ class ApiClient:
         values = list(self._secret_headers.values())
         for flow in self.auth_flows.all():
             values.extend(flow.secret_values())
+        values.extend(self._basic_forms)
         return values
 
     def redact(self, text: str) -> str:
@@ -179,7 +179,8 @@ class ApiClient:
     async def pages(self, *, resource: str, endpoint: EndpointConfig, paginator: Any,
                     path_values: Mapping[str, Any] | None = None,
                     extra_params: Mapping[str, Any] | None = None,
-                    resume_from: Mapping[str, Any] | None = None) -> AsyncIterator[Page]:
+                    resume_from: Mapping[str, Any] | None = None,
+                    limits: Limits | None = None) -> AsyncIterator[Page]:
         """Fetch the pages of one endpoint (one page sequence).
 
         Args:
@@ -192,16 +193,20 @@ class ApiClient:
             resume_from: A ``Page.resume_state`` (or ``WaitTooLongError.resume_state``) of an
                 earlier iteration of the same sequence: start there instead of page 1.
                 ``path_values``/``extra_params`` are then ignored (the state holds them).
+            limits: The resource's limits (default: the client's, :attr:`limits`).
 
         Yields:
             Pages in order; paging stops as the paginator decides.
 
         Raises:
-            FatalError: Subclasses of it for every failure (see :mod:`restsync.errors`).
+            FatalError: Subclasses of it for every failure (see :mod:`restsync.errors`);
+                :class:`~restsync.errors.StoppedEarlyError` subclasses when a wait or the
+                page count passes a limit (commit what was yielded, resume from its state).
             ConfigError: A placeholder has no value, a path/expression is invalid, or
                 ``resume_from`` is not a resume state.
         """
         stats = self.stats.setdefault(resource, ResourceStats())
+        limits = limits or self.limits
         where = f"resources[{resource}].endpoint"
         pager = build_paginator(paginator, where=f"{where}.paginator",
                                 config_values=self._config_values)
@@ -219,6 +224,7 @@ class ApiClient:
             pager.init_request(request)
             number = 0
         request.auth = self.auth_flows.for_endpoint(endpoint)
+        fetched = 0  # pages of this call (a resumed sequence gets max_pages more)
         while True:
             number += 1
             here = number
@@ -226,18 +232,19 @@ class ApiClient:
             def resume_here(current: Request = request, page: int = here) -> dict[str, Any]:
                 return self._resume_state(current, pager, page)
             response = await self._fetch(resource, number, request, endpoint.response_actions,
-                                         resume_here)
+                                         resume_here, limits)
             if response is None:  # a response action said "ignore"
                 return
             url = self.redact(response.url)  # the URL answered (after any redirects)
             location = self._location(resource, number, request, url)
             records: list[dict[str, Any]] = []
             if response.status != 204:
-                body = parse_json_body(response, location, self.redact)
+                body = parse_json_body(response, location, self.redact,
+                                       limits.setting("max_nesting_depth"))
                 if selector is None:
                     selector = self._detected_selector(resource, where, body)
                 records = selector.select(body, location=location)
-            pager.update_state(response, records, location=location)
+            pager.update_state(response, records, location=location, page=number)
             if pager.inference:
                 self._inferred(resource, f"{where}.paginator", pager.inference)
             stats.pages += 1
@@ -251,6 +258,15 @@ class ApiClient:
                        resume_state=resume)
             if resume is None:
                 return
+            fetched += 1
+            if fetched >= limits.max_pages:
+                raise PageLimitError(
+                    f"{fetched:,} pages fetched and the API says there are more; stopping (the "
+                    f"next run resumes at page {number + 1:,})", resource=resource, pages=fetched,
+                    resume_state=resume, setting=limits.setting("max_pages"),
+                    location=f"{location} ({limits.setting('max_pages')})",
+                    hint="raise the limit if the feed is really that long; a feed that never "
+                         "ends needs a stop_condition or a paginator that stops")
 
     def _resume_state(self, request: Request, pager: Any, page: int) -> dict[str, Any]:
         return make_resume_state(request, pager, page, secret_names=self.secret_query_names(),
@@ -282,73 +298,44 @@ class ApiClient:
 
     async def _fetch(self, resource: str, page: int, request: Request,
                      actions: list[ResponseAction],
-                     resume: Callable[[], dict[str, Any]] | None = None) -> Response | None:
+                     resume: Callable[[], dict[str, Any]] | None = None,
+                     limits: Limits | None = None) -> Response | None:
         """Send with retries; ``None`` when a response action says "ignore"."""
-        state = self._policy.start(self._sleeper.monotonic())
         stats = self.stats.setdefault(resource, ResourceStats())
-        attempt = 0
+        limits = limits or self.limits
 
         def where() -> str:  # built only for an error: redacting every URL costs time
             return self._location(resource, page, request)
 
-        while True:
-            attempt += 1
+        async def attempt(number: int) -> Response | RetryAgain[Response | None] | None:
             try:
-                response = await self._send(resource, request, attempt)
+                response = await self._send(resource, page, request, number,
+                                            limits.max_response_bytes)
             except AuthError as exc:  # name the resource and page, keep the auth detail
                 location = where()
                 if exc.location and exc.location not in location:
                     location = f"{location} ({exc.location})"
                 raise AuthError(exc.message, location=location, hint=exc.hint) from None
-            except RetriableError as exc:
-                decision = state.decide(status=None, retry_after_header=None,
-                                        now=self._sleeper.monotonic())
-                reason = status_reason(None, self.redact(exc.message))
-                if not decision.retry:
-                    raise TransportError(f"{reason}; {decision.why_not or 'not retried'}",
-                                         location=where()) from None
-                await self._wait(resource, request, decision, reason, stats, resume)
-                continue
-            if actions:
-                hooked = run_response_hooks(actions, response, where)
-                if hooked is None:  # a hook said: ignore this response
-                    return None
-                response = hooked
-            forced_rule: RetryRule | None = None
-            action = next((a.action for a in actions if action_matches(a, response)), None)
-            if action == "ignore":
-                return None
-            if action == "fail":
-                raise status_error(response, where(), self.redact, "a response action says fail")
-            if action == "retry":
-                forced_rule = self._policy.rule_for(response.status) or \
-                    RetryRule(statuses=[response.status])
-            elif 200 <= response.status < 300:
-                return response
-            elif self._policy.rule_for(response.status) is None:
-                raise status_error(response, where(), self.redact)
-            decision = state.decide(status=response.status,
-                                    retry_after_header=response.headers.get("Retry-After"),
-                                    now=self._sleeper.monotonic(), rule=forced_rule)
-            if not decision.retry:
-                raise status_error(response, where(), self.redact, decision.why_not)
-            await self._wait(resource, request, decision, status_reason(response.status), stats,
-                             resume)
+            except LimitExceededError as exc:  # the body was too large: name the setting
+                raise located_limit_error(exc, limits, where()) from None
+            return judge_response(response, actions, where=where, redact=self.redact,
+                                  retriable=lambda status: self._policy.rule_for(status) is not None)
+
+        async def wait(decision: RetryDecision, reason: str) -> None:
+            await self._wait(resource, request, decision, reason, stats, resume, limits, page)
+        return await self._retry.run(
+            attempt, wait=wait,
+            transport_failure=lambda exc: transport_again(exc, self.redact, location=where))
 
     async def _wait(self, resource: str, request: Request, decision: RetryDecision,
                     reason: str, stats: ResourceStats | None,
-                    resume: Callable[[], dict[str, Any]] | None = None) -> None:
+                    resume: Callable[[], dict[str, Any]] | None = None,
+                    limits: Limits | None = None, page: int | None = None) -> None:
+        """Report and sleep one retry wait, or stop when it is longer than allowed."""
         url = self.redact(request.full_url())
-        if self.max_wait is not None and decision.wait > self.max_wait:
-            raise WaitTooLongError(
-                f"{reason}: the retry policy asks to wait {decision.wait:g} s before attempt "
-                f"{decision.attempt + 1}/{decision.max_attempts}, more than max_wait="
-                f"{self.max_wait:g} s; stopping instead of sleeping",
-                resource=resource, wait_seconds=decision.wait, max_wait=self.max_wait, url=url,
-                resume_state=resume() if resume is not None else None,
-                location=f"resource '{resource}', {request.method} {url}",
-                hint="everything fetched before this request can be committed; run again "
-                     "later to continue from here")
+        check_wait(decision, reason, limits=limits or self.limits, max_wait=self.max_wait,
+                   where=f"resource '{resource}'" + (f", page {page}" if page is not None else ""),
+                   method=request.method, url=url, resource=resource, resume=resume)
         if stats is not None:
             stats.retries += 1
         self._events(RetryScheduled(resource=resource, url=url,
@@ -358,13 +345,15 @@ class ApiClient:
 
     # ------------------------------------------------------------------ one attempt
 
-    async def _send(self, resource: str, request: Request, attempt: int) -> Response:
+    async def _send(self, resource: str, page: int, request: Request, attempt: int,
+                    max_bytes: int) -> Response:
         """One attempt: credentials (scoped to the API host), auth flow, redirects."""
         return await send_following_redirects(
-            lambda hop: self._send_scoped(resource, hop, attempt), request,
-            where=lambda: self.redact(request.full_url()))
+            lambda hop: self._send_scoped(resource, hop, attempt, max_bytes), request,
+            where=lambda: self._location(resource, page, request))
 
-    async def _send_scoped(self, resource: str, request: Request, attempt: int) -> Response:
+    async def _send_scoped(self, resource: str, request: Request, attempt: int,
+                           max_bytes: int) -> Response:
         prepared = request.copy()
         auth = self.auth_flows.of(request)
         same_host = host_key(prepared.url) == self._base_host
@@ -383,12 +372,12 @@ class ApiClient:
                     hint="set client.foreign_host_credentials to 'strip' to send it "
                          "without credentials")
         if not same_host or auth is None:
-            return await self._transmit(resource, prepared, attempt)
+            return await self._transmit(resource, prepared, attempt, max_bytes)
         flow = auth.auth_flow(prepared)
         try:
             outgoing = await flow.__anext__()
             while True:
-                response = await self._transmit(resource, outgoing, attempt)
+                response = await self._transmit(resource, outgoing, attempt, max_bytes)
                 try:
                     outgoing = await flow.asend(response)
                 except StopAsyncIteration:
@@ -396,7 +385,8 @@ class ApiClient:
         finally:
             await flow.aclose()
 
-    async def _transmit(self, resource: str | None, request: Request, attempt: int) -> Response:
+    async def _transmit(self, resource: str | None, request: Request, attempt: int,
+                        max_bytes: int) -> Response:
         transport = self._ensure_transport()
         host = host_key(request.url)
         limit = self.pacer.limit(host)
@@ -410,34 +400,33 @@ class ApiClient:
                 self.stats.setdefault(resource, ResourceStats()).requests += 1
                 self._events(RequestSent(resource=resource, method=request.method,
                                          url=self.redact(request.full_url()), attempt=attempt))
-            response = await transport.send(request)
+            response = await transport.send(request, max_bytes=max_bytes)
             status = response.status
             return response
         finally:
             await limit.release(ticket, status=status)
 
     async def _send_token_request(self, request: Request) -> Response:
-        """Token requests: retried like API requests (429/5xx/transport), no credentials scoping."""
-        state: RetryState = self._policy.start(self._sleeper.monotonic())
-        attempt = 0
-        while True:
-            attempt += 1
+        """Token requests: retried like API requests (429/5xx/transport), no credentials scoping.
+
+        A status the policy does not retry, or one it gave up on, is returned for the auth
+        flow to judge.
+        """
+        async def attempt(number: int) -> Response | RetryAgain[Response]:
             try:
-                response = await self._transmit(None, request, attempt)
-            except RetriableError as exc:
-                decision = state.decide(status=None, retry_after_header=None,
-                                        now=self._sleeper.monotonic())
-                if not decision.retry:
-                    raise TransportError(f"token request: {self.redact(exc.message)}; "
-                                         f"{decision.why_not}") from None
-                await self._wait("(auth)", request, decision,
-                                 status_reason(None, self.redact(exc.message)), None)
-                continue
+                response = await self._transmit(None, request, number,
+                                                self.limits.max_response_bytes)
+            except LimitExceededError as exc:
+                raise located_limit_error(exc, self.limits, "token request") from None
             if self._policy.rule_for(response.status) is None:
                 return response
-            decision = state.decide(status=response.status,
-                                    retry_after_header=response.headers.get("Retry-After"),
-                                    now=self._sleeper.monotonic())
-            if not decision.retry:
-                return response
-            await self._wait("(auth)", request, decision, status_reason(response.status), None)
+            return RetryAgain(response.status, status_reason(response.status),
+                              lambda _why: response,
+                              retry_after=response.headers.get("Retry-After"))
+
+        async def wait(decision: RetryDecision, reason: str) -> None:
+            await self._wait("(auth)", request, decision, reason, None)
+        return await self._retry.run(
+            attempt, wait=wait,
+            transport_failure=lambda exc: transport_again(exc, self.redact,
+                                                         prefix="token request: "))

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
 import orjson
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from restsync.errors import RetriableError
+from restsync.errors import LimitExceededError, RetriableError
 
 __all__ = [
     "AiohttpTransport",
@@ -194,13 +194,14 @@ class Response:
         status: HTTP status code.
         headers: Case-insensitive headers (repeated headers kept).
         url: The URL that was requested.
-        body: Raw body bytes.
+        body: Raw body bytes (decoded from any content encoding); a ``bytearray`` when read
+            from the network, so a large body is never copied.
     """
 
     status: int
     headers: CIMultiDictProxy[str]
     url: str
-    body: bytes = b""
+    body: bytes | bytearray = b""
     _json: Any = field(default=None, init=False, repr=False)
     _json_parsed: bool = field(default=False, init=False, repr=False)
     _links: dict[str, str] | None = field(default=None, init=False, repr=False)
@@ -253,12 +254,23 @@ class Transport(Protocol):
     """Sends one request and returns the fully read response.
 
     Transport failures (connection refused/reset, timeouts, DNS) raise
-    :class:`~restsync.errors.RetriableError` with ``status=None``.
+    :class:`~restsync.errors.RetriableError` with ``status=None``. A body longer than
+    ``max_bytes`` (counted after decompression) raises
+    :class:`~restsync.errors.LimitExceededError` as soon as it is known, before the rest is
+    read.
     """
 
-    async def send(self, request: Request) -> Response: ...
+    async def send(self, request: Request, *, max_bytes: int | None = None) -> Response: ...
 
     async def close(self) -> None: ...
+
+
+def body_too_large(max_bytes: int, *, declared: int | None = None) -> LimitExceededError:
+    """The error of a body beyond ``max_bytes`` (its ``setting`` is completed by the client)."""
+    seen = f"declares {declared:,} bytes" if declared is not None else "goes on"
+    return LimitExceededError(
+        f"response body {seen}, more than the {max_bytes:,} bytes allowed (counted after "
+        "decompression); the rest was not read", setting="max_response_bytes")
 
 
 def _safe_exception_text(exc: BaseException) -> str:
@@ -303,8 +315,16 @@ class AiohttpTransport:
             )
         return self._session
 
-    async def send(self, request: Request) -> Response:
-        """Send ``request``; transport failures become ``RetriableError(status=None)``."""
+    async def send(self, request: Request, *, max_bytes: int | None = None) -> Response:
+        """Send ``request``; transport failures become ``RetriableError(status=None)``.
+
+        The body is read as it streams in (decompressed chunk by chunk by aiohttp, which
+        bounds each chunk it inflates), and reading stops once it passes ``max_bytes``.
+
+        Raises:
+            RetriableError: Connection refused/reset, timeout, DNS, truncated body.
+            LimitExceededError: The body is longer than ``max_bytes``.
+        """
         import aiohttp
         from yarl import URL
 
@@ -323,8 +343,8 @@ class AiohttpTransport:
         url = request.full_url()
         try:
             async with session.request(request.method, URL(url, encoded=True), **kwargs) as resp:
-                body = await resp.read()
-                return Response(status=resp.status, headers=resp.headers, url=url, body=body)
+                content = await _read_body(resp, max_bytes)
+                return Response(status=resp.status, headers=resp.headers, url=url, body=content)
         except TimeoutError as exc:
             raise RetriableError(f"timeout after {self._timeout:g} s", status=None) from exc
         except aiohttp.ClientPayloadError as exc:
@@ -340,6 +360,24 @@ class AiohttpTransport:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+_READ_CHUNK = 1 << 16
+
+
+async def _read_body(resp: Any, max_bytes: int | None) -> bytes | bytearray:
+    """The whole (decoded) body of an aiohttp response, refused past ``max_bytes``."""
+    if max_bytes is None:
+        return bytes(await resp.read())
+    declared = resp.content_length
+    if declared is not None and declared > max_bytes and not resp.headers.get("Content-Encoding"):
+        raise body_too_large(max_bytes, declared=declared)
+    body = bytearray()
+    async for chunk in resp.content.iter_chunked(_READ_CHUNK):
+        body += chunk
+        if len(body) > max_bytes:
+            raise body_too_large(max_bytes)
+    return body  # a bytearray: no second copy of a large body (orjson reads it as is)
 
 
 Handler = Callable[[Request], "Response | Awaitable[Response]"]
@@ -360,13 +398,15 @@ class MemoryTransport:
         self.requests: list[Request] = []
         self.closed = False
 
-    async def send(self, request: Request) -> Response:
-        """Record ``request`` and return the handler's response."""
+    async def send(self, request: Request, *, max_bytes: int | None = None) -> Response:
+        """Record ``request`` and return the handler's response (refused past ``max_bytes``)."""
         self.requests.append(request.copy())
         result = self._handler(request)
         if inspect.isawaitable(result):
             result = await result
         assert isinstance(result, Response)
+        if max_bytes is not None and len(result.body) > max_bytes:
+            raise body_too_large(max_bytes)
         if not result.url:
             result.url = request.full_url()
         return result

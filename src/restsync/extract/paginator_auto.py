@@ -39,12 +39,12 @@ class AutoPaginator(Paginator):
         self._delegate = PAGINATORS[model_type](model_type.model_validate(data), **self._kwargs)
 
     def update_state(self, response: Response, records: list[dict[str, Any]], *,
-                     location: str) -> None:
+                     location: str, page: int | None = None) -> None:
         if self._delegate is None:
             detected, self.inference = detect_paginator(response, records, location)
             self._use(detected)
         assert self._delegate is not None
-        self._delegate.update_state(response, records, location=location)
+        self._delegate.update_state(response, records, location=location, page=page)
         self.has_next_page = self._delegate.has_next_page
 
     def _advance(self, response: Response, records: list[dict[str, Any]],

@@ -27,8 +27,9 @@ def headers_view(response: Response) -> ObjectView:
 
 
 def expression_names(response: Response, records: list[dict[str, Any]],
-                     config_values: Mapping[str, Any]) -> dict[str, Any]:
-    """The names a ``stop_condition`` can use for one page."""
+                     config_values: Mapping[str, Any], page: int | None = None
+                     ) -> dict[str, Any]:
+    """The names a ``stop_condition`` can use for one page (``page``: its 1-based number)."""
     try:
         body = response.json()
     except ValueError:
@@ -40,6 +41,7 @@ def expression_names(response: Response, records: list[dict[str, Any]],
         "page_records": len(records),
         "last_page_size": len(records),
         "config": dict(config_values),
+        "page": page,
     }
 
 
@@ -115,8 +117,11 @@ class Paginator(ABC):
         """Prepare the first request (page size, first offset...)."""
 
     def update_state(self, response: Response, records: list[dict[str, Any]], *,
-                     location: str) -> None:
+                     location: str, page: int | None = None) -> None:
         """Look at one page and decide whether and how to go on.
+
+        ``page`` is the page's number in its sequence (1-based, counting on after a resume):
+        the ``page`` name of ``stop_condition``.
 
         Raises:
             PaginationError: A cursor/URL came back twice or cannot be used.
@@ -126,7 +131,7 @@ class Paginator(ABC):
             self.has_next_page = False
             return
         if self._stop is not None:
-            names = expression_names(response, records, self._config_values)
+            names = expression_names(response, records, self._config_values, page)
             if self._stop.evaluate(names, location=location):
                 self.has_next_page = False
                 return

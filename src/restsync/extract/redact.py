@@ -2,16 +2,21 @@
 
 Every URL placed in an event or an error message goes through :func:`redact_url` (query
 values of credential-like parameters masked, userinfo removed) and then
-:func:`redact_text` (known secret values masked wherever they appear).
+:func:`redact_text` (known secret values masked wherever they appear, in any of the forms a
+server may echo them in: see :func:`secret_pattern`).
 """
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Iterable
 from functools import lru_cache
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-__all__ = ["MASK", "is_secret_param", "redact_text", "redact_url"]
+__all__ = ["MASK", "basic_auth_forms", "basic_credential_forms", "is_secret_param",
+           "redact_text", "redact_url", "secret_pattern"]
 
 MASK = "***"
 
@@ -86,22 +91,80 @@ def redact_url(url: str, secret_params: Iterable[str] = ()) -> str:
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """Replace every known secret value in ``text`` (also URL-encoded forms) by ``***``.
+    """Replace every known secret value in ``text`` by ``***``, in any form it is echoed in.
 
-    Values shorter than 4 characters are ignored (masking them would garble messages and they
-    are not credentials anyway).
+    Each character of a secret may appear as itself, JSON-escaped (``\\/``, ``\\u002f``,
+    also doubly escaped: ``\\\\/``), URL-encoded (``%2F``, ``+`` for a space) or as an HTML
+    character reference (``&#47;``, ``&#x2f;``), in any mix. Values shorter than 4 characters
+    are ignored (masking them would garble messages and they are not credentials anyway).
     """
-    for form in _forms(tuple(secrets)):
-        if form in text:
-            text = text.replace(form, MASK)
-    return text
+    pattern = _pattern(tuple(secrets))
+    return text if pattern is None else pattern.sub(MASK, text)
+
+
+def secret_pattern(secret: str) -> str:
+    """A regular expression matching ``secret`` in every form :func:`redact_text` masks."""
+    return "".join(_char_pattern(c) for c in secret)
+
+
+_HTML_NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+
+
+@lru_cache(maxsize=512)
+def _char_pattern(c: str) -> str:
+    code = ord(c)
+    forms = [re.escape(c)]
+    if code < 0x10000:
+        forms.append(r"\\+u" + _hex_any_case(f"{code:04x}"))
+    else:  # JSON writes a character beyond the BMP as a surrogate pair
+        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+        forms.append(r"\\+u" + _hex_any_case(f"{high:04x}") + r"\\+u"
+                     + _hex_any_case(f"{low:04x}"))
+    if c in '/"\\':
+        forms.append(r"\\+" + re.escape(c))  # \/ (PHP), \" and \\ (any JSON)
+    encoded = c.encode()
+    if quote(c, safe="") != c:
+        forms.append("".join("%" + _hex_any_case(f"{b:02x}") for b in encoded))
+    if c == " ":
+        forms.append(r"\+")
+    forms.append(f"&#0*{code};")
+    forms.append("&#[xX]0*" + _hex_any_case(f"{code:x}") + ";")
+    if c in _HTML_NAMED:
+        forms.append(re.escape(_HTML_NAMED[c]))
+    return f"(?:{'|'.join(forms)})"
+
+
+def _hex_any_case(digits: str) -> str:
+    return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in digits)
 
 
 @lru_cache(maxsize=64)
-def _forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
-    """Every form of every secret worth masking, longest secrets first."""
+def _pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for every secret worth masking, longest secrets first."""
     values = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-    forms: list[str] = []
-    for value in values:
-        forms.extend(dict.fromkeys((value, quote(value, safe=""), quote_plus(value))))
-    return tuple(forms)
+    if not values:
+        return None
+    return re.compile("|".join(secret_pattern(v) for v in values))
+
+
+def basic_credential_forms(username: str, password: str) -> list[str]:
+    """The forms ``user:password`` takes in a basic ``Authorization`` header: base64 with and
+    without padding, and its URL-safe variant (all secrets once the auth is basic)."""
+    raw = f"{username}:{password}".encode()
+    forms = [base64.b64encode(raw).decode("ascii"), base64.urlsafe_b64encode(raw).decode("ascii")]
+    return list(dict.fromkeys([*forms, *(f.rstrip("=") for f in forms)]))
+
+
+def basic_auth_forms(auth: Any) -> list[str]:
+    """The base64 secrets of an auth config that sends basic credentials: the API's basic
+    auth (``username``/``password``), or an OAuth client authenticating at the token URL with
+    ``client_auth: basic``; none for other auths."""
+    if auth is None:
+        return []
+    password = getattr(auth, "password", None)
+    if password is not None and hasattr(password, "get_secret_value"):
+        return basic_credential_forms(str(auth.username), password.get_secret_value())
+    if getattr(auth, "client_auth", None) == "basic":
+        return basic_credential_forms(auth.client_id.get_secret_value(),
+                                      auth.client_secret.get_secret_value())
+    return []

@@ -7,23 +7,26 @@ location (resource, page number, redacted URL); body excerpts are redacted by th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-from restsync.errors import HTTPStatusError, ResponseError
+from restsync.errors import HTTPStatusError, LimitExceededError, ResponseError
 from restsync.extract.http import Response
-from restsync.extract.retry import status_reason
+from restsync.extract.retry import RetryAgain, status_reason
+from restsync.spec.limits import PARSER_MAX_DEPTH, Limits
 from restsync.spec.model import ResponseAction
 
-__all__ = ["HookResponse", "action_matches", "parse_json_body", "run_response_hooks",
-           "status_error"]
+__all__ = ["HookResponse", "action_matches", "judge_response", "located_limit_error",
+           "parse_json_body", "run_response_hooks", "status_error", "too_deep_to_parse"]
 
 #: Media types that are never JSON: refused before parsing.
 _NOT_JSON_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/csv",
                    "application/octet-stream", "application/pdf", "application/zip")
 _NOT_JSON_PREFIXES = ("image/", "audio/", "video/", "font/", "multipart/")
+_NON_SPACE = re.compile(rb"\S")
 
 
 def _is_not_json_type(ctype: str) -> bool:
@@ -33,19 +36,30 @@ def _is_not_json_type(ctype: str) -> bool:
         or ctype.endswith("+xml")
 
 
-def parse_json_body(response: Response, location: str, redact: Callable[[str], str]) -> Any:
+def parse_json_body(response: Response, location: str, redact: Callable[[str], str],
+                    nesting_setting: str = "") -> Any:
     """The parsed JSON body of a successful response.
 
     A JSON body is accepted whatever the content type says when it parses (many APIs send
     ``text/plain``); media types that are never JSON (HTML, XML, CSV, binary) are refused.
 
+    Args:
+        response: The response.
+        location: Where it came from (resource, page, URL), for errors.
+        redact: Masks secrets in body excerpts.
+        nesting_setting: The ``max_nesting_depth`` setting in force, named when a body nests
+            deeper than the parser reads.
+
     Raises:
         ResponseError: An HTML page (e.g. a login or maintenance page with status 200), a
             non-JSON media type, an empty body, or invalid JSON (also a truncated body).
+        LimitExceededError: The body nests deeper than the parser reads
+            (:data:`~restsync.spec.limits.PARSER_MAX_DEPTH` levels).
     """
     excerpt = redact(response.text_excerpt(200))
     ctype = response.content_type
-    head = response.body.lstrip()[:1]
+    first = _NON_SPACE.search(response.body)  # no stripped copy of a large body
+    head = first.group(0) if first is not None else b""
     if "html" in ctype or (head == b"<" and not ctype.endswith("json")):
         raise ResponseError(f"expected JSON, got {ctype or 'HTML'} (status "
                             f"{response.status}): {excerpt}", location=location,
@@ -54,11 +68,13 @@ def parse_json_body(response: Response, location: str, redact: Callable[[str], s
     if _is_not_json_type(ctype):
         raise ResponseError(f"expected JSON, got content type {ctype} (status "
                             f"{response.status}): {excerpt}", location=location)
-    if not response.body.strip():
+    if first is None:
         raise ResponseError(f"empty body with status {response.status}", location=location)
     try:
         return response.json()
-    except ValueError:
+    except ValueError as exc:
+        if "depth limit" in str(exc):  # orjson reads at most PARSER_MAX_DEPTH levels
+            raise too_deep_to_parse(location, nesting_setting) from None
         kind = f"content type {ctype}" if ctype else "no content type"
         declared = response.headers.get("Content-Length")
         if declared is not None and declared.isdigit() and int(declared) > len(response.body):
@@ -66,6 +82,17 @@ def parse_json_body(response: Response, location: str, redact: Callable[[str], s
                                 f"({kind})", location=location) from None
         raise ResponseError(f"body is not valid JSON ({kind}): {excerpt}",
                             location=location) from None
+
+
+def too_deep_to_parse(location: str, nesting_setting: str) -> LimitExceededError:
+    """The error of a body nested deeper than the JSON parser reads."""
+    also = (f"; {nesting_setting} decides where shallower bodies are cut into JSON columns"
+            if nesting_setting else "")
+    return LimitExceededError(
+        f"body nests objects/lists more than {PARSER_MAX_DEPTH:,} levels deep: deeper than "
+        f"restsync's JSON parser reads (a fixed limit{also}); not a syntax error, but it "
+        "cannot be loaded", setting=f"parser depth={PARSER_MAX_DEPTH}", location=location,
+        hint="ask the API for a shallower form of this data, or leave the resource out")
 
 
 def status_error(response: Response, location: str, redact: Callable[[str], str],
@@ -95,18 +122,18 @@ class HookResponse:
 
     def __init__(self, response: Response) -> None:
         self._response = response
-        self._content = response.body
+        self._content: bytes | bytearray = response.body
         self.status_code = response.status
         self.headers = dict(response.headers.items())
         self.url = response.url
         self.encoding = "utf-8"
 
     @property
-    def content(self) -> bytes:
+    def content(self) -> bytes | bytearray:
         return self._content
 
     @content.setter
-    def content(self, value: bytes) -> None:
+    def content(self, value: bytes | bytearray) -> None:
         self._content = value
 
     @property
@@ -170,5 +197,55 @@ def _matches(action: ResponseAction, response: Response) -> bool:
     if action.status_code is not None and action.status_code != response.status:
         return False
     if action.content is not None:
-        return action.content in response.body.decode("utf-8", errors="replace")
+        return action.content.encode() in response.body  # no decoded copy of a large body
     return True
+
+
+def judge_response(response: Response, actions: list[ResponseAction], *,
+                   where: Callable[[], str], redact: Callable[[str], str],
+                   retriable: Callable[[int], bool]
+                   ) -> Response | RetryAgain[Response | None] | None:
+    """What one answer of a page request means: the response to use, ``None`` (a response
+    action says "ignore"), or a :class:`~restsync.extract.retry.RetryAgain` for the retry
+    loop (a retriable status, or a response action saying "retry").
+
+    Args:
+        response: The answer.
+        actions: The endpoint's ``response_actions`` (the first matching one applies).
+        where: The request's location, for errors (built only when needed).
+        redact: Masks secrets in body excerpts.
+        retriable: Whether the retry policy has a rule for a status.
+
+    Raises:
+        HTTPStatusError: A status nothing retries, or a response action saying "fail".
+    """
+    if actions:
+        hooked = run_response_hooks(actions, response, where)
+        if hooked is None:  # a hook said: ignore this response
+            return None
+        response = hooked
+    action = next((a.action for a in actions if action_matches(a, response)), None)
+    if action == "ignore":
+        return None
+    if action == "fail":
+        raise status_error(response, where(), redact, "a response action says fail")
+    if action != "retry":
+        if 200 <= response.status < 300:
+            return response
+        if not retriable(response.status):
+            raise status_error(response, where(), redact)
+
+    def give_up(why: str) -> Response | None:
+        raise status_error(response, where(), redact, why)
+    return RetryAgain(response.status, status_reason(response.status), give_up,
+                      retry_after=response.headers.get("Retry-After"), forced=action == "retry")
+
+
+def located_limit_error(exc: LimitExceededError, limits: Limits, location: str
+                        ) -> LimitExceededError:
+    """``exc`` (from the transport) with its location and its full setting
+    (``client.limits.max_response_bytes=268435456``)."""
+    setting = limits.setting(exc.setting) if exc.setting in dict(limits.paths) else exc.setting
+    return LimitExceededError(f"{exc.message} ({setting})", setting=setting, location=location,
+                              hint=exc.hint or f"raise {setting.split('=')[0]} if such "
+                                               "responses are expected")

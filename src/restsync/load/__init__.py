@@ -20,6 +20,7 @@ from restsync.load.duckdb_destination import (
     ResourceLoad,
     WriteDisposition,
 )
+from restsync.load.duckdb_memory import MemoryBudget
 from restsync.load.report import LoadReport
 from restsync.load.sql import safe_message
 
@@ -90,11 +91,14 @@ def open_destination(url: str, dataset: str) -> Destination:
                 hint="wait for it to finish; the lock goes away with its process") from exc
         raise DestinationError(f"cannot open database: {text}",
                                location=f"destination {path}") from exc
+    explicit = memory_limit is not None
     if memory_limit is None and path != ":memory:":
         memory_limit = DUCKDB_MEMORY_LIMIT
     if memory_limit is not None:
         connection.execute(f"SET memory_limit = '{memory_limit}'")
-    return DuckDBDestination(connection, dataset)
+    destination = DuckDBDestination(connection, dataset)
+    destination.memory = MemoryBudget(connection, memory_limit, explicit=explicit)
+    return destination
 
 
 def _duckdb_options(query: str) -> dict[str, str]:

@@ -22,6 +22,7 @@ import duckdb
 
 from restsync.errors import DestinationError
 from restsync.load.duckdb_load import LOADS_TABLE, ResourceLoad, WriteDisposition
+from restsync.load.duckdb_memory import MemoryBudget
 from restsync.load.schema_store import SCHEMA_TABLE, DuckDBSchemaStore, final_schema
 from restsync.load.sql import qualified, quote, safe_message, widen_type
 from restsync.load.state_table import STATE_TABLE, StateTableMixin
@@ -48,6 +49,8 @@ class DuckDBDestination(StateTableMixin):
         self.catalog: str = self.sql("SELECT current_database()")[0][0]
         self.schema_store = DuckDBSchemaStore(self.sql, self.ref, dataset)
         self._prepared: set[str] = set()
+        self.memory: MemoryBudget | None = None
+        """Sizes the memory limit to the open loads' columns (set by ``open_destination``)."""
         self._drop_stale_staging()
 
     def on(self, connection: duckdb.DuckDBPyConnection) -> DuckDBDestination:

@@ -33,6 +33,7 @@ from restsync import faultpoints
 from restsync.errors import DestinationError
 from restsync.load.buffers import TableBuffers
 from restsync.load.dispositions import apply_disposition
+from restsync.load.duckdb_memory import aborted_message
 from restsync.load.report import LoadReport
 from restsync.load.sql import quote, safe_message
 from restsync.load.state_table import STATE_TABLE
@@ -126,7 +127,12 @@ class ResourceLoad:
             try:
                 self._insert(table, parent, chunk)
             except duckdb.Error as exc:
-                raise DestinationError(f"loading rows failed: {safe_message(exc)}",
+                memory = self._db.memory
+                why = aborted_message(safe_message(exc), rows=chunk.num_rows,
+                                      columns=chunk.num_columns,
+                                      limit=memory.limit if memory else None,
+                                      explicit=memory.explicit if memory else False)
+                raise DestinationError(f"loading rows failed: {why or safe_message(exc)}",
                                        location=self._where(table)) from exc
 
     def _insert(self, table: str, parent: str | None, chunk: pa.Table) -> None:
@@ -151,6 +157,8 @@ class ResourceLoad:
                 db.create_table(*self._target(staged), incoming)
                 staged.columns = dict(incoming)
             staged.arrow_schema = chunk.schema
+            if db.memory is not None:  # an open load holds ~1 MB per column: make room
+                db.memory.fit(self._tag, table, len(staged.columns))
         relation.query(view, f"INSERT INTO {target} BY NAME SELECT * FROM {quote(view)}")
         staged.rows += chunk.num_rows
 
@@ -220,6 +228,8 @@ class ResourceLoad:
 
     def _close(self) -> None:
         self._closed = True
+        if self._db.memory is not None:
+            self._db.memory.release(self._tag)
         if self._own_transaction:
             with contextlib.suppress(duckdb.Error):
                 self._db.con.close()

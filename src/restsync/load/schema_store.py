@@ -102,6 +102,7 @@ def final_schema(table: str, actual: Mapping[str, str], normalized: TableSchema 
             col.json_path, col.nullable = meta.json_path, meta.nullable
             col.primary_key, col.description = meta.primary_key, meta.description
             col.declared = meta.declared and meta.data_type == kind
+            col.limit = meta.limit  # a JSON column made by restsync's limits stays one
             if kind == "timestamp":
                 col.timestamp_unit = meta.timestamp_unit
         out.columns[name] = col

@@ -17,6 +17,7 @@ from restsync.normalize.normalizer import (
     TableBatch,
 )
 from restsync.normalize.schema import ColumnHint, ColumnSchema, SchemaContract, TableSchema
+from restsync.normalize.shape import ShapeLimits
 
 __all__ = [
     "CHILD_SYSTEM_COLUMNS",
@@ -31,6 +32,7 @@ __all__ = [
     "ConstantColumns",
     "Normalizer",
     "SchemaContract",
+    "ShapeLimits",
     "TableBatch",
     "TableSchema",
     "normalize_identifier",

@@ -28,16 +28,31 @@ from restsync.normalize.kinds import JSON_TYPE, MAX_EXACT_DOUBLE_INT, dumps, ren
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError)
 
 
-def records_to_struct(records: Sequence[Any], max_nesting: int | None = None
-                      ) -> pa.StructArray:
+def infer_struct_type(records: Sequence[Any]) -> pa.DataType | None:
+    """The Arrow type of a page of records, without building it; ``None`` when Arrow cannot
+    infer one (mixed types: the fallback builder will handle the page)."""
+    try:
+        return pa.infer_type(records)
+    except _ARROW_ERRORS:
+        return None
+
+
+def records_to_struct(records: Sequence[Any], max_nesting: int | None = None,
+                      arrow_type: pa.DataType | None = None) -> pa.StructArray:
     """Convert a page of records to a ``StructArray`` (one field per top-level key).
 
     Records that are not dicts are wrapped as ``{"value": record}`` (dlt does the same). On the
     fallback path, dicts and lists nested beyond ``max_nesting`` are JSON-encoded right away
     from the original values (``arrow.json`` parts).
+
+    Args:
+        records: The page.
+        max_nesting: The level from which objects and lists are JSON.
+        arrow_type: The records' type when already inferred (:func:`infer_struct_type`):
+            Arrow then only converts.
     """
     try:
-        arr = pa.array(records)
+        arr = pa.array(records, type=arrow_type)
     except _ARROW_ERRORS:
         arr = None
     if arr is not None and pa.types.is_struct(arr.type) and arr.null_count == 0:

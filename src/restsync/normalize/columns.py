@@ -2,35 +2,68 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from restsync.normalize import contract, fitting, kinds
-from restsync.normalize.flatten import TableRows
-from restsync.normalize.schema import ColumnSchema, TableSchema
+from restsync.normalize.flatten import IdFactory, TableRows
+from restsync.normalize.schema import ColumnSchema, SchemaContract, TableSchema
 
-if TYPE_CHECKING:
-    from restsync.normalize.normalizer import Normalizer
+
+@dataclass(frozen=True)
+class MergeRules:
+    """What merging needs to know of the resource (the normalizer's settings).
+
+    Attributes:
+        contract: The resource's schema contract.
+        primary_key_columns: Normalized primary-key column names of the root table.
+        infer_epoch: Whether epoch numbers in ``*_at``-like columns become timestamps.
+        discarded_values: ``table.column`` -> values dropped by ``discard_value`` so far
+            (shared with the normalizer, updated in place).
+    """
+
+    contract: SchemaContract
+    primary_key_columns: tuple[str, ...]
+    infer_epoch: bool
+    discarded_values: dict[str, int]
+
+
+def row_locator(rows: TableRows, root_ids: pa.Array | None, ids: IdFactory
+                ) -> contract.RowLocator:
+    """Where each row of ``rows`` sits in the page (``root_ids``: the page's root row ids)."""
+    if rows.parent is None or root_ids is None:
+        return contract.RowLocator(ids.arange(len(rows.ids)))
+    return contract.RowLocator(pc.index_in(rows.root_ids, root_ids), rows.path, rows.list_idx)
 
 
 class ColumnMerger:
-    """Merges one table's column parts for one batch, applying declared types and contracts."""
+    """Merges one table's column parts for one batch, applying declared types and contracts.
 
-    def __init__(self, norm: Normalizer, rows: TableRows, root_ids: pa.Array,
+    Args:
+        rules: The resource's merge settings.
+        rows: The table's rows of this batch.
+        root_ids: ``_dlt_id`` of the page's root rows (to locate a row in messages).
+        ids: The run's id factory.
+        drops: Rows to drop, extended by ``discard_row`` contracts.
+        guarded: Whether the table's schema is fixed (stored or declared), so contracts apply.
+    """
+
+    def __init__(self, rules: MergeRules, rows: TableRows, root_ids: pa.Array, ids: IdFactory,
                  drops: contract.RowDrops, guarded: bool) -> None:
-        self.norm = norm
+        self.rules = rules
         self.rows = rows
         self.root_ids = root_ids
+        self.ids = ids
         self.drops = drops
         self.guarded = guarded
-        self.contract = norm.contract
+        self.contract = rules.contract
 
     def _fail(self, kind: str, name: str, path: tuple[str, ...], arr: pa.Array,
               mask: pa.Array | None, detail: str) -> Exception:
         return contract.violation(kind, table=self.rows.name, column=name, path=path, arr=arr,
-                                  locator=self.norm._locator(self.rows, self.root_ids),
+                                  locator=row_locator(self.rows, self.root_ids, self.ids),
                                   mask=mask, detail=detail)
 
     def column(self, schema: TableSchema, name: str, path: tuple[str, ...],
@@ -45,7 +78,7 @@ class ColumnMerger:
                 return None
         if col is None:
             col = ColumnSchema(name, None, path, primary_key=(
-                self.rows.parent is None and name in self.norm.primary_key_columns))
+                self.rows.parent is None and name in self.rules.primary_key_columns))
             schema.columns[name] = col
         elif path and not col.json_path:
             col.json_path = path
@@ -67,7 +100,11 @@ class ColumnMerger:
         else:
             key = f"{self.rows.name}.{name}"
             count = int(pc.sum(pc.cast(valid, pa.int64())).as_py())
-            self.norm.discarded_values[key] = self.norm.discarded_values.get(key, 0) + count
+            self._count_discarded(key, count)
+
+    def _count_discarded(self, key: str, count: int) -> None:
+        discarded = self.rules.discarded_values
+        discarded[key] = discarded.get(key, 0) + count
 
     def _fit(self, col: ColumnSchema, path: tuple[str, ...], parts: list[pa.Array]
              ) -> pa.Array | None:
@@ -88,15 +125,14 @@ class ColumnMerger:
                 else:
                     key = f"{self.rows.name}.{col.name}"
                     count = int(pc.sum(pc.cast(misfits, pa.int64())).as_py())
-                    self.norm.discarded_values[key] = \
-                        self.norm.discarded_values.get(key, 0) + count
+                    self._count_discarded(key, count)
             converted.append(arr)
         return _coalesce(converted)
 
     def _infer(self, col: ColumnSchema, parts: list[pa.Array]) -> pa.Array | None:
         """Widen the column's kind with this batch's parts and return one converted array."""
         kind = col.data_type
-        if kind is None and self.norm.infer_epoch and fitting.is_epoch_name(col.name):
+        if kind is None and self.rules.infer_epoch and fitting.is_epoch_name(col.name):
             units = {fitting.epoch_unit(p) for p in parts if p.null_count < len(p)}
             if len(units) == 1 and None not in units:
                 col.data_type, col.timestamp_unit = kinds.TIMESTAMP, units.pop()

@@ -9,8 +9,12 @@ Fields named in ``json_names`` (normalized paths from the root record, ``payload
 ``campaigns__meta``) are kept whole as JSON columns instead of being flattened.
 
 Nesting levels follow dlt's ``max_table_nesting``: the root row is level 0, every dict or list
-descended adds one; a dict or list met at a level ``>= max_nesting`` is kept whole as a JSON
-column instead.
+descended adds one; a dict or list met at a level ``>= max_nesting`` (or ``>= depth_limit``,
+restsync's ``limits.max_nesting_depth``) is kept whole as a JSON column instead.
+
+Paths in ``cut_paths`` (raw keys from the root record) were cut by ``limits.max_columns``:
+their values arrive as JSON text (see :mod:`restsync.normalize.shape`) and become JSON
+columns.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from restsync.normalize.kinds import encode_json
+from restsync.normalize.kinds import JSON_TYPE, encode_json
 from restsync.normalize.naming import normalize_path
 
 _ARANGE_CHUNK = 1 << 16
@@ -89,23 +93,47 @@ class Flattener:
         table_name: Resolves a list's JSON path (from the root) to its child table name.
         ids: The id factory of the run.
         max_nesting: dlt's ``max_table_nesting``; None = unlimited.
+        json_names: Normalized paths of declared JSON columns.
+        cut_paths: Paths cut by ``max_columns`` (values already JSON text).
+        depth_limit: ``limits.max_nesting_depth``; None = unlimited.
+
+    Attributes:
+        tables: The child tables' rows, in discovery order.
+        depth_cuts: ``(table, path)`` of every value kept as JSON because of ``depth_limit``
+            (not ``max_nesting``).
     """
 
     def __init__(self, table_name: Callable[[tuple[str, ...]], str], ids: IdFactory,
                  max_nesting: int | None,
-                 json_names: frozenset[str] = frozenset()) -> None:
+                 json_names: frozenset[str] = frozenset(),
+                 cut_paths: frozenset[tuple[str, ...]] = frozenset(),
+                 depth_limit: int | None = None) -> None:
         self._table_name = table_name
         self._ids = ids
-        self._max = max_nesting
+        self._table_nesting = max_nesting
+        self._depth_limit = depth_limit
+        self._max = effective_nesting(max_nesting, depth_limit)
         self._json_names = json_names
+        self._cut_paths = cut_paths
         self.tables: list[TableRows] = []
+        self.depth_cuts: list[tuple[str, tuple[str, ...]]] = []
 
     def _too_deep(self, level: int) -> bool:
         return self._max is not None and level >= self._max
 
+    def _deep_json(self, rows: TableRows, path: tuple[str, ...], level: int) -> bool:
+        """Kept as JSON for its depth; cuts due to ``depth_limit`` are recorded."""
+        if not self._too_deep(level):
+            return False
+        if self._table_nesting is None or level < self._table_nesting:
+            self.depth_cuts.append((rows.name, (*rows.path, *path)))
+        return True
+
     def _keep_json(self, rows: TableRows, path: tuple[str, ...], level: int) -> bool:
-        """Nested beyond max_nesting, or a field declared as a JSON column."""
-        if self._too_deep(level):
+        """Nested too deep, cut by max_columns, or a field declared as a JSON column."""
+        if self._deep_json(rows, path, level):
+            return True
+        if self._cut_paths and (*rows.path, *path) in self._cut_paths:
             return True
         return bool(self._json_names) and \
             normalize_path((*rows.path, *path)) in self._json_names
@@ -130,6 +158,9 @@ class Flattener:
                 else:
                     self.add_list(rows, child, path, level + 1)
             else:
+                if self._cut_paths and pa.types.is_string(child_type) and \
+                        (*rows.path, *path) in self._cut_paths:  # JSON text of a cut value
+                    child = pa.ExtensionArray.from_storage(JSON_TYPE, child)
                 rows.columns.append((path, child))
 
     def add_list(self, parent: TableRows, arr: pa.Array, path: tuple[str, ...],
@@ -158,12 +189,18 @@ class Flattener:
         if pa.types.is_struct(value_type):
             self.add_struct(rows, values, (), level)
         elif _is_list(value_type):  # list of lists: dlt's intermediary rows with a `list` child
-            if self._too_deep(level):
+            if self._deep_json(rows, ("list",), level):
                 rows.columns.append((("list",), encode_json(values)))
             else:
                 self.add_list(rows, values, ("list",), level + 1)
         elif not pa.types.is_null(value_type):
             rows.columns.append((("value",), values))
+
+
+def effective_nesting(max_nesting: int | None, depth_limit: int | None) -> int | None:
+    """The level from which objects and lists are JSON: the smaller of the two limits."""
+    limits = [n for n in (max_nesting, depth_limit) if n is not None]
+    return min(limits) if limits else None
 
 
 def _is_list(arrow_type: pa.DataType) -> bool:

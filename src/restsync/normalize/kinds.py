@@ -168,13 +168,63 @@ def encode_json(arr: pa.Array) -> pa.Array:
 
 
 def dumps(value: Any) -> str:
-    """JSON-encode one value; non-JSON scalars (dates, decimals, huge ints) become strings."""
+    """JSON-encode one value; non-JSON scalars (dates, decimals, huge ints) become strings.
+
+    Compact, like orjson. Values orjson refuses (integers beyond 64 bits, nesting deeper than
+    the 254 levels it writes) are written by :func:`_dumps_deep`, which has no depth limit.
+    """
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except TypeError:
+        return _dumps_deep(value)
+
+
+def _scalar_json(value: Any) -> str:
     try:
         return orjson.dumps(value, default=str).decode()
     except TypeError:  # integers beyond 64 bits
         import json
 
         return json.dumps(value, default=str)
+
+
+def _dumps_deep(value: Any) -> str:
+    """JSON text of any value without recursion (any depth)."""
+    out: list[str] = []
+    todo: list[Any] = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, _Literal):
+            out.append(item.text)
+        elif isinstance(item, dict):
+            out.append("{")
+            parts: list[Any] = []
+            for i, (key, sub) in enumerate(item.items()):
+                prefix = "," if i else ""
+                parts += [_Literal(prefix + _scalar_json(str(key)) + ":"), sub]
+            todo.append(_Literal("}"))
+            todo.extend(reversed(parts))
+        elif isinstance(item, list | tuple):
+            out.append("[")
+            parts = []
+            for i, sub in enumerate(item):
+                if i:
+                    parts.append(_Literal(","))
+                parts.append(sub)
+            todo.append(_Literal("]"))
+            todo.extend(reversed(parts))
+        else:
+            out.append(_scalar_json(item))
+    return "".join(out)
+
+
+class _Literal:
+    """Text :func:`_dumps_deep` writes as is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
 def render_text(value: Any) -> str:

@@ -9,10 +9,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from restsync.errors import ConfigError, FatalError
 from restsync.normalize import contract, kinds
 from restsync.normalize.arrowize import records_to_struct
-from restsync.normalize.columns import ColumnMerger
-from restsync.normalize.flatten import Flattener, IdFactory, TableRows
+from restsync.normalize.bounds import COLUMNS_LIMIT, DEPTH_LIMIT, ShapeGuard
+from restsync.normalize.columns import ColumnMerger, MergeRules, row_locator
+from restsync.normalize.flatten import Flattener, IdFactory, TableRows, effective_nesting
 from restsync.normalize.naming import (
     NameRegistry,
     normalize_identifier,
@@ -25,6 +27,7 @@ from restsync.normalize.schema import (
     TableSchema,
     column_from_hint,
 )
+from restsync.normalize.shape import ShapeLimits
 
 DLT_ID = "_dlt_id"
 DLT_LOAD_ID = "_dlt_load_id"
@@ -88,6 +91,9 @@ class Normalizer:
         resource: Resource name (recorded in the table schemas).
         infer_epoch: Numbers in columns named ``*_at``/``*_ts``/``*_timestamp``/``timestamp``
             whose values are all plausible epoch seconds or milliseconds become timestamps.
+        limits: ``max_columns`` and ``max_nesting_depth`` (:class:`ShapeLimits`; default
+            none): a map that would make a table too wide becomes one JSON column, values
+            nested too deep are kept as JSON; :attr:`limit_notes` says where.
     """
 
     def __init__(self, *, table_name: str, primary_key: Sequence[str] | None, load_id: str,
@@ -96,9 +102,11 @@ class Normalizer:
                  json_columns: Sequence[str] = (),
                  contract: SchemaContract | str | Mapping[str, Any] | None = None,
                  stored: Mapping[str, TableSchema] | None = None,
-                 resource: str | None = None, infer_epoch: bool = True) -> None:
+                 resource: str | None = None, infer_epoch: bool = True,
+                 limits: ShapeLimits | None = None) -> None:
         if max_nesting is not None and max_nesting < 0:
-            raise ValueError("max_nesting must be >= 0 or None")
+            raise ConfigError(f"max_nesting must be >= 0 or None, got {max_nesting}",
+                              location="max_table_nesting")
         self.table_name = normalize_identifier(table_name)
         self.load_id = load_id
         self.max_nesting = max_nesting
@@ -127,11 +135,27 @@ class Normalizer:
                 self._parents[table.name] = table.parent
         self.primary_key_columns: tuple[str, ...] = tuple(
             self._registry(self.table_name).resolve((key,)) for key in (primary_key or ()))
+        self._merge_rules = MergeRules(self.contract, self.primary_key_columns, infer_epoch,
+                                       self.discarded_values)
         self._declare(columns or {}, json_columns)
         self._json_names = frozenset(
             normalize_path(c.json_path) for t in self._schemas.values()
             for c in t.columns.values() if c.declared and c.data_type == kinds.JSON
             and c.json_path)
+        self.limits = limits or ShapeLimits()
+        self._nesting = effective_nesting(max_nesting, self.limits.max_depth)
+        self._guard = ShapeGuard(
+            self.limits, nesting=self._nesting, resource=self.resource,
+            is_declared_json=lambda p: bool(self._json_names) and
+            normalize_path(p) in self._json_names,
+            cuts=[(*t.json_path, *c.json_path) for t in self._stored.values()
+                  for c in t.columns.values() if c.limit == COLUMNS_LIMIT and c.json_path])
+
+    @property
+    def limit_notes(self) -> list[str]:
+        """What the limits changed in this run, one line each (maps kept as JSON columns
+        because of ``max_columns``, values kept as JSON because of ``max_nesting_depth``)."""
+        return list(self._guard.notes)
 
     def _declare(self, columns: Mapping[str, ColumnHint | Mapping[str, Any]],
                  json_columns: Sequence[str]) -> None:
@@ -197,7 +221,8 @@ class Normalizer:
     # -- normalize ------------------------------------------------------------------------
 
     def normalize(self, records: list[dict[str, Any]],
-                  constant_columns: ConstantColumns | None = None) -> list[TableBatch]:
+                  constant_columns: ConstantColumns | None = None, *,
+                  where: str | None = None) -> list[TableBatch]:
         """Normalize one page of records.
 
         Args:
@@ -206,31 +231,41 @@ class Normalizer:
                 for a child resource). Either one mapping applied to every row, or a sequence
                 of mappings aligned with ``records`` (one per record; a key missing in one
                 mapping is null for that row), so pages of several parents can be batched.
+            where: Where the records come from (``pages 3-5``), for messages.
 
         Returns:
             One :class:`TableBatch` per table with rows, the root table first, each child after
             its parent. Empty list for an empty page (or when a contract dropped every row).
 
         Raises:
-            ValueError: ``constant_columns`` is a sequence of a different length than records.
+            FatalError: ``constant_columns`` is a sequence of a different length than records.
             SchemaContractError: A record breaks a ``freeze`` contract (nothing is returned).
+            LimitExceededError: The records' own keys are more than ``max_columns``.
         """
         if not records:
             return []
         self._ids.new_batch()
         n = len(records)
-        struct = records_to_struct(records, self.max_nesting)
+        bounded, arrow_type = self._guard.bound(records, known_columns=self._known_columns,
+                                                table_name=self._table_name_of, where=where)
+        struct = records_to_struct(bounded, self._nesting, arrow_type)
         root_ids = self._ids.ids(n)
         root = TableRows(name=self.table_name, parent=None, path=(), ids=root_ids,
                          root_ids=root_ids)
         constants = self._constant_arrays(constant_columns, n)
         flattener = Flattener(self._child_table_name, self._ids, self.max_nesting,
-                              self._json_names)
+                              self._json_names, frozenset(self._guard.cuts),
+                              self.limits.max_depth)
         flattener.add_struct(root, struct, (), 0)
+        for table, path in flattener.depth_cuts:
+            self._guard.note_depth(table, path, where)
+        limited = {path: DEPTH_LIMIT for _, path in flattener.depth_cuts}
+        limited.update(dict.fromkeys(self._guard.cuts, COLUMNS_LIMIT))
         dropped: dict[str, pa.Array] = {}
         batches: list[TableBatch] = []
         for rows in (root, *flattener.tables):
-            batch = self._assemble(rows, constants if rows is root else {}, root_ids, dropped)
+            batch = self._assemble(rows, constants if rows is root else {}, root_ids, dropped,
+                                   limited)
             if batch is not None and batch.arrow.num_rows:
                 batches.append(batch)
         return batches
@@ -248,6 +283,22 @@ class Normalizer:
     def _child_table_name(self, path: tuple[str, ...]) -> str:
         return self._tables.resolve(path)
 
+    def _table_name_of(self, path: tuple[str, ...]) -> str:
+        """The name a table path has or will have (without assigning one)."""
+        if not path:
+            return self.table_name
+        for name, known in self._tables.paths().items():
+            if known == path:
+                return name
+        return f"{self.table_name}__{normalize_path(path)}"
+
+    def _known_columns(self, path: tuple[str, ...]) -> set[tuple[str, ...]]:
+        """JSON paths of the columns a table (by its path) already has."""
+        schema = self._schemas.get(self._table_name_of(path))
+        if schema is None:
+            return set()
+        return {c.json_path for c in schema.columns.values() if c.json_path}
+
     def _constant_arrays(self, constant_columns: ConstantColumns | None, n: int
                          ) -> dict[str, pa.Array]:
         if not constant_columns:
@@ -257,8 +308,8 @@ class Normalizer:
                                     n)
                     for name, value in constant_columns.items()}
         if len(constant_columns) != n:
-            raise ValueError(f"constant_columns has {len(constant_columns)} entries for "
-                             f"{n} records")
+            raise FatalError(f"constant_columns has {len(constant_columns)} entries for "
+                             f"{n} records", location=f"table '{self.table_name}'")
         names: dict[str, None] = {}
         for mapping in constant_columns:
             names.update(dict.fromkeys(mapping))
@@ -278,21 +329,16 @@ class Normalizer:
             if mode == "freeze":
                 raise contract.violation(
                     "tables", table=table, column=None, path=(), arr=None,
-                    locator=self._locator(rows, root_ids), detail="new table")
+                    locator=row_locator(rows, root_ids, self._ids), detail="new table")
             self._discarded_tables.add(table)
             return None
         schema = TableSchema(table, rows.parent, self.resource, rows.path)
         self._schemas[table] = schema
         return schema
 
-    def _locator(self, rows: TableRows, root_ids: pa.Array | None) -> contract.RowLocator:
-        if rows.parent is None or root_ids is None:
-            return contract.RowLocator(self._ids.arange(len(rows.ids)))
-        return contract.RowLocator(pc.index_in(rows.root_ids, root_ids), rows.path,
-                                   rows.list_idx)
-
     def _assemble(self, rows: TableRows, constants: Mapping[str, pa.Array], root_ids: pa.Array,
-                  dropped: dict[str, pa.Array]) -> TableBatch | None:
+                  dropped: dict[str, pa.Array],
+                  limited: Mapping[tuple[str, ...], str]) -> TableBatch | None:
         table = rows.name
         schema = self._table_schema(rows, root_ids)
         if schema is None:
@@ -313,7 +359,7 @@ class Normalizer:
         if rows.parent_ids is not None and rows.parent in dropped:
             drops.add(pc.is_in(rows.parent_ids, dropped[rows.parent]), "parent row dropped")
         guarded = table in self._stored or (table == self.table_name and self._declared_root)
-        ctx = ColumnMerger(self, rows, root_ids, drops, guarded)
+        ctx = ColumnMerger(self._merge_rules, rows, root_ids, self._ids, drops, guarded)
         names: list[str] = []
         arrays: list[pa.Array] = []
         for name, parts in grouped.items():
@@ -322,6 +368,9 @@ class Normalizer:
                 names.append(name)
                 arrays.append(merged)
                 seen[name] = schema.columns[name].data_type or kinds.TEXT
+                limit = limited.get((*rows.path, *paths.get(name, ()))) if limited else None
+                if limit is not None:
+                    schema.columns[name].limit = limit
         if rows.parent is None:
             names += [DLT_LOAD_ID, DLT_ID]
             arrays += [pa.repeat(pa.scalar(self.load_id, pa.string()), len(rows.ids)), rows.ids]

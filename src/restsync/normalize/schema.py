@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
+from restsync.errors import ConfigError
+
 CONTRACT_MODES: Final = ("evolve", "freeze", "discard_value", "discard_row")
 CONTRACT_ENTITIES: Final = ("tables", "columns", "data_type")
 DATA_TYPES: Final = ("text", "bigint", "double", "bool", "timestamp", "date", "decimal", "json")
@@ -41,7 +43,7 @@ class SchemaContract:
         """Build from ``None`` (all evolve), a mode string (all three) or a mapping.
 
         Raises:
-            ValueError: An unknown entity or mode.
+            ConfigError: An unknown entity or mode.
         """
         if value is None:
             return cls()
@@ -52,7 +54,8 @@ class SchemaContract:
             return cls(value, value, value)
         unknown = set(value) - set(CONTRACT_ENTITIES)
         if unknown:
-            raise ValueError(f"unknown schema_contract entity {sorted(unknown)[0]!r}")
+            raise ConfigError(f"unknown schema_contract entity {sorted(unknown)[0]!r}; known: "
+                              f"{', '.join(CONTRACT_ENTITIES)}", location="schema_contract")
         modes = {k: str(v) for k, v in value.items() if v is not None}
         for entity, mode in modes.items():
             _check_mode(entity, mode)
@@ -66,8 +69,8 @@ class SchemaContract:
 
 def _check_mode(entity: str, mode: str) -> None:
     if mode not in CONTRACT_MODES:
-        raise ValueError(f"unknown {entity} contract mode {mode!r}; known: "
-                         f"{', '.join(CONTRACT_MODES)}")
+        raise ConfigError(f"unknown {entity} contract mode {mode!r}; known: "
+                          f"{', '.join(CONTRACT_MODES)}", location=f"schema_contract.{entity}")
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ class ColumnHint:
         Unknown keys are ignored (dlt has many hints restsync does not use).
 
         Raises:
-            ValueError: An unknown data type.
+            ConfigError: An unknown data type.
         """
         if value is None:
             return cls()
@@ -107,8 +110,8 @@ class ColumnHint:
         if data_type is not None:
             data_type = TYPE_ALIASES.get(str(data_type), str(data_type))
             if data_type not in DATA_TYPES:
-                raise ValueError(f"unknown data_type {value.get('data_type')!r}; known: "
-                                 f"{', '.join(DATA_TYPES)}")
+                raise ConfigError(f"unknown data_type {value.get('data_type')!r}; known: "
+                                  f"{', '.join(DATA_TYPES)}", location="columns.data_type")
         return cls(data_type=data_type, nullable=bool(value.get("nullable", True)),
                    description=value.get("description"),
                    primary_key=bool(value.get("primary_key", False)),
@@ -131,6 +134,8 @@ class ColumnSchema:
         scale: Decimal scale.
         timestamp_unit: ``s`` / ``ms`` when the timestamp comes from epoch numbers.
         declared: The type was declared in the spec (wins over inference).
+        limit: The limit that made this a JSON column (``max_columns``: a map too wide to
+            flatten; ``max_nesting_depth``: values nested too deep), None otherwise.
     """
 
     name: str
@@ -143,6 +148,7 @@ class ColumnSchema:
     scale: int | None = None
     timestamp_unit: str | None = None
     declared: bool = False
+    limit: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (falsy optional attributes left out)."""
@@ -151,7 +157,7 @@ class ColumnSchema:
         if self.json_path:
             out["json_path"] = list(self.json_path)
         for key in ("primary_key", "description", "precision", "scale", "timestamp_unit",
-                    "declared"):
+                    "declared", "limit"):
             value = getattr(self, key)
             if value not in (None, False):
                 out[key] = value
@@ -166,7 +172,7 @@ class ColumnSchema:
                    primary_key=bool(data.get("primary_key", False)),
                    description=data.get("description"), precision=data.get("precision"),
                    scale=data.get("scale"), timestamp_unit=data.get("timestamp_unit"),
-                   declared=bool(data.get("declared", False)))
+                   declared=bool(data.get("declared", False)), limit=data.get("limit"))
 
     def type_text(self) -> str:
         """``bigint``, ``decimal(38,9)``, ``timestamp (epoch s)``."""

@@ -22,7 +22,7 @@ MAX_NODES = 300
 MAX_DEPTH = 32
 
 STOP_CONDITION_NAMES: frozenset[str] = frozenset(
-    {"response", "headers", "last_record", "page_records", "last_page_size", "config"})
+    {"response", "headers", "last_record", "page_records", "last_page_size", "config", "page"})
 PROCESSING_NAMES: frozenset[str] = frozenset({"record", "config"})
 
 ALLOWED_FUNCTIONS: frozenset[str] = frozenset(

@@ -39,6 +39,7 @@ from restsync.spec.auth_models import (
 from restsync.spec.base import SpecModel
 from restsync.spec.code import UserCode
 from restsync.spec.durations import parse_duration, valid_datetime_format
+from restsync.spec.limits import LimitsConfig
 from restsync.spec.paginator_models import (  # re-exported: the models' one namespace
     PAGINATORS as PAGINATORS,
 )
@@ -283,6 +284,8 @@ class ResourceConfig(SpecModel):
     """dlt's table format; the run refuses it unless the destination supports it."""
     parallelized: bool = False
     """Accepted for dlt compatibility: restsync always requests concurrently."""
+    limits: LimitsConfig | None = None
+    """restsync: this resource's own limits (see :mod:`restsync.spec.limits`)."""
 
 
 # --------------------------------------------------------------------------- client / source
@@ -340,6 +343,8 @@ class ClientConfig(SpecModel):
     """restsync: proactive request rate per host; ``None`` = no limit."""
     adaptive_concurrency: bool = True
     """restsync: halve a host's in-flight limit on 429, regain it slowly (AIMD)."""
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    """restsync: bounds on every resource (see :mod:`restsync.spec.limits`)."""
 
 
 class Inference(SpecModel):

@@ -53,7 +53,8 @@ def merge_defaults(defaults: Mapping[str, Any], resource: Mapping[str, Any]) -> 
 
     Resource keys replace the default ones whole, except ``endpoint``: its keys replace the
     default endpoint's whole too, except ``params`` and ``json``, which merge one level
-    (``{**default, **resource}``); ``columns`` merge by column name.
+    (``{**default, **resource}``); ``columns`` merge by column name, restsync's ``limits`` by
+    limit.
     """
     out: dict[str, Any] = copy.deepcopy(dict(defaults))
     for key, value in resource.items():
@@ -62,6 +63,8 @@ def merge_defaults(defaults: Mapping[str, Any], resource: Mapping[str, Any]) -> 
             endpoint = {"path": value} if isinstance(value, str) else value
             out[key] = _merge_endpoint(base, endpoint) if isinstance(endpoint, Mapping) \
                 else copy.deepcopy(value)
+        elif key == "limits" and isinstance(base, Mapping) and isinstance(value, Mapping):
+            out[key] = {**base, **copy.deepcopy(dict(value))}  # restsync's: merged by limit
         elif key == "columns" and isinstance(base, Mapping) and isinstance(value, Mapping):
             out[key] = {**base, **{c: {**base.get(c, {}), **h}
                                    if isinstance(base.get(c), Mapping) and isinstance(h, Mapping)

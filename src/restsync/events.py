@@ -68,13 +68,6 @@ class Notice(Event):
 
 
 @dataclass(frozen=True)
-class BatchLoaded(Event):
-    resource: str
-    table: str
-    rows: int
-
-
-@dataclass(frozen=True)
 class ResourceFinished(Event):
     resource: str
     records: int

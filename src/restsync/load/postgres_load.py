@@ -22,7 +22,15 @@ from restsync import faultpoints
 from restsync.errors import DestinationError
 from restsync.load.buffers import TableBuffers
 from restsync.load.postgres_dispositions import apply_disposition
-from restsync.load.postgres_types import JSONB, column_list, pg_identifier, pg_type, to_csv
+from restsync.load.postgres_types import (
+    JSONB,
+    column_list,
+    pg_identifier,
+    pg_type,
+    strip_nul,
+    to_csv,
+    without_nul,
+)
 from restsync.load.report import LoadReport
 from restsync.load.sql import quote, safe_message
 from restsync.normalize import TableBatch, TableSchema, kinds
@@ -65,6 +73,7 @@ class PostgresResourceLoad:
         self._closed = False
         self._buffers = TableBuffers()
         self._schemas: dict[str, TableSchema] = {}
+        self._nul_values = 0
         self.stored_schema: dict[str, TableSchema] = {}
         """The schema stored for this resource's tables when the load began (pass it to
         ``Normalizer(stored=...)`` so names, types and contracts follow it)."""
@@ -106,7 +115,8 @@ class PostgresResourceLoad:
         if self._closed:
             raise DestinationError("load already committed or aborted", location=self._where())
         try:
-            state_json = None if state is None else orjson.dumps(dict(state)).decode()
+            state_json = None if state is None else \
+                without_nul(orjson.dumps(dict(state)).decode())
         except TypeError as exc:
             raise DestinationError(f"state is not JSON-serializable: {exc}",
                                    location=self._where()) from exc
@@ -114,7 +124,12 @@ class PostgresResourceLoad:
             for table in self._buffers.tables():
                 self._flush(table)
             with self._dest.con.transaction():
+                self._dest.check_lock(self._where())
                 report = apply_disposition(self._dest, self)
+                if self._nul_values:
+                    report.notes.append(
+                        f"{self._nul_values} text value(s) held NUL characters (U+0000), which "
+                        "PostgreSQL cannot store: they were removed, the rest of each value kept")
                 faultpoints.reach("load.commit.data")
                 self._dest.schema_store.record_load(
                     {t: s.parent for t, s in self._staged.items()},
@@ -127,6 +142,7 @@ class PostgresResourceLoad:
         except BaseException as exc:
             self.abort()
             if isinstance(exc, psycopg.Error):
+                self._dest.raise_if_lost(exc, self._where())
                 raise DestinationError(f"commit failed: {safe_message(exc)}",
                                        location=self._where()) from exc
             raise
@@ -139,7 +155,8 @@ class PostgresResourceLoad:
             return
         self._closed = True
         self._buffers.clear()
-        with contextlib.suppress(psycopg.Error):  # best effort: the next open cleans up anyway
+        # best effort: the next open cleans up anyway (also after a lost connection)
+        with contextlib.suppress(psycopg.Error, DestinationError):
             self._drop_staging()
 
     # -- staging ------------------------------------------------------------------------------
@@ -150,6 +167,7 @@ class PostgresResourceLoad:
             try:
                 self._copy(table, parent, chunk)
             except psycopg.Error as exc:
+                self._dest.raise_if_lost(exc, self._where(table))
                 raise DestinationError(f"staging failed: {safe_message(exc)}",
                                        location=self._where(table)) from exc
 
@@ -173,6 +191,8 @@ class PostgresResourceLoad:
             if staged.columns[name] == JSONB and kind != JSONB:
                 values = kinds.encode_json(chunk.column(name).combine_chunks())
                 chunk = chunk.set_column(names.index(name), name, values)
+        chunk, with_nul = strip_nul(chunk)
+        self._nul_values += with_nul
         copy_sql = (f"COPY {dest.ref(dest.staging, staged.staging_name)} "
                     f"({column_list(names)}) FROM STDIN (FORMAT csv)")
         data = memoryview(to_csv(chunk))

@@ -157,6 +157,10 @@ class SchemaStore:
     json_type: str = "JSON"
     row_order: str = "rowid"  # insertion order: orders the changes of one load
 
+    def text(self, value: str) -> str:
+        """A text value as this database can store it (PostgreSQL: without NUL)."""
+        return value
+
     def __init__(self, sql: Callable[[str, Sequence[Any] | None], list[tuple[Any, ...]]],
                  ref: Callable[..., str], dataset: str) -> None:
         self._sql = sql
@@ -217,12 +221,12 @@ class SchemaStore:
         self._sql(f"INSERT INTO {self._ref(self._dataset, SCHEMA_TABLE)} VALUES ({p}, {p}, "
                   f"{p}, {p}, {p}, CAST({p} AS {self.json_type}), CAST({p} AS TIMESTAMPTZ))",
                   [new.name, new.version, resource, new.parent, load_id,
-                   orjson.dumps(new.to_dict()).decode(), now])
+                   self.text(orjson.dumps(new.to_dict()).decode()), now])
         for c in changes:
             self._sql(f"INSERT INTO {self._ref(self._dataset, CHANGES_TABLE)} "
                       f"VALUES ({', '.join([p] * 9)}, CAST({p} AS TIMESTAMPTZ))",
                       [load_id, resource, c.table, new.version, c.change, c.column, c.old_type,
-                       c.new_type, c.json_path, now])
+                       c.new_type, self.text(c.json_path) if c.json_path else None, now])
         return changes
 
     def record_load(self, tables: Mapping[str, str | None],

@@ -6,8 +6,8 @@ import datetime as dt
 import json
 import math
 from collections.abc import Iterator
-from typing import Any
 from decimal import Decimal
+from typing import Any
 
 import pyarrow as pa
 import pytest

@@ -19,11 +19,6 @@ PACKAGE = "restsync"
 KNOWN_CIRCLES: set[frozenset[str]] = {
     # issue 15 item 12: owned by the hardening work (normalize/), not fixed here
     frozenset({"restsync.normalize.columns", "restsync.normalize.normalizer"}),
-    # issue 11: go with the destination protocol (load/ subpackages)
-    frozenset({"restsync.load.buffers", "restsync.load.dispositions",
-               "restsync.load.duckdb_destination", "restsync.load.duckdb_load"}),
-    frozenset({"restsync.load.postgres_destination", "restsync.load.postgres_dispositions",
-               "restsync.load.postgres_load"}),
 }
 
 

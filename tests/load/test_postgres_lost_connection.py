@@ -46,7 +46,7 @@ def stage(dest: Destination, ids: list[int], load_id: str = "L2") -> Any:
 
 def test_killed_backend_fails_the_commit_clearly_and_commits_nothing(
         pg_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("restsync.load.postgres_load.FLUSH_ROWS", 1)  # COPY while staging
+    monkeypatch.setattr("restsync.load.postgres.load.FLUSH_ROWS", 1)  # COPY while staging
     dest = open_destination(pg_database_url, DATASET)
     run_load(dest, "events", [[{"id": 1}]], state={"cursor": 1})
     load = stage(dest, [2, 3])

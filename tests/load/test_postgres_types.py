@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from restsync.load import Destination, open_destination
-from restsync.load.postgres_types import (
+from restsync.load.postgres.types import (
     MAX_IDENTIFIER_BYTES,
     cast_expr,
     pg_identifier,

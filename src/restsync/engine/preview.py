@@ -19,7 +19,7 @@ from restsync.errors import SchemaContractError
 from restsync.events import EventSink, discard
 from restsync.extract import ApiClient
 from restsync.load import Destination
-from restsync.load.schema_store import diff_tables
+from restsync.load.schema_diff import diff_tables
 from restsync.normalize import TableSchema, normalize_identifier
 from restsync.plan import ResourcePlan, build_plan
 from restsync.spec.model import SourceConfig

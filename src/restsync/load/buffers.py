@@ -1,8 +1,8 @@
 """Arrow batches of one resource load, buffered per table until one bulk write takes them.
 
-Shared by the DuckDB and PostgreSQL loads: both insert a table's rows in chunks of about
-``flush_rows`` rows (fewer round trips), and both number the root rows they stage for a merge
-(``_restsync_seq``: the last row per key wins).
+Shared by every destination's load: each writes a table's rows in chunks of about its
+``FLUSH_ROWS`` rows (fewer round trips or files), and each numbers the root rows it stages
+(``_restsync_seq``: for a merge, the last row per key wins).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import contextlib
 
 import pyarrow as pa
 
-from restsync.load.dispositions import SEQ_COLUMN
+SEQ_COLUMN = "_restsync_seq"
+"""Staging order of a load's root rows (never stored in the dataset)."""
+
 
 
 class TableBuffers:

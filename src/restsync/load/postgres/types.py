@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from restsync.load.sql import quote
+from restsync.load.sql.names import quote
 from restsync.normalize import kinds
 
 BIGINT: Final = "bigint"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import orjson
 import psycopg
@@ -21,8 +21,9 @@ import pyarrow as pa
 from restsync import faultpoints
 from restsync.errors import DestinationError
 from restsync.load.buffers import TableBuffers
-from restsync.load.postgres_dispositions import apply_disposition
-from restsync.load.postgres_types import (
+from restsync.load.postgres.database import PostgresDatabase
+from restsync.load.postgres.dispositions import StagedTable, apply_disposition
+from restsync.load.postgres.types import (
     JSONB,
     column_list,
     pg_identifier,
@@ -31,34 +32,20 @@ from restsync.load.postgres_types import (
     to_csv,
     without_nul,
 )
+from restsync.load.protocol import WriteDisposition
 from restsync.load.report import LoadReport
-from restsync.load.sql import quote, safe_message
+from restsync.load.sql.names import quote, safe_message
 from restsync.normalize import TableBatch, TableSchema, kinds
 
-if TYPE_CHECKING:
-    from restsync.load.postgres_destination import PostgresDestination
-
-WriteDisposition = Literal["append", "replace", "merge"]
 FLUSH_ROWS = 50_000  # rows per table buffered in Arrow before one COPY into staging
 COPY_CHUNK_BYTES = 1 << 20
 _load_numbers = itertools.count(1)
 
 
-@dataclass
-class StagedTable:
-    """One staged table of a load: where it lives and its columns (name -> PostgreSQL type)."""
-
-    table: str
-    staging_name: str
-    parent: str | None
-    columns: dict[str, str] = field(default_factory=dict)
-    rows: int = 0
-
-
 class PostgresResourceLoad:
-    """Staged data of one resource for one load; see :meth:`PostgresDestination.begin`."""
+    """Staged data of one resource for one load; see ``PostgresDestination.begin``."""
 
-    def __init__(self, dest: PostgresDestination, resource: str, *, load_id: str,
+    def __init__(self, dest: PostgresDatabase, resource: str, *, load_id: str,
                  write_disposition: WriteDisposition, primary_key: tuple[str, ...],
                  root_table: str) -> None:
         self._dest = dest
@@ -125,7 +112,7 @@ class PostgresResourceLoad:
                 self._flush(table)
             with self._dest.con.transaction():
                 self._dest.check_lock(self._where())
-                report = apply_disposition(self._dest, self)
+                report = apply_disposition(self._dest, self, self.primary_key)
                 if self._nul_values:
                     report.notes.append(
                         f"{self._nul_values} text value(s) held NUL characters (U+0000), which "

@@ -1,6 +1,6 @@
 """One resource's load into DuckDB: buffer Arrow batches, bulk-insert them, commit once.
 
-Two ways to hold the rows until the commit, chosen by :meth:`DuckDBDestination.begin`:
+Two ways to hold the rows until the commit, chosen by ``DuckDBDestination.begin``:
 
 * **own transaction** (``exclusive=True``, the default): the load has its own cursor and
   opens a transaction at once. ``append`` inserts straight into the dataset's tables;
@@ -21,9 +21,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import duckdb
 import orjson
@@ -32,42 +31,23 @@ import pyarrow as pa
 from restsync import faultpoints
 from restsync.errors import DestinationError
 from restsync.load.buffers import TableBuffers
-from restsync.load.dispositions import apply_disposition
+from restsync.load.duckdb.database import LOADS_TABLE, DuckDBDatabase
+from restsync.load.duckdb.dispositions import StagedTable, apply_disposition
+from restsync.load.protocol import WriteDisposition
 from restsync.load.report import LoadReport
-from restsync.load.sql import quote, safe_message
-from restsync.load.state_table import STATE_TABLE
+from restsync.load.sql.names import quote, safe_message
+from restsync.load.sql.state_table import STATE_TABLE
 from restsync.normalize import TableBatch, TableSchema
 
-if TYPE_CHECKING:
-    from restsync.load.duckdb_destination import DuckDBDestination
-
-LOADS_TABLE = "_restsync_loads"
-WriteDisposition = Literal["append", "replace", "merge"]
 FLUSH_ROWS = 20_000  # rows per table buffered in Arrow before one bulk insert
 _view_numbers = itertools.count(1)
 _load_numbers = itertools.count(1)
 
 
-@dataclass
-class StagedTable:
-    """One table a load writes: where its rows go and its columns (name -> DuckDB type).
-
-    ``staging_name`` is None when the rows go straight into the dataset's table (``append``
-    in its own transaction).
-    """
-
-    table: str
-    staging_name: str | None
-    parent: str | None
-    columns: dict[str, str] = field(default_factory=dict)
-    rows: int = 0
-    arrow_schema: pa.Schema | None = None  # of the last chunk: the same one needs no DESCRIBE
-
-
 class ResourceLoad:
-    """The rows of one resource for one load; see :meth:`DuckDBDestination.begin`."""
+    """The rows of one resource for one load; see ``DuckDBDestination.begin``."""
 
-    def __init__(self, dest: DuckDBDestination, resource: str, *, load_id: str,
+    def __init__(self, dest: DuckDBDatabase, resource: str, *, load_id: str,
                  write_disposition: WriteDisposition, primary_key: tuple[str, ...],
                  root_table: str, exclusive: bool) -> None:
         self.resource = resource
@@ -186,7 +166,8 @@ class ResourceLoad:
                 self._flush(table)
             if not self._own_transaction:
                 db.sql("BEGIN TRANSACTION")
-            report = self._direct_report() if self._direct else apply_disposition(db, self)
+            report = self._direct_report() if self._direct else \
+                apply_disposition(db, self, self.primary_key)
             faultpoints.reach("load.commit.data")
             self._record_schema(report)
             self._write_meta(state_json, sum(report.rows.values()))

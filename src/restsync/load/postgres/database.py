@@ -1,4 +1,4 @@
-"""PostgreSQL destination: COPY staging, dispositions and state in one transaction.
+"""A PostgreSQL dataset's connection: the dataset lock, statements, names, evolution.
 
 Layout in the database (same tables and columns as the DuckDB destination):
 
@@ -30,21 +30,17 @@ from typing import Any, NoReturn
 import psycopg
 
 from restsync.errors import DestinationError
-from restsync.load.postgres_load import PostgresResourceLoad, WriteDisposition
-from restsync.load.postgres_types import (
+from restsync.load.postgres.types import (
     BIGINT,
     DOUBLE,
     MAX_IDENTIFIER_BYTES,
     TEXT,
     cast_expr,
-    pg_identifier,
     widen_pg_type,
     without_nul,
 )
-from restsync.load.schema_store import SCHEMA_TABLE, SchemaStore, final_schema
-from restsync.load.sql import qualified, quote, safe_message
-from restsync.load.state_table import StateTableMixin
-from restsync.normalize import TableSchema
+from restsync.load.sql.names import qualified, quote, safe_message
+from restsync.load.sql.schema_store import SchemaStore
 
 LOADS_TABLE = "_restsync_loads"
 STAGING_SUFFIX = "_staging"
@@ -72,8 +68,8 @@ def dataset_lock_key(dataset: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-class PostgresDestination(StateTableMixin):
-    """A dataset (schema) in a PostgreSQL database.
+class PostgresDatabase:
+    """A dataset (schema) in a PostgreSQL database: the lock and the SQL its loads use.
 
     Args:
         connection: An open autocommit connection (owned by this object from now on).
@@ -83,9 +79,6 @@ class PostgresDestination(StateTableMixin):
     Raises:
         DestinationError: Bad dataset name, or another run holds the dataset.
     """
-
-    PARAM = "%s"
-    STATE_AS_TEXT = "state::text"
 
     def __init__(self, connection: psycopg.Connection[Any], dataset: str, *,
                  where: str = "destination") -> None:
@@ -113,61 +106,6 @@ class PostgresDestination(StateTableMixin):
         except DestinationError:
             self.con.close()
             raise
-
-    # -- the Destination interface ------------------------------------------------------------
-
-    def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
-              primary_key: Sequence[str] | None, root_table: str,
-              exclusive: bool = True) -> PostgresResourceLoad:
-        """Start loading one resource; nothing is visible before the load's ``commit``.
-
-        Args:
-            resource: Resource name (for state, load records and messages).
-            load_id: The run's load id.
-            write_disposition: ``append``, ``replace`` or ``merge``.
-            primary_key: Column names of the root table's key (needed for ``merge``); raw
-                JSON keys are normalized the same way the normalizer does.
-            root_table: The resource's root table name (children are ``<root>__...``).
-            exclusive: Accepted for the DuckDB interface; PostgreSQL always stages and
-                commits each load in one short transaction.
-        """
-        del exclusive
-        if write_disposition not in ("append", "replace", "merge"):
-            raise DestinationError(f"unknown write disposition {write_disposition!r}",
-                                   location=f"resource '{resource}'")
-        load = PostgresResourceLoad(self, resource, load_id=load_id,
-                                    write_disposition=write_disposition,
-                                    primary_key=tuple(primary_key or ()),
-                                    root_table=pg_identifier(root_table))
-        try:
-            load.stored_schema = self.stored_schema(load.root_table)
-        except psycopg.Error as exc:
-            raise DestinationError(f"cannot read the stored schema: {safe_message(exc)}",
-                                   location=f"resource '{resource}'") from exc
-        return load
-
-    def stored_schema(self, root_table: str | None = None) -> dict[str, TableSchema]:
-        """Latest stored schema of every table (of one resource's tables with ``root_table``).
-
-        A data table that exists without a stored schema (loaded before schemas were stored)
-        is described from its actual columns, with version 0.
-        """
-        tables = self.schema_tables(self.dataset)
-        out = self.schema_store.latest(root_table, exists=SCHEMA_TABLE in tables)
-        for table in tables:
-            if table.startswith("_restsync_") or table in out:
-                continue
-            if root_table is not None and not (
-                    table == root_table or table.startswith(root_table + "__")):
-                continue
-            parent = table.rsplit("__", 1)[0] if "__" in table else None
-            out[table] = final_schema(table, self.column_types(self.dataset, table), None,
-                                      None, parent=parent, resource=root_table or table)
-        return out
-
-    def tables(self) -> list[str]:
-        """Data tables in the dataset, sorted (restsync's own ``_restsync_*`` tables excluded)."""
-        return [t for t in self.schema_tables(self.dataset) if not t.startswith("_restsync_")]
 
     def close(self) -> None:
         """Release the dataset lock and close the connection.

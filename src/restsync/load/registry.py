@@ -23,6 +23,9 @@ DESTINATIONS: dict[str, str] = {
     "duckdb": "restsync.load.duckdb:open_duckdb",
     "postgresql": "restsync.load.postgres:open_postgres",
     "postgres": "restsync.load.postgres:open_postgres",
+    "delta": "restsync.load.delta:open_delta",
+    "iceberg": "restsync.load.iceberg:open_iceberg",
+    "parquet": "restsync.load.parquet:open_parquet",
 }
 
 

@@ -11,6 +11,9 @@ import contextlib
 
 import pyarrow as pa
 
+from restsync.errors import DestinationError
+from restsync.normalize import TableBatch, TableSchema
+
 SEQ_COLUMN = "_restsync_seq"
 """Staging order of a load's root rows (never stored in the dataset)."""
 
@@ -54,3 +57,42 @@ class TableBuffers:
         """Drop everything buffered."""
         self._tables.clear()
         self._rows.clear()
+
+
+class BufferedLoad:
+    """What every destination's resource load does with a batch before its own bulk write:
+    refuse it once the load is closed, remember its table schema, number root rows, buffer.
+
+    Subclasses set ``resource`` and call :meth:`_init_buffers` in their constructor.
+    """
+
+    resource: str
+    _closed: bool
+    _buffers: TableBuffers
+    _schemas: dict[str, TableSchema]
+
+    def _init_buffers(self) -> None:
+        self._closed = False
+        self._buffers = TableBuffers()
+        self._schemas = {}
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise DestinationError("load already committed or aborted", location=self._where())
+
+    def _buffer(self, batch: TableBatch, *, table: str, parent: str | None,
+                schema: TableSchema | None, number: bool, flush_rows: int) -> bool:
+        """Buffer ``batch``'s rows as ``table``; whether its buffer reached ``flush_rows``."""
+        self._check_open()
+        if schema is not None:
+            self._schemas[table] = schema
+        arrow = batch.arrow
+        if arrow.num_rows == 0:
+            return False
+        if number:
+            arrow = self._buffers.numbered(arrow)
+        return self._buffers.add(table, parent, arrow) >= flush_rows
+
+    def _where(self, table: str | None = None) -> str:
+        where = f"resource '{self.resource}'"
+        return f"{where}, table '{table}'" if table else where

@@ -12,7 +12,7 @@ lake destinations in their own ``_restsync_schema`` tables.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -142,3 +142,24 @@ def next_version(new: TableSchema, previous: TableSchema | None) -> list[SchemaC
     changes = diff_tables(previous, new)
     new.version = (previous.version if previous else 0) + 1
     return changes
+
+
+def in_family(table: str, root_table: str) -> bool:
+    """Whether ``table`` is ``root_table`` or one of its child tables (``<root>__...``)."""
+    return table == root_table or table.startswith(root_table + "__")
+
+
+def with_unrecorded(stored: dict[str, TableSchema], tables: list[str],
+                    root_table: str | None, actual: Callable[[str], Mapping[str, str]]
+                    ) -> dict[str, TableSchema]:
+    """``stored`` plus the data tables that have no stored schema (loaded before schemas were
+    stored), described from their columns (``actual``: name -> SQL type), with version 0."""
+    for table in tables:
+        if table.startswith("_restsync_") or table in stored:
+            continue
+        if root_table is not None and not in_family(table, root_table):
+            continue
+        parent = table.rsplit("__", 1)[0] if "__" in table else None
+        stored[table] = final_schema(table, actual(table), None, None, parent=parent,
+                                     resource=root_table or table)
+    return stored

@@ -22,7 +22,7 @@ from restsync.errors import DestinationError
 from restsync.load.duckdb.database import DuckDBDatabase
 from restsync.load.duckdb.load import ResourceLoad
 from restsync.load.protocol import WRITE_DISPOSITIONS, WriteDisposition
-from restsync.load.schema_diff import final_schema
+from restsync.load.schema_diff import with_unrecorded
 from restsync.load.sql.names import safe_message
 from restsync.load.sql.schema_store import SCHEMA_TABLE
 from restsync.load.sql.state_table import StateTableMixin
@@ -45,18 +45,7 @@ class DuckDBDestination(DuckDBDatabase, StateTableMixin):
         """
         tables = self.schema_tables(self.dataset)
         out = self.schema_store.latest(root_table, exists=SCHEMA_TABLE in tables)
-        for table in tables:
-            if table.startswith("_restsync_") or table in out:
-                continue
-            if root_table is not None and not (
-                    table == root_table or table.startswith(root_table + "__")):
-                continue
-            actual = self.columns(self.dataset, table)
-            parent = None if root_table is None or table == root_table else \
-                table.rsplit("__", 1)[0]
-            out[table] = final_schema(table, actual, None, None, parent=parent,
-                                      resource=root_table or table)
-        return out
+        return with_unrecorded(out, tables, root_table, lambda t: self.columns(self.dataset, t))
 
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
               primary_key: Sequence[str] | None, root_table: str,

@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from restsync import faultpoints
 from restsync.errors import DestinationError
-from restsync.load.buffers import TableBuffers
+from restsync.load.buffers import BufferedLoad
 from restsync.load.duckdb.database import LOADS_TABLE, DuckDBDatabase
 from restsync.load.duckdb.dispositions import StagedTable, apply_disposition
 from restsync.load.protocol import WriteDisposition
@@ -44,7 +44,7 @@ _view_numbers = itertools.count(1)
 _load_numbers = itertools.count(1)
 
 
-class ResourceLoad:
+class ResourceLoad(BufferedLoad):
     """The rows of one resource for one load; see ``DuckDBDestination.begin``."""
 
     def __init__(self, dest: DuckDBDatabase, resource: str, *, load_id: str,
@@ -60,9 +60,7 @@ class ResourceLoad:
         self._tag = f"{load_id}_{next(_load_numbers)}"
         self._staged: dict[str, StagedTable] = {}
         self._started_at = datetime.now(UTC)
-        self._closed = False
-        self._buffers = TableBuffers()
-        self._schemas: dict[str, TableSchema] = {}
+        self._init_buffers()
         self.stored_schema: dict[str, TableSchema] = {}
         """The schema stored for this resource's tables when the load began (pass it to
         ``Normalizer(stored=...)`` so names, types and contracts follow it)."""
@@ -87,16 +85,9 @@ class ResourceLoad:
         Raises:
             DestinationError: The load was already committed/aborted, or DuckDB refused.
         """
-        if self._closed:
-            raise DestinationError("load already committed or aborted", location=self._where())
-        arrow = batch.arrow
-        if batch.schema is not None:
-            self._schemas[batch.table] = batch.schema
-        if arrow.num_rows == 0:
-            return
-        if batch.table == self.root_table and not self._direct:
-            arrow = self._buffers.numbered(arrow)
-        if self._buffers.add(batch.table, batch.parent_table, arrow) >= FLUSH_ROWS:
+        if self._buffer(batch, table=batch.table, parent=batch.parent_table, schema=batch.schema,
+                        number=batch.table == self.root_table and not self._direct,
+                        flush_rows=FLUSH_ROWS):
             self._flush(batch.table)
 
     def _flush(self, table: str) -> None:
@@ -152,8 +143,7 @@ class ResourceLoad:
             DestinationError: Nothing was committed (e.g. a merge where some records lack the
                 primary key); the load's rows are dropped.
         """
-        if self._closed:
-            raise DestinationError("load already committed or aborted", location=self._where())
+        self._check_open()
         try:
             state_json = None if state is None else orjson.dumps(dict(state)).decode()
         except TypeError as exc:
@@ -218,9 +208,6 @@ class ResourceLoad:
             self._schemas, self.stored_schema, load_id=self.load_id, resource=self.resource,
             report=report)
 
-    def _where(self, table: str | None = None) -> str:
-        where = f"resource '{self.resource}'"
-        return f"{where}, table '{table}'" if table else where
 
     def _drop_staging(self) -> None:
         for staged in self._staged.values():

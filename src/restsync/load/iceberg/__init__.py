@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 from restsync.errors import DestinationError
 from restsync.load.lake.destination import LakeDestination
-from restsync.load.lake.url import parse_lake_url
+from restsync.load.lake.url import parse_lake_url, require
 from restsync.load.protocol import Destination
 
 OPTIONS = ("catalog_uri", "catalog_name")
@@ -23,11 +21,7 @@ def open_iceberg(url: str, dataset: str) -> Destination:
     """
     path, options = parse_lake_url(url, "iceberg", OPTIONS)
     where = f"destination iceberg {path}"
-    try:
-        importlib.import_module("pyiceberg")
-    except ImportError as exc:
-        raise DestinationError("Iceberg destinations need the pyiceberg package",
-                               location=where, hint="pip install 'restsync[iceberg]'") from exc
+    require("pyiceberg", what="Iceberg", extra="iceberg", where=where)
     from pyiceberg.catalog.sql import SqlCatalog
 
     from restsync.load.iceberg.format import IcebergFormat

@@ -14,7 +14,7 @@ from restsync.load.lake.journal import Journal, Step, encode_columns
 from restsync.load.lake.load import LakeResourceLoad
 from restsync.load.lake.table_format import TableFormat
 from restsync.load.protocol import WRITE_DISPOSITIONS, WriteDisposition
-from restsync.load.schema_diff import final_schema
+from restsync.load.schema_diff import with_unrecorded
 from restsync.normalize import TableSchema, kinds
 
 
@@ -91,18 +91,13 @@ class LakeDestination:
 
         A data table without a stored schema is described from its columns, with version 0.
         """
-        out = meta.latest_schemas(self.fmt, root_table)
-        for table in self.tables():
-            if table in out or (root_table is not None and not (
-                    table == root_table or table.startswith(root_table + "__"))):
-                continue
-            columns = TableColumns(self.fmt.schema(table))
-            actual = {n: sql_type_name(k or kinds.TEXT, columns.types[n])
-                      for n, k in columns.kinds.items()}
-            parent = table.rsplit("__", 1)[0] if "__" in table else None
-            out[table] = final_schema(table, actual, None, None, parent=parent,
-                                      resource=root_table or table)
-        return out
+        return with_unrecorded(meta.latest_schemas(self.fmt, root_table), self.tables(),
+                               root_table, self._actual_types)
+
+    def _actual_types(self, table: str) -> dict[str, str]:
+        columns = TableColumns(self.fmt.schema(table))
+        return {n: sql_type_name(k or kinds.TEXT, columns.types[n])
+                for n, k in columns.kinds.items()}
 
     def schema_history(self, table: str | None = None) -> list[dict[str, Any]]:
         """Every recorded schema change, oldest first (of one table when given)."""

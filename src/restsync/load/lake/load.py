@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from restsync.errors import DestinationError
-from restsync.load.buffers import SEQ_COLUMN, TableBuffers
+from restsync.load.buffers import SEQ_COLUMN, BufferedLoad
 from restsync.load.disposition import choose_disposition
 from restsync.load.lake import meta
 from restsync.load.lake.columns import TableColumns, sql_type_name
@@ -40,7 +40,7 @@ FLUSH_ROWS = 50_000
 """Rows per table buffered in Arrow before they are written as one staged Parquet file."""
 
 
-class LakeResourceLoad:
+class LakeResourceLoad(BufferedLoad):
     """The rows of one resource for one load into a lake dataset.
 
     Args:
@@ -63,24 +63,14 @@ class LakeResourceLoad:
         self.root_table = root_table
         self.stored_schema: dict[str, TableSchema] = {}
         self._started_at = datetime.now(UTC)
-        self._buffers = TableBuffers()
-        self._schemas: dict[str, TableSchema] = {}
+        self._init_buffers()
         self._staging_name, staging_root = lake.new_staging(load_id)
         self._staging = Staging(staging_root)
-        self._closed = False
 
     def write(self, batch: TableBatch) -> None:
         """Take one batch; nothing is visible before :meth:`commit`."""
-        if self._closed:
-            raise DestinationError("load already committed or aborted", location=self._where())
-        if batch.schema is not None:
-            self._schemas[batch.table] = batch.schema
-        arrow = batch.arrow
-        if arrow.num_rows == 0:
-            return
-        if batch.table == self.root_table:
-            arrow = self._buffers.numbered(arrow)
-        if self._buffers.add(batch.table, batch.parent_table, arrow) >= FLUSH_ROWS:
+        if self._buffer(batch, table=batch.table, parent=batch.parent_table, schema=batch.schema,
+                        number=batch.table == self.root_table, flush_rows=FLUSH_ROWS):
             self._flush(batch.table)
 
     def _flush(self, table: str) -> None:
@@ -99,8 +89,7 @@ class LakeResourceLoad:
             DestinationError: Nothing was committed (a problem found while planning), or the
                 commit was interrupted (the next open of the dataset completes it).
         """
-        if self._closed:
-            raise DestinationError("load already committed or aborted", location=self._where())
+        self._check_open()
         try:
             state_json = None if state is None else orjson.dumps(dict(state)).decode()
         except TypeError as exc:
@@ -131,9 +120,6 @@ class LakeResourceLoad:
         self._buffers.clear()
         remove_tree(self._staging.root)
 
-    def _where(self, table: str | None = None) -> str:
-        where = f"resource '{self.resource}'"
-        return f"{where}, table '{table}'" if table else where
 
 
 class _Planner:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote
@@ -35,3 +36,12 @@ def parse_lake_url(url: str, scheme: str, options: tuple[str, ...] = ()
                                    location="destination", hint=f"known options: {known}")
         found[key] = value
     return Path(os.path.abspath(unquote(path))), found
+
+
+def require(module: str, *, what: str, extra: str, where: str) -> None:
+    """Fail with the extra to install when an optional library is missing."""
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise DestinationError(f"{what} destinations need the {module} package",
+                               location=where, hint=f"pip install 'restsync[{extra}]'") from exc

@@ -21,7 +21,7 @@ from restsync.load.postgres.database import PostgresDatabase
 from restsync.load.postgres.load import PostgresResourceLoad
 from restsync.load.postgres.types import pg_identifier
 from restsync.load.protocol import WRITE_DISPOSITIONS, WriteDisposition
-from restsync.load.schema_diff import final_schema
+from restsync.load.schema_diff import with_unrecorded
 from restsync.load.sql.names import safe_message
 from restsync.load.sql.schema_store import SCHEMA_TABLE
 from restsync.load.sql.state_table import StateTableMixin
@@ -29,16 +29,8 @@ from restsync.normalize import TableSchema
 
 
 class PostgresDestination(PostgresDatabase, StateTableMixin):
-    """A dataset (schema) in a PostgreSQL database: a :class:`restsync.load.Destination`.
-
-    Args:
-        connection: An open autocommit connection (owned by this object from now on).
-        dataset: The schema holding the tables.
-        where: How to name the database in messages (a URL without its password).
-
-    Raises:
-        DestinationError: Bad dataset name, or another run holds the dataset.
-    """
+    """A dataset (schema) in a PostgreSQL database: a :class:`restsync.load.Destination`
+    (arguments: :class:`PostgresDatabase`)."""
 
     PARAM = "%s"
     STATE_AS_TEXT = "state::text"
@@ -81,16 +73,7 @@ class PostgresDestination(PostgresDatabase, StateTableMixin):
         """
         tables = self.schema_tables(self.dataset)
         out = self.schema_store.latest(root_table, exists=SCHEMA_TABLE in tables)
-        for table in tables:
-            if table.startswith("_restsync_") or table in out:
-                continue
-            if root_table is not None and not (
-                    table == root_table or table.startswith(root_table + "__")):
-                continue
-            parent = table.rsplit("__", 1)[0] if "__" in table else None
-            out[table] = final_schema(table, self.column_types(self.dataset, table), None,
-                                      None, parent=parent, resource=root_table or table)
-        return out
+        return with_unrecorded(out, tables, root_table, lambda t: self.column_types(self.dataset, t))
 
     def tables(self) -> list[str]:
         """Data tables in the dataset, sorted (restsync's own ``_restsync_*`` tables excluded)."""

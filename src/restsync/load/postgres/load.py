@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from restsync import faultpoints
 from restsync.errors import DestinationError
-from restsync.load.buffers import TableBuffers
+from restsync.load.buffers import BufferedLoad
 from restsync.load.postgres.database import PostgresDatabase
 from restsync.load.postgres.dispositions import StagedTable, apply_disposition
 from restsync.load.postgres.types import (
@@ -42,7 +42,7 @@ COPY_CHUNK_BYTES = 1 << 20
 _load_numbers = itertools.count(1)
 
 
-class PostgresResourceLoad:
+class PostgresResourceLoad(BufferedLoad):
     """Staged data of one resource for one load; see ``PostgresDestination.begin``."""
 
     def __init__(self, dest: PostgresDatabase, resource: str, *, load_id: str,
@@ -57,9 +57,7 @@ class PostgresResourceLoad:
         self._number = next(_load_numbers)
         self._staged: dict[str, StagedTable] = {}
         self._started_at = datetime.now(UTC)
-        self._closed = False
-        self._buffers = TableBuffers()
-        self._schemas: dict[str, TableSchema] = {}
+        self._init_buffers()
         self._nul_values = 0
         self.stored_schema: dict[str, TableSchema] = {}
         """The schema stored for this resource's tables when the load began (pass it to
@@ -76,18 +74,11 @@ class PostgresResourceLoad:
         Raises:
             DestinationError: The load was already committed/aborted, or PostgreSQL refused.
         """
-        if self._closed:
-            raise DestinationError("load already committed or aborted", location=self._where())
-        arrow = batch.arrow
         table = pg_identifier(batch.table)
-        if batch.schema is not None:
-            self._schemas[table] = _pg_names(batch.schema)
-        if arrow.num_rows == 0:
-            return
-        if table == self.root_table:
-            arrow = self._buffers.numbered(arrow)
         parent = pg_identifier(batch.parent_table) if batch.parent_table else None
-        if self._buffers.add(table, parent, arrow) >= FLUSH_ROWS:
+        if self._buffer(batch, table=table, parent=parent,
+                        schema=_pg_names(batch.schema) if batch.schema is not None else None,
+                        number=table == self.root_table, flush_rows=FLUSH_ROWS):
             self._flush(table)
 
     def commit(self, state: Mapping[str, Any] | None) -> LoadReport:
@@ -99,8 +90,7 @@ class PostgresResourceLoad:
         Raises:
             DestinationError: Nothing was committed; staged data is dropped.
         """
-        if self._closed:
-            raise DestinationError("load already committed or aborted", location=self._where())
+        self._check_open()
         try:
             state_json = None if state is None else \
                 without_nul(orjson.dumps(dict(state)).decode())
@@ -193,9 +183,6 @@ class PostgresResourceLoad:
             self._dest.sql(
                 f"DROP TABLE IF EXISTS {self._dest.ref(self._dest.staging, staged.staging_name)}")
 
-    def _where(self, table: str | None = None) -> str:
-        where = f"resource '{self.resource}'"
-        return f"{where}, table '{table}'" if table else where
 
     def _write_meta(self, state_json: str | None, rows: int) -> None:
         dest = self._dest

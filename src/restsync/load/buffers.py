@@ -8,7 +8,10 @@ Shared by every destination's load: each writes a table's rows in chunks of abou
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
+from typing import Any
 
+import orjson
 import pyarrow as pa
 
 from restsync.errors import DestinationError
@@ -63,18 +66,41 @@ class BufferedLoad:
     """What every destination's resource load does with a batch before its own bulk write:
     refuse it once the load is closed, remember its table schema, number root rows, buffer.
 
-    Subclasses set ``resource`` and call :meth:`_init_buffers` in their constructor.
+    Subclasses call :meth:`_init_load` in their constructor.
     """
 
     resource: str
+    load_id: str
+    write_disposition: str
+    primary_key: tuple[str, ...]
+    root_table: str
     _closed: bool
     _buffers: TableBuffers
     _schemas: dict[str, TableSchema]
 
-    def _init_buffers(self) -> None:
+    def _init_load(self, resource: str, *, load_id: str, write_disposition: str,
+                   primary_key: tuple[str, ...], root_table: str) -> None:
+        self.resource = resource
+        self.load_id = load_id
+        self.write_disposition = write_disposition
+        self.primary_key = primary_key
+        self.root_table = root_table
         self._closed = False
         self._buffers = TableBuffers()
         self._schemas = {}
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def _state_json(self, state: Mapping[str, Any] | None) -> str | None:
+        """``state`` as JSON text (None: leave the stored state); aborts the load when it
+        cannot be encoded."""
+        try:
+            return None if state is None else orjson.dumps(dict(state)).decode()
+        except TypeError as exc:
+            self.abort()
+            raise DestinationError(f"state is not JSON-serializable: {exc}",
+                                   location=self._where()) from exc
 
     def _check_open(self) -> None:
         if self._closed:

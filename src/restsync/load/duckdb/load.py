@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-import orjson
 import pyarrow as pa
 
 from restsync import faultpoints
@@ -50,17 +49,13 @@ class ResourceLoad(BufferedLoad):
     def __init__(self, dest: DuckDBDatabase, resource: str, *, load_id: str,
                  write_disposition: WriteDisposition, primary_key: tuple[str, ...],
                  root_table: str, exclusive: bool) -> None:
-        self.resource = resource
-        self.load_id = load_id
-        self.write_disposition = write_disposition
-        self.primary_key = primary_key
-        self.root_table = root_table
+        self._init_load(resource, load_id=load_id, write_disposition=write_disposition,
+                        primary_key=primary_key, root_table=root_table)
         self._own_transaction = exclusive
         self._direct = exclusive and write_disposition == "append"
         self._tag = f"{load_id}_{next(_load_numbers)}"
         self._staged: dict[str, StagedTable] = {}
         self._started_at = datetime.now(UTC)
-        self._init_buffers()
         self.stored_schema: dict[str, TableSchema] = {}
         """The schema stored for this resource's tables when the load began (pass it to
         ``Normalizer(stored=...)`` so names, types and contracts follow it)."""
@@ -144,12 +139,7 @@ class ResourceLoad(BufferedLoad):
                 primary key); the load's rows are dropped.
         """
         self._check_open()
-        try:
-            state_json = None if state is None else orjson.dumps(dict(state)).decode()
-        except TypeError as exc:
-            self.abort()
-            raise DestinationError(f"state is not JSON-serializable: {exc}",
-                                   location=self._where()) from exc
+        state_json = self._state_json(state)
         db = self._db
         try:
             for table in self._buffers.tables():

@@ -56,14 +56,10 @@ class LakeResourceLoad(BufferedLoad):
                  write_disposition: WriteDisposition, primary_key: tuple[str, ...],
                  root_table: str) -> None:
         self.lake = lake
-        self.resource = resource
-        self.load_id = load_id
-        self.write_disposition = write_disposition
-        self.primary_key = primary_key
-        self.root_table = root_table
+        self._init_load(resource, load_id=load_id, write_disposition=write_disposition,
+                        primary_key=primary_key, root_table=root_table)
         self.stored_schema: dict[str, TableSchema] = {}
         self._started_at = datetime.now(UTC)
-        self._init_buffers()
         self._staging_name, staging_root = lake.new_staging(load_id)
         self._staging = Staging(staging_root)
 
@@ -90,12 +86,7 @@ class LakeResourceLoad(BufferedLoad):
                 commit was interrupted (the next open of the dataset completes it).
         """
         self._check_open()
-        try:
-            state_json = None if state is None else orjson.dumps(dict(state)).decode()
-        except TypeError as exc:
-            self.abort()
-            raise DestinationError(f"state is not JSON-serializable: {exc}",
-                                   location=self._where()) from exc
+        state_json = self._state_json(state)
         try:
             self.lake.check_open()
             for table in self._buffers.tables():

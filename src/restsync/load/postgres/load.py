@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import psycopg
 import pyarrow as pa
 
@@ -49,15 +48,11 @@ class PostgresResourceLoad(BufferedLoad):
                  write_disposition: WriteDisposition, primary_key: tuple[str, ...],
                  root_table: str) -> None:
         self._dest = dest
-        self.resource = resource
-        self.load_id = load_id
-        self.write_disposition = write_disposition
-        self.primary_key = primary_key
-        self.root_table = root_table
+        self._init_load(resource, load_id=load_id, write_disposition=write_disposition,
+                        primary_key=primary_key, root_table=root_table)
         self._number = next(_load_numbers)
         self._staged: dict[str, StagedTable] = {}
         self._started_at = datetime.now(UTC)
-        self._init_buffers()
         self._nul_values = 0
         self.stored_schema: dict[str, TableSchema] = {}
         """The schema stored for this resource's tables when the load began (pass it to
@@ -91,12 +86,8 @@ class PostgresResourceLoad(BufferedLoad):
             DestinationError: Nothing was committed; staged data is dropped.
         """
         self._check_open()
-        try:
-            state_json = None if state is None else \
-                without_nul(orjson.dumps(dict(state)).decode())
-        except TypeError as exc:
-            raise DestinationError(f"state is not JSON-serializable: {exc}",
-                                   location=self._where()) from exc
+        state_json = self._state_json(state)
+        state_json = without_nul(state_json) if state_json is not None else None
         try:
             for table in self._buffers.tables():
                 self._flush(table)

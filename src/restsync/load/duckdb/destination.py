@@ -50,19 +50,8 @@ class DuckDBDestination(DuckDBDatabase, StateTableMixin):
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
               primary_key: Sequence[str] | None, root_table: str,
               exclusive: bool = True) -> ResourceLoad:
-        """Start loading one resource; nothing is visible before :meth:`ResourceLoad.commit`.
-
-        Args:
-            resource: Resource name (for state, load records and messages).
-            load_id: The run's load id.
-            write_disposition: ``append``, ``replace`` or ``merge``.
-            primary_key: Column names of the root table's key (needed for ``merge``); raw
-                JSON keys are normalized the same way the normalizer does.
-            root_table: The resource's root table name (children are ``<root>__...``).
-            exclusive: No other load of this run writes the resource's tables: the load gets
-                its own transaction (faster; see :mod:`restsync.load.duckdb_load`). Pass
-                False when another resource writes the same root table.
-        """
+        """Start loading one resource (see :meth:`restsync.load.protocol.Destination.begin`);
+        nothing is visible before the load's ``commit``."""
         if write_disposition not in WRITE_DISPOSITIONS:
             raise DestinationError(f"unknown write disposition {write_disposition!r}",
                                    location=f"resource '{resource}'")

@@ -38,18 +38,8 @@ class PostgresDestination(PostgresDatabase, StateTableMixin):
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
               primary_key: Sequence[str] | None, root_table: str,
               exclusive: bool = True) -> PostgresResourceLoad:
-        """Start loading one resource; nothing is visible before the load's ``commit``.
-
-        Args:
-            resource: Resource name (for state, load records and messages).
-            load_id: The run's load id.
-            write_disposition: ``append``, ``replace`` or ``merge``.
-            primary_key: Column names of the root table's key (needed for ``merge``); raw
-                JSON keys are normalized the same way the normalizer does.
-            root_table: The resource's root table name (children are ``<root>__...``).
-            exclusive: Accepted for the DuckDB interface; PostgreSQL always stages and
-                commits each load in one short transaction.
-        """
+        """Start loading one resource (see :meth:`restsync.load.protocol.Destination.begin`);
+        nothing is visible before the load's ``commit``."""
         del exclusive
         if write_disposition not in WRITE_DISPOSITIONS:
             raise DestinationError(f"unknown write disposition {write_disposition!r}",

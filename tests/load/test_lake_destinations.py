@@ -161,3 +161,19 @@ def test_missing_library_names_the_extra(monkeypatch: pytest.MonkeyPatch, scheme
 def test_unknown_url_option_is_refused(scheme: str, tmp_path: Path) -> None:
     with pytest.raises(DestinationError, match=r"unknown .* URL option 'nope'"):
         open_destination(lake_url(scheme, tmp_path) + "?nope=1", DATASET)
+
+
+def test_iceberg_catalog_uri_option_names_another_sql_catalog(tmp_path: Path) -> None:
+    catalog = tmp_path / "elsewhere" / "catalog.sqlite"
+    catalog.parent.mkdir()
+    url = f"{lake_url('iceberg', tmp_path)}?catalog_uri=sqlite:///{catalog}&catalog_name=team"
+    d = open_destination(url, DATASET)
+    try:
+        run_load(d, "events", [[{"id": 1}]], state={"c": 1})
+    finally:
+        d.close()
+    assert catalog.exists() and not (tmp_path / "lake" / "catalog.db").exists()
+    from pyiceberg.catalog.sql import SqlCatalog
+
+    table = SqlCatalog("team", uri=f"sqlite:///{catalog}").load_table((DATASET, "events"))
+    assert table.scan().to_arrow().column("id").to_pylist() == [1]

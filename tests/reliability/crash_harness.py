@@ -49,10 +49,9 @@ CRASH_POINTS: list[str] = (
 
 
 LAKE_ENGINE_POINTS: list[str] = (
-    [f"extract.page:{n}" for n in (1, 21, 89)]
-    + [f"engine.staged:{n}" for n in (1, 5)]
-    + [f"engine.commit.before:{n}" for n in (1, 5)]
-    + [f"engine.commit.after:{n}" for n in (1, 5)]
+    [f"extract.page:{n}" for n in (1, 2, 3)]
+    + [f"engine.{point}:{n}" for point in ("staged", "commit.before", "commit.after")
+       for n in (1, 2)]
 )
 """Points of a lake run besides its table commits and journals (those are all tried)."""
 LAKES = ("delta", "iceberg", "parquet")

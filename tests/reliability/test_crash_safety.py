@@ -36,6 +36,8 @@ def test_lake_kill_at_every_table_commit_then_rerun_matches_a_clean_run(
         tmp_path: Path, scheme: str) -> None:
     results = run_all(tmp_path, scheme=scheme, resources=LAKE_RESOURCES)
     assert not problems(results), problems(results)
+    engine = [r for r in results if not r.point.startswith("lake.")]
+    assert all(r.crashed for r in engine), [r.point for r in engine if not r.crashed]
     commits = [r for r in results if r.point.startswith("lake.commit.table:")]
     journals = [r for r in results if r.point.startswith("lake.journal.written:")]
     # every point was reached but the last of each kind (the one past the end of the run)

@@ -153,11 +153,32 @@ def targets_table(summaries: list[Summary], check_times: list[float]) -> str:
     return "\n".join(lines)
 
 
+def lakes_table(summaries: list[Summary]) -> str:
+    """Lake formats next to DuckDB and dlt's Delta (rows/s and wall time ratios)."""
+    lines = ["| scenario | restsync DuckDB rows/s | restsync Delta | restsync Iceberg | "
+             "dlt Delta | restsync Delta / dlt Delta | restsync Iceberg / dlt Delta |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for s in summaries:
+        got = {t: s.get(t) for t in ("restsync", "restsync-delta", "restsync-iceberg",
+                                     "dlt-delta")}
+        if not any(got[t] for t in ("restsync-delta", "restsync-iceberg", "dlt-delta")):
+            continue
+        rate = {t: r.rows_per_s if r else None for t, r in got.items()}
+        cells = [f"{rate[t]:,.0f}" if rate[t] else "-" for t in got]
+        ratios = [_x(a / b) if (a := rate[t]) and (b := rate["dlt-delta"]) else "-"
+                  for t in ("restsync-delta", "restsync-iceberg")]
+        lines.append(f"| {s.scenario.name} | {' | '.join(cells)} | {' | '.join(ratios)} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
 def render(summaries: list[Summary], check_times: list[float]) -> str:
     """All tables of a run, as markdown."""
     parts = ["### Results (medians)", results_table(summaries), "",
              "### Ratios (rows/s, same invocation)", ratios_table(summaries), "",
              "### Targets of issue 4", targets_table(summaries, check_times)]
+    lakes = lakes_table(summaries)
+    if lakes:
+        parts += ["", "### Lake formats (rows/s, same invocation)", lakes]
     problems = [f"- {s.scenario.name}: {p}" for s in summaries for p in s.problems()]
     if problems:
         parts += ["", "### Problems", *problems]

@@ -23,6 +23,11 @@ from typing import Any
 
 import orjson
 
+from bench.lakes import LAKE_TOOLS
+from bench.lakes import count as count_lake
+from bench.lakes import import_tool as import_lake_tool
+from bench.lakes import run as run_lake
+
 DATASET = "bench"
 
 
@@ -159,6 +164,13 @@ def distinct_ids(db: Path, table: str) -> int:
 
 
 def _import_tool(job: dict[str, Any]) -> None:
+    if job["tool"] in LAKE_TOOLS:
+        import_lake_tool(job["tool"])
+        return
+    _import_warehouse_tool(job)
+
+
+def _import_warehouse_tool(job: dict[str, Any]) -> None:
     """Import the tool before the clock starts (interpreter and import time are not timed).
 
     Each tool also imports some heavy libraries only when a run needs them (restsync: aiohttp,
@@ -193,17 +205,23 @@ def main() -> None:
             run_restsync(job, db)
         elif tool in ("dlt-default", "dlt-fast"):
             run_dlt(job, db, fast=tool == "dlt-fast")
+        elif tool in LAKE_TOOLS:
+            run_lake(tool, job, source_config(job), Path(tmp) / "lake")
         elif tool == "ceiling":
             rows = asyncio.run(_ceiling(job))
         else:
             raise SystemExit(f"unknown tool {tool!r}")
         seconds = time.perf_counter() - started
         result: dict[str, Any] = {"tool": tool, "seconds": seconds}
+        roots = ["events"] + (["event_details"] if job["kind"] == "fanout" else [])
         if tool == "ceiling":
             result.update(rows=rows, tables={}, distinct_ids=None)
+        elif tool in LAKE_TOOLS:
+            tables, distinct = count_lake(tool, Path(tmp) / "lake", roots)
+            result.update(rows=sum(tables.get(t, 0) for t in roots), tables=tables,
+                          distinct_ids=distinct)
         else:
             tables = count_tables(db)
-            roots = ["events"] + (["event_details"] if job["kind"] == "fanout" else [])
             result.update(rows=sum(tables.get(t, 0) for t in roots), tables=tables,
                           distinct_ids=sum(distinct_ids(db, t) for t in roots if t in tables))
     sys.stdout.write(orjson.dumps(result).decode() + "\n")

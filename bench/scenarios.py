@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bench.lakes import LAKE_SCENARIOS, LAKE_TOOLS
 from bench.mock_api import Dataset
 
-TOOLS = ("restsync", "dlt-default", "dlt-fast", "ceiling")
+TOOLS = ("restsync", "dlt-default", "dlt-fast", "ceiling", *LAKE_TOOLS)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def build_scenarios(quick: bool = False) -> list[Scenario]:
     big = Dataset("big", records=1_000_000 // scale, page_size=1000)
     fanout = Dataset("fanout", records=2_000 // scale, page_size=100, latency_ms=20)
     faults = Dataset("faults", records=200_000 // scale, page_size=1000, fault_rate=0.05)
-    return [
+    scenarios = [
         Scenario("bulk", "200k nested events, append", bulk),
         Scenario("merge", "200k nested events, merge on id", bulk, write_disposition="merge"),
         # dlt's defaults load < 1,000 rows/s here with GBs of RSS: 1M rows would take 20+ min
@@ -60,3 +61,7 @@ def build_scenarios(quick: bool = False) -> list[Scenario]:
         Scenario("faults", "200k events, 5% 429/503 answers (Retry-After: 0)", faults,
                  skip_by_default=() if quick else ("dlt-default",)),
     ]
+    # the lake formats are compared on bulk and merge only (unless named with --tools)
+    return [s if s.name in LAKE_SCENARIOS else
+            Scenario(s.name, s.title, s.dataset, s.kind, s.write_disposition,
+                     (*s.skip_by_default, *LAKE_TOOLS)) for s in scenarios]

@@ -1,7 +1,9 @@
 """A throwaway PostgreSQL cluster for tests: initdb into a temp dir, start, create a database.
 
 The server binaries come from ``/usr/lib/postgresql/<version>/bin`` (``RESTSYNC_PG_BIN``
-overrides). PostgreSQL refuses to run as root, so when the tests run as root the cluster's
+overrides). When they are missing, the PostgreSQL tests FAIL (CI must run them), unless
+``RESTSYNC_SKIP_POSTGRES=1`` says on purpose that this machine runs without PostgreSQL; then
+they are skipped, each with that reason. PostgreSQL refuses to run as root, so when the tests run as root the cluster's
 directory is handed to an unprivileged user (``nobody``) and every server process runs as that
 user (``subprocess`` ``user=``/``group=``; no sudo/su needed). The server listens on 127.0.0.1 on
 a free port and on a unix socket inside the temp dir, trusts local connections and runs with
@@ -19,21 +21,54 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_BIN = Path("/usr/lib/postgresql/15/bin")
+OPT_OUT = "RESTSYNC_SKIP_POSTGRES"
 UNPRIVILEGED_USERS = ("nobody", "postgres")
 SUPERUSER = "restsync"
 DATABASE = "restsync_test"
 _database_numbers = itertools.count(1)
 
 
-def server_binaries() -> Path | None:
+def server_binaries(environ: Mapping[str, str] | None = None) -> Path | None:
     """The directory holding ``initdb``/``pg_ctl``/``postgres``, or None if not installed."""
-    directory = Path(os.environ.get("RESTSYNC_PG_BIN", DEFAULT_BIN))
-    needed = ("initdb", "pg_ctl", "postgres")
+    env = os.environ if environ is None else environ
+    directory = Path(env.get("RESTSYNC_PG_BIN", DEFAULT_BIN))
+    needed = ("initdb", "pg_ctl", "postgres", "psql")
     return directory if all((directory / n).is_file() for n in needed) else None
+
+
+class ServerMissingError(Exception):
+    """No PostgreSQL server binaries; ``opted_out`` when the tests may be skipped."""
+
+    def __init__(self, message: str, *, opted_out: bool) -> None:
+        super().__init__(message)
+        self.opted_out = opted_out
+
+
+def require_server_binaries(environ: Mapping[str, str] | None = None) -> Path:
+    """The server binaries' directory.
+
+    Raises:
+        ServerMissingError: They are missing; ``opted_out`` is True only when
+            ``RESTSYNC_SKIP_POSTGRES=1`` is set.
+    """
+    env = os.environ if environ is None else environ
+    found = server_binaries(env)
+    if found is not None:
+        return found
+    where = env.get("RESTSYNC_PG_BIN", str(DEFAULT_BIN))
+    if env.get(OPT_OUT) == "1":
+        raise ServerMissingError(f"PostgreSQL tests skipped: {OPT_OUT}=1 and no server "
+                                 f"binaries in {where}", opted_out=True)
+    raise ServerMissingError(
+        f"PostgreSQL server binaries not found in {where} (initdb, pg_ctl, postgres, psql). "
+        f"Install them (Debian: apt-get install postgresql-15) or point RESTSYNC_PG_BIN at "
+        f"them; to run without the PostgreSQL tests on purpose, set {OPT_OUT}=1",
+        opted_out=False)
 
 
 def _free_port() -> int:

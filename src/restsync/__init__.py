@@ -4,8 +4,8 @@ Public API (dlt-shaped)::
 
     import restsync
     source = restsync.rest_api_source({...})          # dlt's or restsync's dialect, or a path
-    info = restsync.engine(destination="duckdb:///email.duckdb").run(source)
-    assert info.ok
+    info = restsync.pipeline(destination="duckdb:///email.duckdb").run(source)
+    assert info.ok                                    # else info.failed names the resources
 
 Imports are lazy so that ``restsync check`` starts fast.
 """

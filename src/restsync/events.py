@@ -77,13 +77,6 @@ class RunTimeInference(Notice):
 
 
 @dataclass(frozen=True)
-class BatchLoaded(Event):
-    resource: str
-    table: str
-    rows: int
-
-
-@dataclass(frozen=True)
 class ResourceFinished(Event):
     resource: str
     records: int

@@ -33,3 +33,31 @@ def test_show_then_reset_one_resource(seed_run, tmp_path, monkeypatch) -> None:
 
     bad = runner.invoke(app, ["state", "reset", doc, *dest, "--resource", "nope"], env={})
     assert bad.exit_code != 0 and "unknown resource" in bad.output
+
+
+def test_state_and_schema_show_the_same_on_delta_as_on_duckdb(seed_run, tmp_path,
+                                                              monkeypatch) -> None:
+    from restsync.engine import Pipeline
+
+    monkeypatch.chdir(tmp_path)
+    run = seed_run("project_api")
+    doc = str(SEEDS / "project_api.md")
+    delta = f"delta:///{tmp_path / 'lake'}"
+    for destination in (run.destination, delta):
+        info = Pipeline(destination=destination, sleeper=run.sleeper).run(
+            run.source(), resources=["todos", "messages"])
+        assert_ok(info)
+    outputs = {}
+    for destination in (run.destination, delta):
+        shown = runner.invoke(app, ["state", "show", doc, "--destination", destination], env={})
+        assert shown.exit_code == 0, shown.output
+        schema = runner.invoke(app, ["schema", doc, "--resource", "todos", "--format", "json",
+                                     "--destination", destination], env={})
+        assert schema.exit_code == 0, schema.output
+        outputs[destination] = (shown.output, schema.output)
+    assert outputs[delta][0] == outputs[run.destination][0]
+    assert "updated_at >= " in outputs[delta][0]
+    import json
+
+    duck_schema, delta_schema = (json.loads(outputs[d][1]) for d in (run.destination, delta))
+    assert delta_schema == duck_schema

@@ -98,7 +98,7 @@ def test_two_resources_writing_one_table_both_land(seed_run, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Resources sharing a table load through shared staging (their own transactions would
     conflict on the shared table's schema changes)."""
-    monkeypatch.setattr("restsync.load.duckdb_load.FLUSH_ROWS", 1)  # interleave the inserts
+    monkeypatch.setattr("restsync.load.duckdb.load.FLUSH_ROWS", 1)  # interleave the inserts
     run = seed_run("calendar_api")
     shared = SPEC.replace("write_disposition: merge", "write_disposition: append").replace(
         "    include_from_parent: [provider]\n",

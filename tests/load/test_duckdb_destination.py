@@ -7,7 +7,8 @@ import pytest
 
 from restsync.errors import DestinationError
 from restsync.load import Destination, open_destination
-from restsync.load.sql import safe_message, widen_type
+from restsync.load.duckdb.types import widen_type
+from restsync.load.sql.names import safe_message
 from restsync.normalize import Normalizer
 
 from .conftest import DATASET, count, rows, run_load
@@ -44,7 +45,7 @@ def test_state_survives_reopen(db_path: Path) -> None:
 def test_abort_leaves_dataset_and_state_unchanged(dest: Destination,
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   disposition: str, exclusive: bool) -> None:
-    monkeypatch.setattr("restsync.load.duckdb_load.FLUSH_ROWS", 1)  # insert at once
+    monkeypatch.setattr("restsync.load.duckdb.load.FLUSH_ROWS", 1)  # insert at once
     run_load(dest, "events", [[{"id": 1, "tags": ["a"]}]], state={"cursor": 1})
     before = (dest.tables(), count(dest, "events"), dest.get_state("events"))
     norm = Normalizer(table_name="events", primary_key=["id"], load_id="L2")
@@ -67,7 +68,7 @@ def test_abort_leaves_dataset_and_state_unchanged(dest: Destination,
 @pytest.mark.parametrize("exclusive", [True, False])
 def test_crashed_run_leaves_dataset_untouched_and_nothing_behind(
         db_path: Path, monkeypatch: pytest.MonkeyPatch, exclusive: bool) -> None:
-    monkeypatch.setattr("restsync.load.duckdb_load.FLUSH_ROWS", 1)  # insert at once
+    monkeypatch.setattr("restsync.load.duckdb.load.FLUSH_ROWS", 1)  # insert at once
     d = open_destination(f"duckdb:///{db_path}", DATASET)
     run_load(d, "events", [[{"id": 1}]])
     norm = Normalizer(table_name="events", primary_key=["id"], load_id="L2")
@@ -260,7 +261,7 @@ def test_rows_written_in_an_open_transaction_do_not_pin_their_arrow_memory(
 
     import pyarrow as pa
 
-    monkeypatch.setattr("restsync.load.duckdb_load.FLUSH_ROWS", 1)  # insert every batch
+    monkeypatch.setattr("restsync.load.duckdb.load.FLUSH_ROWS", 1)  # insert every batch
     norm = Normalizer(table_name="events", primary_key=["id"], load_id="L1")
     load = dest.begin("events", load_id="L1", write_disposition="append", primary_key=["id"],
                       root_table="events")

@@ -8,7 +8,7 @@ import pytest
 
 from restsync.errors import DestinationError
 from restsync.load import open_destination
-from restsync.load.duckdb_memory import PER_COLUMN, aborted_message, size_bytes
+from restsync.load.duckdb.memory import PER_COLUMN, aborted_message, size_bytes
 from restsync.normalize import TableBatch
 
 COLUMNS = 300  # at DuckDB's 192 MB, 300 BIGINT columns x 40,000 rows abort the transaction

@@ -7,7 +7,6 @@ PostgreSQL destination. The rest are PostgreSQL-specific (types, COPY, lock, URL
 
 from __future__ import annotations
 
-import inspect
 import signal
 import subprocess
 import sys
@@ -20,11 +19,9 @@ import pytest
 
 from restsync.errors import DestinationError
 from restsync.load import Destination, open_destination
-from restsync.load.duckdb_destination import DuckDBDestination, ResourceLoad
-from restsync.load.postgres_destination import PostgresDestination
-from restsync.load.postgres_load import PostgresResourceLoad
-from restsync.load.postgres_open import redacted
-from restsync.load.postgres_types import (
+from restsync.load.postgres import redacted
+from restsync.load.postgres.destination import PostgresDestination
+from restsync.load.postgres.types import (
     MAX_IDENTIFIER_BYTES,
     pg_identifier,
 )
@@ -82,20 +79,7 @@ def run_python(code: str, **kwargs: Any) -> subprocess.Popen[str]:
                             env={"PYTHONPATH": SRC}, **kwargs)
 
 
-# -- interface ---------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("pg_class", "duck_class", "methods"), [
-    (PostgresDestination, DuckDBDestination, ["get_state", "begin", "tables", "close"]),
-    (PostgresResourceLoad, ResourceLoad, ["write", "commit", "abort"]),
-])
-def test_same_public_interface_as_duckdb(pg_class: type, duck_class: type,
-                                         methods: list[str]) -> None:
-    for name in methods:
-        pg_params = list(inspect.signature(getattr(pg_class, name)).parameters.values())
-        duck_params = list(inspect.signature(getattr(duck_class, name)).parameters.values())
-        assert [(p.name, p.kind, p.default) for p in pg_params] == \
-               [(p.name, p.kind, p.default) for p in duck_params], name
-
+# -- URLs -------------------------------------------------------------------------------------
 
 def test_postgres_urls_open_postgres_destinations(pg_database_url: str) -> None:
     for url in (pg_database_url, pg_database_url.replace("postgresql://", "postgres://")):
@@ -118,7 +102,7 @@ def test_state_survives_reopen(pg_database_url: str) -> None:
 
 def test_abort_leaves_dataset_and_state_unchanged(dest: Destination,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("restsync.load.postgres_load.FLUSH_ROWS", 1)  # COPY at once
+    monkeypatch.setattr("restsync.load.postgres.load.FLUSH_ROWS", 1)  # COPY at once
     run_load(dest, "events", [[{"id": 1, "tags": ["a"]}]], state={"cursor": 1})
     before = (dest.tables(), count(dest, "events"), dest.get_state("events"))
     load = stage_without_commit(dest, [{"id": 2, "extra": 1, "new_list": [1]}])
@@ -154,7 +138,7 @@ def test_killed_run_releases_its_lock_and_next_open_drops_its_staging(
     d.close()
     child = run_python(f"""
         import sys, time
-        import restsync.load.postgres_load as pl
+        import restsync.load.postgres.load as pl
         from restsync.load import open_destination
         from restsync.normalize import Normalizer
         pl.FLUSH_ROWS = 1

@@ -12,8 +12,8 @@ import pytest
 
 from restsync.errors import DestinationError
 from restsync.load import Destination, open_destination
-from restsync.load.postgres_types import pg_identifier
-from restsync.load.schema_store import CHANGES_TABLE, SCHEMA_TABLE
+from restsync.load.postgres.types import pg_identifier
+from restsync.load.sql.schema_store import CHANGES_TABLE, SCHEMA_TABLE
 from restsync.normalize import Normalizer
 
 from .conftest import DATASET, rows

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pyarrow as pa
 import pytest
 
 from restsync.load import Destination, open_destination
-from restsync.load.postgres_types import (
+from restsync.load.postgres.types import (
     MAX_IDENTIFIER_BYTES,
     cast_expr,
     pg_identifier,
     widen_pg_type,
 )
-from restsync.normalize import TableBatch
+from restsync.normalize import Normalizer, TableBatch
 
 from .conftest import DATASET, rows, run_load
 
@@ -80,3 +82,44 @@ def test_declared_date_and_decimal_columns_keep_their_types(dest: Destination) -
              load_id="L2")
     assert rows(dest, "SELECT day FROM DS.prices ORDER BY id") == [
         ("2024-05-01",), (None,), ("someday",)]
+
+
+NUL_RECORDS = [
+    {"id": 1, "s": "a\x00b", "tags": ["x\x00", "y"], "payload": {"k\x00": "v\x00", "n": 1}},
+    {"id": 2, "s": "clean", "tags": [], "payload": {"k": "\\u0000 stays as text"}},
+]
+
+
+def _nul_load(dest: Destination) -> list[str]:
+    norm = Normalizer(table_name="events", primary_key=["id"], load_id="L1",
+                      json_columns=["payload"])
+    load = dest.begin("events", load_id="L1", write_disposition="append", primary_key=["id"],
+                      root_table="events")
+    for batch in norm.normalize([dict(r) for r in NUL_RECORDS]):
+        load.write(batch)
+    return load.commit({"cursor": "c\x00"}).notes
+
+
+def test_nul_characters_are_removed_from_text_and_json_with_a_note(dest: Destination) -> None:
+    notes = _nul_load(dest)
+    got = {i: (text, json.loads(payload)) for i, text, payload in
+           rows(dest, "SELECT id, s, payload::text FROM DS.events")}
+    # the normalizer gives both rows every key of the JSON column; "k\x00" and "k" become
+    # one key "k", where a value wins over a null
+    assert got == {1: ("ab", {"k": "v", "n": 1}),
+                   2: ("clean", {"k": "\\u0000 stays as text", "n": None})}
+    assert rows(dest, "SELECT value FROM DS.events__tags ORDER BY value") == [("x",), ("y",)]
+    assert any("4 text value(s) held NUL characters" in n for n in notes), notes
+    assert dest.get_state("events") == {"cursor": "c"}
+    assert "payload" in dest.stored_schema("events")["events"].columns
+
+
+def test_duckdb_keeps_nul_characters(tmp_path: Any) -> None:
+    duck = open_destination(f"duckdb:///{tmp_path / 'nul.duckdb'}", DATASET)
+    try:
+        notes = _nul_load(duck)
+        assert rows(duck, "SELECT s FROM DS.events ORDER BY id") == [("a\x00b",), ("clean",)]
+        assert not any("NUL" in n for n in notes)
+        assert duck.get_state("events") == {"cursor": "c\x00"}
+    finally:
+        duck.close()

@@ -1,7 +1,7 @@
 """Stored, versioned schemas: changes per load, comments, same transaction as the data."""
 
 from restsync.load import Destination
-from restsync.load.schema_store import SchemaChange, diff_tables, kind_of_sql_type
+from restsync.load.schema_diff import SchemaChange, diff_tables, kind_of_sql_type
 from restsync.normalize import Normalizer, TableSchema
 from restsync.normalize.schema import ColumnSchema
 

@@ -2,12 +2,18 @@
 
 Each trial runs the real CLI in a subprocess against a loopback sandbox with
 ``RESTSYNC_CRASH_AT=<point>:<n>`` (the process SIGKILLs itself the n-th time it reaches the
-point, like ``kill -9``), then runs it again normally into the same DuckDB file, and compares
+point, like ``kill -9``), then runs it again normally into the same destination, and compares
 every table with a clean run's: rows lost, rows duplicated, orphaned child rows.
+
+Destinations: DuckDB (a file) and the lake formats (Delta, Iceberg, Parquet: a folder, read
+back with the format's own reader). For a lake format the points are every table commit of the
+run (``lake.commit.table:1`` .. the last one: found by trying the next until a run no longer
+reaches it), every journal written before a resource's first table commit
+(``lake.journal.written``), and points of the engine around them.
 
 Run it directly for the figures in docs/reliability.md::
 
-    .venv/bin/python -m tests.reliability.crash_harness
+    .venv/bin/python -m tests.reliability.crash_harness [duckdb|delta|iceberg|parquet ...]
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any
 
 import duckdb
 
+from restsync.load import open_destination
 from restsync.sandbox import SandboxServer, start_sandboxes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +48,22 @@ CRASH_POINTS: list[str] = (
 )
 
 
+LAKE_ENGINE_POINTS: list[str] = (
+    [f"extract.page:{n}" for n in (1, 2, 3)]
+    + [f"engine.{point}:{n}" for point in ("staged", "commit.before", "commit.after")
+       for n in (1, 2)]
+)
+"""Points of a lake run besides its table commits and journals (those are all tried)."""
+LAKES = ("delta", "iceberg", "parquet")
+
+
+def destination_url(scheme: str, path: Path) -> str:
+    """The destination of one trial: a DuckDB file or a lake folder at ``path``."""
+    if scheme == "duckdb":
+        return f"duckdb:///{path.with_suffix('.duckdb')}"
+    return f"{scheme}:///{path}"
+
+
 @dataclass
 class TrialResult:
     point: str
@@ -52,22 +75,55 @@ class TrialResult:
     detail: str = ""
 
 
-def run_cli(server: SandboxServer, db: Path, crash_at: str | None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(server: SandboxServer, url: str, crash_at: str | None, cwd: Path,
+            resources: list[str] | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "RESTSYNC_CRASH_AT"}
     env.update({k.upper(): v for k, v in server.secrets.items()})
     if crash_at:
         env["RESTSYNC_CRASH_AT"] = crash_at
     args = [sys.executable, "-m", "restsync.cli", "run",
-            str(ROOT / "examples" / "seeds" / f"{DOCUMENT}.md"),
-            "--destination", f"duckdb:///{db}"]
+            str(ROOT / "examples" / "seeds" / f"{DOCUMENT}.md"), "--destination", url]
+    if resources:
+        args += ["--resources", ",".join(resources)]
     for override in server.overrides():
         args += ["--set", override]
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout,
-                          cwd=db.parent, check=False)
+                          cwd=cwd, check=False)
 
 
-def snapshot(db: Path) -> dict[str, Any]:
+def snapshot(url: str) -> dict[str, Any]:
+    """Per table: a multiset of rows without dlt bookkeeping columns, and orphan count."""
+    if url.startswith("duckdb:///"):
+        return snapshot_duckdb(Path(url[len("duckdb:///"):]))
+    dest: Any = open_destination(url, DATASET)  # completes a pending commit, as a run would
+    try:
+        tables = {t: dest.fmt.read(t) for t in dest.tables()}
+        loads = Counter((r["load_id"], r["resource"]) for r in dest.loads())
+        versions = Counter((h["table"], h["version"], h["change"], h["column"])
+                           for h in dest.schema_history())
+    finally:
+        dest.close()
+    # a commit applied twice records its load (and its schema changes) twice
+    out: dict[str, Any] = {
+        "_restsync_loads (twice)": (Counter({k: n - 1 for k, n in loads.items() if n > 1}), 0),
+        "_restsync_schema_changes (twice)": (
+            Counter({k: n - 1 for k, n in versions.items() if n > 1}), 0)}
+    for table, arrow in tables.items():
+        keep = [c for c in arrow.column_names if c not in _DLT_COLUMNS]
+        values = [tuple(None if v is None else str(v) for v in row.values())
+                  for row in arrow.select(keep).to_pylist()] if keep else \
+            [(1,)] * arrow.num_rows
+        orphans = 0
+        if "__" in table and "_dlt_root_id" in arrow.column_names:
+            root = tables.get(table.split("__")[0])
+            roots = set(root.column("_dlt_id").to_pylist()) if root is not None else set()
+            orphans = sum(1 for r in arrow.column("_dlt_root_id").to_pylist() if r not in roots)
+        out[table] = (Counter(values), orphans)
+    return out
+
+
+def snapshot_duckdb(db: Path) -> dict[str, Any]:
     """Per table: a multiset of rows without dlt bookkeeping columns, and orphan count."""
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -114,37 +170,61 @@ def compare(clean: dict[str, Any], got: dict[str, Any]) -> tuple[int, int, int, 
     return lost, duplicated, orphans, "; ".join(notes)
 
 
-def trial(server: SandboxServer, workdir: Path, point: str,
-          clean: dict[str, Any]) -> TrialResult:
-    db = workdir / f"crash_{point.replace(':', '_').replace('.', '_')}.duckdb"
-    first = run_cli(server, db, point)
+def trial(server: SandboxServer, workdir: Path, point: str, clean: dict[str, Any],
+          scheme: str = "duckdb", resources: list[str] | None = None) -> TrialResult:
+    url = destination_url(scheme, workdir / f"crash_{point.replace(':', '_').replace('.', '_')}")
+    first = run_cli(server, url, point, workdir, resources)
     crashed = first.returncode == -9
-    second = run_cli(server, db, None)
+    second = run_cli(server, url, None, workdir, resources)
     recovered = second.returncode == 0
-    if not db.exists():
+    if scheme == "duckdb" and not Path(url[len("duckdb:///"):]).exists():
         return TrialResult(point, crashed, recovered, -1, -1, -1, "no database")
-    lost, dup, orphans, notes = compare(clean, snapshot(db))
+    lost, dup, orphans, notes = compare(clean, snapshot(url))
     if not recovered:
         notes = f"second run exit {second.returncode}: {second.stderr[-300:]} {notes}"
+    if first.returncode not in (-9, 0):
+        notes = f"first run exit {first.returncode}: {first.stderr[-300:]} {notes}"
     return TrialResult(point, crashed, recovered, lost, dup, orphans, notes)
 
 
-def run_all(workdir: Path, points: list[str] | None = None) -> list[TrialResult]:
+def run_all(workdir: Path, points: list[str] | None = None, *, scheme: str = "duckdb",
+            resources: list[str] | None = None) -> list[TrialResult]:
+    """Every trial of ``points`` (default: :data:`CRASH_POINTS` for DuckDB; for a lake format
+    every table commit and journal of the run plus :data:`LAKE_ENGINE_POINTS`)."""
     with start_sandboxes([DOCUMENT], options={DOCUMENT: SANDBOX_OPTIONS}) as group:
         server = group[DOCUMENT]
-        clean_db = workdir / "clean.duckdb"
-        result = run_cli(server, clean_db, None)
+        clean_url = destination_url(scheme, workdir / "clean")
+        result = run_cli(server, clean_url, None, workdir, resources)
         if result.returncode != 0:
             raise RuntimeError(f"clean run failed: {result.stderr[-500:]}")
-        clean = snapshot(clean_db)
-        return [trial(server, workdir, p, clean) for p in (points or CRASH_POINTS)]
+        clean = snapshot(clean_url)
+        if points is not None or scheme == "duckdb":
+            return [trial(server, workdir, p, clean, scheme, resources)
+                    for p in (points or CRASH_POINTS)]
+        results = [trial(server, workdir, p, clean, scheme, resources)
+                   for p in LAKE_ENGINE_POINTS]
+        for point in ("lake.journal.written", "lake.commit.table"):
+            n = 1
+            while True:  # every one the run reaches; the first it does not reach ends it
+                result_n = trial(server, workdir, f"{point}:{n}", clean, scheme, resources)
+                results.append(result_n)
+                if not result_n.crashed:
+                    break
+                n += 1
+        return results
 
 
 def main() -> None:  # pragma: no cover - manual figures
     import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp:
-        results = run_all(Path(tmp))
+    for scheme in sys.argv[1:] or ["duckdb"]:
+        with tempfile.TemporaryDirectory() as tmp:
+            results = run_all(Path(tmp), scheme=scheme)
+        print(f"== {scheme}")
+        report(results)
+
+
+def report(results: list[TrialResult]) -> None:  # pragma: no cover - manual figures
     print(f"{'point':28} crashed recovered lost dup orphans")
     for r in results:
         print(f"{r.point:28} {r.crashed!s:7} {r.recovered!s:9} {r.rows_lost:4} "

@@ -9,12 +9,28 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from restsync.errors import ConfigError, MissingValuesError, RestsyncError
+from restsync.cli.common import (
+    DatasetOpt,
+    DestinationOpt,
+    ParamOpt,
+    SetOpt,
+    SpecArg,
+    config_lookup,
+    console,
+    err,
+    fail,
+    load_source,
+    parse_params,
+)
+from restsync.cli.schema_cmd import schema
+from restsync.cli.state_cmd import state_app
+from restsync.errors import MissingValuesError, RestsyncError
+
+__all__ = ["app", "main", "parse_params"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="restsync: run declarative REST API specs into tables.")
@@ -22,54 +38,10 @@ sandbox_app = typer.Typer(add_completion=False, no_args_is_help=True,
                           help="Loopback sandboxes of the five seed APIs.")
 app.add_typer(sandbox_app, name="sandbox")
 
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
-
-SetOpt = Annotated[list[str] | None, typer.Option(
-    "--set", help="Override a spec value: PATH=VALUE (e.g. client.base_url=http://127.0.0.1:8080/).")]
-ParamOpt = Annotated[list[str] | None, typer.Option(
-    "--param", help="Path parameter value(s): NAME=V1[,V2...] (fans out over each value).")]
-
-
-def parse_params(items: list[str] | None) -> dict[str, list[str]]:
-    """``["provider=google,microsoft"]`` -> ``{"provider": ["google", "microsoft"]}``."""
-    out: dict[str, list[str]] = {}
-    for item in items or []:
-        name, sep, values = item.partition("=")
-        if not sep or not name.strip():
-            raise ConfigError(f"--param {item!r}: expected NAME=V1[,V2...]")
-        out.setdefault(name.strip(), []).extend(v for v in values.split(",") if v != "")
-    return out
-
-
-def _fail(exc: RestsyncError) -> typer.Exit:
-    err.print(f"error: {exc}", style="red", markup=False)
-    return typer.Exit(code=2 if isinstance(exc, ConfigError) else 1)
-
-
-def _load(spec: Path, sets: list[str] | None, params: list[str] | None,
-          resolve_values: bool = True) -> Any:
-    from restsync.spec import load_spec
-
-    return load_spec(spec, overrides=sets or [], params=parse_params(params),
-                     resolve_values=resolve_values)
-
-
-def _lookup() -> Any:
-    from restsync.spec.values import MISSING, ValueResolver
-
-    resolver = ValueResolver()
-
-    def lookup(name: str) -> Any:
-        value = resolver.lookup("config", name)
-        return None if value is MISSING else value
-
-    return lookup
-
 
 @app.command()
 def check(
-    spec: Annotated[Path, typer.Argument(help="Document (.md/.txt), .yaml/.yml/.json/.toml spec.")],
+    spec: SpecArg,
     set_: SetOpt = None,
     param: ParamOpt = None,
     resources: Annotated[str | None, typer.Option(help="Comma-separated resources to load.")] = None,
@@ -88,28 +60,27 @@ def check(
     missing: MissingValuesError | None = None
     try:
         try:
-            source = _load(spec, set_, param)
+            source = load_source(spec, set_, param)
         except MissingValuesError as exc:
             missing = exc
-            source = _load(spec, set_, param, resolve_values=False)
+            source = load_source(spec, set_, param, resolve_values=False)
         selected = [r for r in resources.split(",") if r] if resources else None
-        plan = build_plan(source, selected=selected, lookup=_lookup())
+        plan = build_plan(source, selected=selected, lookup=config_lookup())
     except RestsyncError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     print_plan(console, plan)
     print_limits(console, source, limit_notes(source, destination or DEFAULT_DESTINATION,
                                               dataset or dataset_name_for(source.name)))
     if missing is not None:
-        raise _fail(missing)
+        raise fail(missing)
     console.print("spec OK", style="green")
 
 
 @app.command()
 def run(
-    spec: Annotated[Path, typer.Argument(help="Document (.md/.txt), .yaml/.yml/.json/.toml spec.")],
-    destination: Annotated[str | None, typer.Option(
-        help="Destination URL, default duckdb:///restsync.duckdb")] = None,
-    dataset: Annotated[str | None, typer.Option(help="Dataset (schema) name.")] = None,
+    spec: SpecArg,
+    destination: DestinationOpt = None,
+    dataset: DatasetOpt = None,
     resources: Annotated[str | None, typer.Option(help="Comma-separated resources to load.")] = None,
     set_: SetOpt = None,
     param: ParamOpt = None,
@@ -123,14 +94,14 @@ def run(
     from restsync.engine import Pipeline
 
     try:
-        source = _load(spec, set_, param)
+        source = load_source(spec, set_, param)
         selected = [r for r in resources.split(",") if r] if resources else None
         with ProgressRenderer(console) as renderer:
             pipe = Pipeline(destination=destination, dataset_name=dataset, events=renderer,
                             max_wait=max_wait)
-            info = pipe.run(source, resources=selected, lookup=_lookup())
+            info = pipe.run(source, resources=selected, lookup=config_lookup())
     except RestsyncError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     console.print(summary_table(info))
     if info.failed:
         err.print(f"run incomplete: {', '.join(info.failed)} failed", style="red", markup=False)
@@ -164,15 +135,8 @@ def sandbox_serve(
     serve_sandboxes(console, host)
 
 
-def _register_subcommands() -> None:
-    from restsync.cli.schema_cmd import schema
-    from restsync.cli.state_cmd import state_app
-
-    app.command("schema")(schema)
-    app.add_typer(state_app, name="state")
-
-
-_register_subcommands()
+app.command("schema")(schema)
+app.add_typer(state_app, name="state")
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from restsync.engine.api import (
     pipeline,
     rest_api_source,
 )
-from restsync.engine.runner import ResourceOutcome
+from restsync.engine.outcome import ResourceOutcome
 
 __all__ = [
     "DEFAULT_DESTINATION",

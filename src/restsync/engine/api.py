@@ -12,8 +12,9 @@ from typing import Any
 
 from restsync.engine.capabilities import check_table_formats
 from restsync.engine.gc_tuning import fewer_collections
-from restsync.engine.runner import PlanRunner, ResourceOutcome
-from restsync.engine.sink import Loader
+from restsync.engine.loader import Loader
+from restsync.engine.outcome import ResourceOutcome
+from restsync.engine.runner import PlanRunner
 from restsync.events import EventSink, discard
 from restsync.extract import ApiClient
 from restsync.load import open_destination

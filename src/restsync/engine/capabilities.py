@@ -7,26 +7,20 @@ whose ``table_format`` the destination lacks is refused with a located error.
 
 from __future__ import annotations
 
-from typing import Any
-
 from restsync.errors import SpecError, SpecIssue
+from restsync.load import Destination
 from restsync.plan import Plan
 
-__all__ = ["check_table_formats", "table_formats"]
+__all__ = ["check_table_formats"]
 
 
-def table_formats(destination: Any) -> frozenset[str]:
-    """The table formats ``destination`` declares (none when it declares nothing)."""
-    return frozenset(getattr(destination, "table_formats", ()) or ())
-
-
-def check_table_formats(plan: Plan, destination: Any, url: str) -> None:
+def check_table_formats(plan: Plan, destination: Destination, url: str) -> None:
     """Refuse the run when a loaded resource asks for a table format the destination lacks.
 
     Raises:
         SpecError: One located issue per such resource (nothing was sent).
     """
-    supported = table_formats(destination)
+    supported = destination.table_formats
     issues = [
         SpecIssue(f"resources[{rp.name}].table_format",
                   f"{rp.config.table_format} tables are not supported by the destination "

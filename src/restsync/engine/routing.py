@@ -7,11 +7,12 @@ checked by the spec stage: a replace or merge of tables known only at run time i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from restsync.errors import ResponseError
-from restsync.normalize import Normalizer, TableBatch
+from restsync.normalize import Normalizer, TableBatch, TableSchema
+from restsync.normalize.normalizer import ConstantColumns
 from restsync.spec.code import UserCode
 
 __all__ = ["RoutingNormalizer"]
@@ -45,8 +46,13 @@ class RoutingNormalizer:
                                                        f"{index}")
         return name
 
-    def normalize(self, records: list[dict[str, Any]]) -> list[TableBatch]:
-        """The batches of every table the records go to."""
+    def normalize(self, records: list[dict[str, Any]],
+                  constant_columns: ConstantColumns | None = None, *,
+                  where: str | None = None) -> list[TableBatch]:
+        """The batches of every table the records go to (``constant_columns``: one mapping
+        for every row; ``where``: the records' pages, for messages)."""
+        if constant_columns is not None and not isinstance(constant_columns, Mapping):
+            raise TypeError("a routed resource takes one constant_columns mapping")
         groups: dict[str, list[dict[str, Any]]] = {}
         for index, record in enumerate(records):
             groups.setdefault(self._table_of(record, index), []).append(record)
@@ -54,8 +60,15 @@ class RoutingNormalizer:
         for name, group in groups.items():
             if name not in self.normalizers:
                 self.normalizers[name] = self._make(name)
-            out.extend(self.normalizers[name].normalize(group))
+            out.extend(self.normalizers[name].normalize(group, constant_columns, where=where))
         return out
+
+    def table_schemas(self) -> dict[str, TableSchema]:
+        return {k: v for n in self.normalizers.values() for k, v in n.table_schemas().items()}
+
+    @property
+    def limit_notes(self) -> list[str]:
+        return [note for n in self.normalizers.values() for note in n.limit_notes]
 
     @property
     def dropped_rows(self) -> dict[str, int]:

@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from restsync import faultpoints
 from restsync.engine.items import WorkItem, work_items
-from restsync.engine.routing import RoutingNormalizer
-from restsync.engine.sink import Loader, RecordSink
+from restsync.engine.loader import Loader
+from restsync.engine.outcome import ResourceOutcome
+from restsync.engine.records import (
+    item_pages,
+    primary_key_of,
+    processing_steps,
+    resource_limits,
+    resource_normalizer,
+)
+from restsync.engine.sink import RecordSink
 from restsync.engine.state import ResourceState
 from restsync.errors import FatalError, HTTPStatusError, RestsyncError, StoppedEarlyError
 from restsync.events import (
@@ -31,10 +39,11 @@ from restsync.events import (
 from restsync.extract import ApiClient
 from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
-from restsync.normalize import Normalizer, ShapeLimits, normalize_identifier
+from restsync.normalize import normalize_identifier
 from restsync.plan import Plan, ResourcePlan
-from restsync.spec.code import UserCode
-from restsync.spec.limits import effective_limits
+
+__all__ = ["SKIP_STATUSES", "PlanRunner", "ResourceOutcome", "ResourceRun",
+           "shared_root_tables"]
 
 SKIP_STATUSES = frozenset({404, 410})
 """Child-request statuses that skip one parent item instead of failing the resource."""
@@ -43,27 +52,39 @@ _END = object()
 _PARENT_FAILED = object()
 
 
-@dataclass
-class ResourceOutcome:
-    """What happened to one resource in a run."""
-
-    name: str
-    status: Literal["completed", "failed", "extracted", "stopped"] = "completed"
-    records: int = 0
-    pages: int = 0
-    requests: int = 0
-    retries: int = 0
-    skipped_parents: int = 0
-    items_total: int = 0
-    tables: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    schema_changes: list[str] = field(default_factory=list)
-    error: str | None = None
-    seconds: float = 0.0
-
-
 class _ParentFailedError(FatalError):
     pass
+
+
+@dataclass
+class ResourceRun:
+    """Everything one resource's run carries from start to commit.
+
+    Attributes:
+        rp: The resource's plan.
+        outcome: What happened so far (the summary's row).
+        children: Children of the resource that run (they read its records).
+        state: Its stored state and the incremental filters built from it.
+        steps: Its processing steps.
+        sink: Where its records go (None until the load began).
+        load: Its load (None when it is only extracted for its children).
+    """
+
+    rp: ResourcePlan
+    outcome: ResourceOutcome
+    children: list[str]
+    state: ResourceState | None = None
+    steps: RecordProcessor | None = None
+    sink: RecordSink | None = None
+    load: ResourceLoad | None = None
+
+    @property
+    def name(self) -> str:
+        return self.rp.name
+
+    @property
+    def where(self) -> str:
+        return f"resource '{self.rp.name}'"
 
 
 class PlanRunner:
@@ -93,6 +114,7 @@ class PlanRunner:
         self.shared_tables: set[str] = set()
 
     async def run(self) -> dict[str, ResourceOutcome]:
+        """Run every resource of the plan; their outcomes by name (failures do not raise)."""
         to_run = self.plan.to_run()
         names = {rp.name for rp in to_run}
         self.shared_tables = shared_root_tables(
@@ -107,53 +129,35 @@ class PlanRunner:
 
     async def _run_resource(self, rp: ResourcePlan, running: set[str]) -> None:
         started = time.monotonic()
-        outcome = ResourceOutcome(name=rp.name)
+        run = ResourceRun(rp, ResourceOutcome(name=rp.name),
+                          [c for c in rp.children if c in running])
+        outcome = run.outcome
         self.outcomes[rp.name] = outcome
-        children = [c for c in rp.children if c in running]
         self.events(ResourceStarted(resource=rp.name))
-        load: ResourceLoad | None = None
-        sink: RecordSink | None = None
-        state: ResourceState | None = None
         try:
-            stored = await self.loader.call(self.destination.get_state, rp.name) if rp.load else {}
-            state = ResourceState(rp, stored, self.started_at)
-            steps = RecordProcessor(rp.config.processing_steps,
-                                    where=f"resources[{rp.name}].processing_steps")
-            if rp.load:
-                root_table = normalize_identifier(rp.table_name)
-                load = await self.loader.call(
-                    self.destination.begin, rp.name, load_id=self.load_id,
-                    write_disposition=rp.config.write_disposition,
-                    primary_key=_pk(rp.config.primary_key), root_table=root_table,
-                    exclusive=root_table not in self.shared_tables)
-            sink = RecordSink(self, rp, load, self._normalizer(rp, load), children, outcome)
+            await self._start(run)
             if rp.parent is None:
-                items = list(work_items(rp))
-                outcome.items_total = len(items)
-                resume = state.resume_from
-                for item in items:
-                    await self._run_item(rp, item, state, steps, sink, outcome, resume)
-                    resume = None
+                await self._run_root(run)
             else:
-                await self._run_children(rp, state, steps, sink, outcome)
-            await sink.drain()
+                await self._run_children(run)
+            assert run.sink is not None and run.state is not None
+            await run.sink.drain()
             if outcome.skipped_parents and outcome.skipped_parents == outcome.items_total:
                 raise FatalError(
                     f"every one of its {outcome.skipped_parents} parent item(s) answered "
-                    f"404/410; the path is likely wrong",
-                    location=f"resource '{rp.name}'")
-            for child in children:
+                    f"404/410; the path is likely wrong", location=run.where)
+            for child in run.children:
                 await self.inboxes[child].put(_END)
-            if load is not None:
-                await self._commit(rp, load, sink, state.completed(self._inferred(rp)), outcome)
+            if run.load is not None:
+                await self._commit(run, run.state.completed(self._inferred(rp)))
             else:
                 outcome.status = "extracted"
         except StoppedEarlyError as exc:
-            await self._stop_cleanly(rp, exc, load, sink, state, children, outcome)
+            await self._stop_cleanly(run, exc)
         except BaseException as exc:
-            if sink is not None:
-                await sink.discard()
-            await self._fail(rp, exc, load, children, outcome)
+            if run.sink is not None:
+                await run.sink.discard()
+            await self._fail(run, exc)
             if not isinstance(exc, Exception):
                 raise
         finally:
@@ -175,82 +179,90 @@ class PlanRunner:
         stats = self.client.stats.get(rp.name)
         return list(stats.inferences) if stats is not None else []
 
-    def _normalizer(self, rp: ResourcePlan, load: ResourceLoad | None,
-                    table_name: str | None = None) -> Normalizer:
-        if table_name is None and isinstance(rp.config.table_name, UserCode):
-            return RoutingNormalizer(  # type: ignore[return-value]  # a Normalizer's shape
-                rp.config.table_name, lambda name: self._normalizer(rp, load, name), rp.name)
-        contract = rp.config.schema_contract
-        limits = effective_limits(self.plan.source.client.limits, rp.config.limits,
-                                  resource_name=rp.name)
-        return Normalizer(
-            table_name=table_name or rp.table_name, primary_key=_pk(rp.config.primary_key),
-            load_id=self.load_id, max_nesting=rp.config.max_table_nesting,
-            columns={k: c.model_dump() for k, c in rp.config.columns.items()},
-            json_columns=rp.config.json_columns,
-            contract=contract.model_dump() if contract else None,
-            stored=getattr(load, "stored_schema", None), resource=rp.name,
-            limits=ShapeLimits(max_columns=limits.max_columns,
-                               max_depth=limits.max_nesting_depth,
-                               columns_setting=limits.setting("max_columns"),
-                               depth_setting=limits.setting("max_nesting_depth")))
+    async def _start(self, run: ResourceRun) -> None:
+        """Read the stored state, begin the load, build the sink."""
+        rp = run.rp
+        stored = await self.loader.call(self.destination.get_state, rp.name) if rp.load else {}
+        run.state = ResourceState(rp, stored, self.started_at)
+        run.steps = processing_steps(rp)
+        if rp.load:
+            root_table = normalize_identifier(rp.table_name)
+            run.load = await self.loader.call(
+                self.destination.begin, rp.name, load_id=self.load_id,
+                write_disposition=rp.config.write_disposition,
+                primary_key=primary_key_of(rp), root_table=root_table,
+                exclusive=root_table not in self.shared_tables)
+        normalizer = resource_normalizer(
+            rp, load_id=self.load_id,
+            stored=run.load.stored_schema if run.load is not None else None,
+            limits=resource_limits(rp, self.plan.source.client.limits))
+        run.sink = RecordSink(self.loader, run.load, normalizer,
+                              [self.inboxes[c] for c in run.children])
 
-    async def _commit(self, rp: ResourcePlan, load: ResourceLoad, sink: RecordSink,
-                      state: dict[str, Any], outcome: ResourceOutcome) -> None:
+    async def _run_root(self, run: ResourceRun) -> None:
+        assert run.state is not None
+        items = list(work_items(run.rp))
+        run.outcome.items_total = len(items)
+        resume = run.state.resume_from
+        for item in items:
+            await self._run_item(run, item, resume)
+            resume = None
+
+    async def _commit(self, run: ResourceRun, state: dict[str, Any]) -> None:
+        assert run.load is not None and run.sink is not None
         faultpoints.reach("engine.commit.before")
-        report = await self.loader.call(load.commit, state)
+        report = await self.loader.call(run.load.commit, state)
         faultpoints.reach("engine.commit.after")
+        outcome = run.outcome
         outcome.tables = dict(report.rows)
         outcome.notes.extend(report.notes)
-        outcome.schema_changes = list(getattr(report, "schema_changes", []))
-        for table, n in sink.normalizer.dropped_rows.items():
+        outcome.schema_changes = list(report.schema_changes)
+        normalizer = run.sink.normalizer
+        for table, n in normalizer.dropped_rows.items():
             outcome.notes.append(f"{n} row(s) of {table} dropped by the schema contract")
-        for column, n in sink.normalizer.discarded_values.items():
+        for column, n in normalizer.discarded_values.items():
             outcome.notes.append(f"{n} value(s) of {column} discarded by the schema contract")
-        outcome.notes.extend(sink.normalizer.limit_notes)
-        for note in [*report.notes, *sink.normalizer.limit_notes]:
-            self.events(Notice(resource=rp.name, message=note))
+        outcome.notes.extend(normalizer.limit_notes)
+        for note in [*report.notes, *normalizer.limit_notes]:
+            self.events(Notice(resource=run.name, message=note))
 
-    async def _stop_cleanly(self, rp: ResourcePlan, exc: StoppedEarlyError,
-                            load: ResourceLoad | None, sink: RecordSink | None,
-                            state: ResourceState | None, children: list[str],
-                            outcome: ResourceOutcome) -> None:
+    async def _stop_cleanly(self, run: ResourceRun, exc: StoppedEarlyError) -> None:
         """Commit what was fetched and where to resume, or fail when that is not safe."""
+        outcome = run.outcome
         try:
-            if (load is None or sink is None or state is None or exc.resume_state is None
-                    or not _can_stop_cleanly(rp, exc)):
+            if (run.load is None or run.sink is None or run.state is None
+                    or exc.resume_state is None or not _can_stop_cleanly(run.rp, exc)):
                 raise exc
-            await sink.drain()
-            await self._commit(rp, load, sink, state.stopped(exc.resume_state), outcome)
+            await run.sink.drain()
+            await self._commit(run, run.state.stopped(exc.resume_state))
         except Exception as error:
-            if sink is not None:
-                await sink.discard()
-            await self._fail(rp, error, load, children, outcome)
+            if run.sink is not None:
+                await run.sink.discard()
+            await self._fail(run, error)
             return
         outcome.status = "stopped"
         outcome.error = (f"{exc.summary()}; rows fetched so far are committed and the "
                          f"next run resumes at page {exc.resume_state.get('page', '?')}")
-        self.events(Notice(resource=rp.name, message=outcome.error))
+        self.events(Notice(resource=run.name, message=outcome.error))
 
-    async def _fail(self, rp: ResourcePlan, exc: BaseException, load: ResourceLoad | None,
-                    children: list[str], outcome: ResourceOutcome) -> None:
+    async def _fail(self, run: ResourceRun, exc: BaseException) -> None:
+        outcome = run.outcome
         outcome.status = "failed"
         outcome.error = _describe(exc)
-        if load is not None:
+        if run.load is not None:
             try:
-                await self.loader.call(load.abort)
+                await self.loader.call(run.load.abort)
             except Exception as abort_exc:  # pragma: no cover - reported, not raised
                 outcome.notes.append(f"abort failed: {_describe(abort_exc)}")
-        for child in children:
+        for child in run.children:
             await self.inboxes[child].put(_PARENT_FAILED)
-        if rp.parent is not None and rp.name not in self.inbox_closed:
-            await _drain(self.inboxes[rp.name])
-        self.events(ResourceFailed(resource=rp.name, error=outcome.error,
+        if run.rp.parent is not None and run.name not in self.inbox_closed:
+            await _drain(self.inboxes[run.name])
+        self.events(ResourceFailed(resource=run.name, error=outcome.error,
                                    kind=type(exc).__name__))
 
-    async def _run_children(self, rp: ResourcePlan, state: ResourceState,
-                            steps: RecordProcessor, sink: RecordSink,
-                            outcome: ResourceOutcome) -> None:
+    async def _run_children(self, run: ResourceRun) -> None:
+        rp, outcome = run.rp, run.outcome
         inbox = self.inboxes[rp.name]
         limit = asyncio.Semaphore(max(1, self.plan.source.client.max_concurrency) * 2)
         outcome.items_total = 0
@@ -260,7 +272,7 @@ class PlanRunner:
 
         async def one(item: WorkItem) -> None:
             try:
-                await self._run_item(rp, item, state, steps, sink, outcome)
+                await self._run_item(run, item)
             except BaseException as exc:
                 failure.append(exc)
             finally:
@@ -275,7 +287,7 @@ class PlanRunner:
                     break
                 if parent is _PARENT_FAILED:
                     raise _ParentFailedError(f"parent resource `{rp.parent}` failed",
-                                             location=f"resource '{rp.name}'")
+                                             location=run.where)
                 if failure:
                     raise failure[0]
                 for item in work_items(rp, parent, index):
@@ -299,38 +311,20 @@ class PlanRunner:
                 await asyncio.gather(*tasks, return_exceptions=True)
             raise
 
-    async def _run_item(self, rp: ResourcePlan, item: WorkItem, state: ResourceState,
-                        steps: RecordProcessor, sink: RecordSink, outcome: ResourceOutcome,
+    async def _run_item(self, run: ResourceRun, item: WorkItem,
                         resume_from: dict[str, Any] | None = None) -> None:
-        incremental = state.filter_for(item.path_values)
-        extra: dict[str, Any] = dict(item.query_values)
-        values = dict(item.path_values)
-        if incremental is not None:
-            extra.update(incremental.request_params())
-            values.update(incremental.template_values())
+        assert run.state is not None and run.steps is not None and run.sink is not None
+        rp, outcome = run.rp, run.outcome
         try:
-            async for page in self.client.pages(
-                resource=rp.name, endpoint=rp.config.endpoint, paginator=rp.paginator,
-                path_values=values, extra_params=extra, resume_from=resume_from,
-                limits=effective_limits(self.plan.source.client.limits, rp.config.limits,
-                                        resource_name=rp.name),
-            ):
+            async for page, records in item_pages(
+                    self.client, rp, item, incremental=run.state.filter_for(item.path_values),
+                    steps=run.steps, limits=resource_limits(rp, self.plan.source.client.limits),
+                    resume_from=resume_from):
                 faultpoints.reach("extract.page")
-                records = page.records
-                if incremental is not None:
-                    records = incremental.apply(records, page=page.number, url=page.url)
-                if steps:
-                    records = steps.apply(records,
-                                          location=f"resource '{rp.name}', page {page.number}")
-                if item.carried:
-                    for r in records:
-                        r.update(item.carried)
                 outcome.pages += 1
                 outcome.records += len(records)
-                await sink.add(records, f"page {page.number}"
-                               + (f" of {item.label}" if item.label else ""))
-                if incremental is not None and incremental.stop_paging:
-                    break
+                await run.sink.add(records, f"page {page.number}"
+                                   + (f" of {item.label}" if item.label else ""))
         except HTTPStatusError as exc:
             if exc.status in SKIP_STATUSES and (rp.parent is not None or rp.fanout_params):
                 outcome.skipped_parents += 1
@@ -364,12 +358,6 @@ def shared_root_tables(tables: list[str]) -> set[str]:
             if a == b or b.startswith(a + "__") or a.startswith(b + "__"):
                 shared |= {a, b}
     return shared
-
-
-def _pk(primary_key: str | list[str] | None) -> list[str] | None:
-    if primary_key is None:
-        return None
-    return [primary_key] if isinstance(primary_key, str) else list(primary_key)
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,35 +1,18 @@
-"""The loader thread and the per-resource record sink (buffer -> normalize -> stage)."""
+"""The per-resource record sink: buffer -> normalize -> stage, and feed the children."""
 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 from restsync import faultpoints
+from restsync.engine.loader import Loader
+from restsync.engine.records import RecordNormalizer
 from restsync.load import ResourceLoad
-from restsync.normalize import Normalizer
-from restsync.plan import ResourcePlan
-
-if TYPE_CHECKING:
-    from restsync.engine.runner import PlanRunner, ResourceOutcome
 
 BATCH_ROWS = 5_000
 """Records buffered per resource before they are normalized and staged."""
-
-
-class Loader:
-    """The destination behind one thread: DuckDB connections stay on the thread that made them."""
-
-    def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restsync-load")
-
-    async def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
-
-    def shutdown(self) -> None:
-        self._executor.shutdown(wait=True)
 
 
 class RecordSink:
@@ -37,25 +20,29 @@ class RecordSink:
 
     Staging runs on the loader thread while the next pages are fetched: one batch may be in
     flight at a time (memory stays bounded by two batches); :meth:`drain` waits for it.
+
+    Args:
+        loader: The loader thread the load lives on.
+        load: Where the rows go (None: the resource is only extracted for its children).
+        normalizer: Turns records into table batches.
+        child_inboxes: The inboxes of the children that run; every record is put in each.
     """
 
-    def __init__(self, runner: PlanRunner, rp: ResourcePlan, load: ResourceLoad | None,
-                 normalizer: Normalizer, children: list[str], outcome: ResourceOutcome) -> None:
-        self.runner = runner
-        self.rp = rp
+    def __init__(self, loader: Loader, load: ResourceLoad | None, normalizer: RecordNormalizer,
+                 child_inboxes: Sequence[asyncio.Queue[Any]] = ()) -> None:
+        self.loader = loader
         self.load = load
         self.normalizer = normalizer
-        self.children = children
-        self.outcome = outcome
+        self.child_inboxes = list(child_inboxes)
         self.buffer: list[dict[str, Any]] = []
         self.pages: list[str] = []  # where the buffered records come from (first, last)
         self.lock = asyncio.Lock()
         self.pending: asyncio.Future[Any] | None = None
 
     async def add(self, records: list[dict[str, Any]], where: str | None = None) -> None:
-        """Feed the children and buffer ``records`` (``where``: their page, for messages)."""
-        for child in self.children:
-            inbox = self.runner.inboxes[child]
+        """Feed ``records`` to the children and buffer them for staging (``where``: their
+        page, for messages)."""
+        for inbox in self.child_inboxes:
             for r in records:
                 await inbox.put(r)
         if self.load is None:
@@ -76,8 +63,7 @@ class RecordSink:
             await self._wait_pending()
             if batch:
                 where = " to ".join(pages) or None
-                self.pending = asyncio.ensure_future(
-                    self.runner.loader.call(self._stage, batch, where))
+                self.pending = asyncio.ensure_future(self.loader.call(self._stage, batch, where))
 
     async def drain(self) -> None:
         """Stage everything buffered and wait until it is staged (raises staging errors)."""
@@ -87,7 +73,7 @@ class RecordSink:
 
     async def discard(self) -> None:
         """Wait for the batch in flight, ignoring its outcome (the resource failed anyway)."""
-        self.buffer = []
+        self.buffer, self.pages = [], []
         if self.pending is not None:
             await asyncio.gather(self.pending, return_exceptions=True)
             self.pending = None

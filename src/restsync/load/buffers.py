@@ -1,17 +1,25 @@
 """Arrow batches of one resource load, buffered per table until one bulk write takes them.
 
-Shared by the DuckDB and PostgreSQL loads: both insert a table's rows in chunks of about
-``flush_rows`` rows (fewer round trips), and both number the root rows they stage for a merge
-(``_restsync_seq``: the last row per key wins).
+Shared by every destination's load: each writes a table's rows in chunks of about its
+``FLUSH_ROWS`` rows (fewer round trips or files), and each numbers the root rows it stages
+(``_restsync_seq``: for a merge, the last row per key wins).
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
+from typing import Any
 
+import orjson
 import pyarrow as pa
 
-from restsync.load.dispositions import SEQ_COLUMN
+from restsync.errors import DestinationError
+from restsync.normalize import TableBatch, TableSchema
+
+SEQ_COLUMN = "_restsync_seq"
+"""Staging order of a load's root rows (never stored in the dataset)."""
+
 
 
 class TableBuffers:
@@ -52,3 +60,65 @@ class TableBuffers:
         """Drop everything buffered."""
         self._tables.clear()
         self._rows.clear()
+
+
+class BufferedLoad:
+    """What every destination's resource load does with a batch before its own bulk write:
+    refuse it once the load is closed, remember its table schema, number root rows, buffer.
+
+    Subclasses call :meth:`_init_load` in their constructor.
+    """
+
+    resource: str
+    load_id: str
+    write_disposition: str
+    primary_key: tuple[str, ...]
+    root_table: str
+    _closed: bool
+    _buffers: TableBuffers
+    _schemas: dict[str, TableSchema]
+
+    def _init_load(self, resource: str, *, load_id: str, write_disposition: str,
+                   primary_key: tuple[str, ...], root_table: str) -> None:
+        self.resource = resource
+        self.load_id = load_id
+        self.write_disposition = write_disposition
+        self.primary_key = primary_key
+        self.root_table = root_table
+        self._closed = False
+        self._buffers = TableBuffers()
+        self._schemas = {}
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def _state_json(self, state: Mapping[str, Any] | None) -> str | None:
+        """``state`` as JSON text (None: leave the stored state); aborts the load when it
+        cannot be encoded."""
+        try:
+            return None if state is None else orjson.dumps(dict(state)).decode()
+        except TypeError as exc:
+            self.abort()
+            raise DestinationError(f"state is not JSON-serializable: {exc}",
+                                   location=self._where()) from exc
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise DestinationError("load already committed or aborted", location=self._where())
+
+    def _buffer(self, batch: TableBatch, *, table: str, parent: str | None,
+                schema: TableSchema | None, number: bool, flush_rows: int) -> bool:
+        """Buffer ``batch``'s rows as ``table``; whether its buffer reached ``flush_rows``."""
+        self._check_open()
+        if schema is not None:
+            self._schemas[table] = schema
+        arrow = batch.arrow
+        if arrow.num_rows == 0:
+            return False
+        if number:
+            arrow = self._buffers.numbered(arrow)
+        return self._buffers.add(table, parent, arrow) >= flush_rows
+
+    def _where(self, table: str | None = None) -> str:
+        where = f"resource '{self.resource}'"
+        return f"{where}, table '{table}'" if table else where

@@ -61,11 +61,6 @@ class SchemaContract:
             _check_mode(entity, mode)
         return cls(**modes)
 
-    @property
-    def is_evolve(self) -> bool:
-        """True when nothing is restricted (the hot path)."""
-        return self.tables == self.columns == self.data_type == "evolve"
-
 
 def _check_mode(entity: str, mode: str) -> None:
     if mode not in CONTRACT_MODES:

@@ -61,13 +61,6 @@ class ResourcePlan:
     def fanout_params(self) -> list[Binding]:
         return [b for b in self.bindings if b.kind == "param"]
 
-    @property
-    def parent_columns(self) -> list[str]:
-        """Columns each record of this resource carries from its parent chain."""
-        cols = [b.column for b in self.bindings]
-        cols += [f"_{self.parent}_{f.replace('.', '__')}" for f in self.config.include_from_parent]
-        return list(dict.fromkeys(cols))
-
 
 @dataclass
 class Plan:

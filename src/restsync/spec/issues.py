@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from restsync.errors import SpecError, SpecIssue
+from restsync.errors import SpecIssue
 
 RawPath = tuple[str | int, ...]
 """A path into a raw or canonical spec: keys and list indexes."""
@@ -117,11 +117,6 @@ class Issues:
             seen.add((rendered, message))
             out.append(SpecIssue(rendered, message, line))
         return out
-
-    def raise_if_any(self, root: Any) -> None:
-        """Raise :class:`SpecError` with every problem, if there is any."""
-        if self._items:
-            raise SpecError(self.to_issues(root), source=self.source)
 
 
 def check_keys(

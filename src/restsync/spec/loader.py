@@ -13,7 +13,7 @@ from restsync.spec.context import Context
 from restsync.spec.document import ParsedDocument, read_document
 from restsync.spec.files import FILE_FORMATS, prepare_raw, read_json, read_text
 from restsync.spec.issues import Issues, RawPath
-from restsync.spec.model import Inference, SourceConfig
+from restsync.spec.model import SourceConfig
 from restsync.spec.normalize import normalize_source, to_identifier
 from restsync.spec.overrides import apply_overrides
 from restsync.spec.prose_retry import apply_prose_retry
@@ -216,11 +216,6 @@ def _free_params(params: Mapping[str, Sequence[str]] | None, issues: Issues) -> 
             continue
         out[key] = list(items)
     return out
-
-
-def inferences_of(config: SourceConfig) -> list[Inference]:
-    """The inferences recorded on a loaded source (convenience for callers)."""
-    return list(config.inferences)
 
 
 __all__ = ["RawSpec", "SpecIssue", "load_spec", "read_raw"]

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import Final
+from typing import Any, Final
 
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from restsync.load.sql import quote
+from restsync.load.sql.names import quote
 from restsync.normalize import kinds
 
 BIGINT: Final = "bigint"
@@ -107,6 +108,76 @@ def pg_identifier(name: str) -> str:
 def column_list(names: list[str]) -> str:
     """``"a", "b"`` (quoted column names)."""
     return ", ".join(quote(n) for n in names)
+
+
+NUL = "\x00"
+_JSON_NUL = "\\u0000"  # how JSON text spells U+0000
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace(NUL, "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            name = key.replace(NUL, "")
+            if item is None and out.get(name) is not None:
+                continue  # "k\x00" and "k" become one key: a value wins over a null
+            out[name] = _without_nul(item)
+        return out
+    return value
+
+
+def _json_without_nul(text: str) -> str:
+    return orjson.dumps(_without_nul(orjson.loads(text))).decode()
+
+
+def without_nul(text: str) -> str:
+    """``text`` (plain or JSON) without U+0000: raw NULs and JSON's ``\\u0000`` escapes."""
+    text = text.replace(NUL, "")
+    if _JSON_NUL in text:
+        try:
+            return _json_without_nul(text)
+        except orjson.JSONDecodeError:
+            return text
+    return text
+
+
+def strip_nul(table: pa.Table) -> tuple[pa.Table, int]:
+    """``table`` without U+0000 in any text or JSON value; and how many values had one.
+
+    PostgreSQL's ``text`` and ``jsonb`` cannot hold the NUL character (``COPY`` fails with
+    ``invalid byte sequence for encoding "UTF8": 0x00``): it is removed, the rest of the value
+    kept (``"a\x00b"`` is stored as ``"ab"``), in JSON keys and values too. Columns without
+    a NUL are left as they are (one vectorised search per text column).
+    """
+    changed = 0
+    for index, column in enumerate(table.columns):
+        if kinds.is_json_type(column.type):
+            storage = pa.chunked_array([c.storage for c in column.chunks], pa.string())
+            hits = pc.match_substring(storage, _JSON_NUL)
+            if not pc.any(hits).as_py():
+                continue
+            texts = storage.to_pylist()
+            fixed = [_json_without_nul(t) if hit else t
+                     for t, hit in zip(texts, hits.to_pylist(), strict=True)]
+            n = sum(a != b for a, b in zip(texts, fixed, strict=True))
+            if not n:  # only escaped backslashes followed by "u0000"
+                continue
+            values: Any = pa.ExtensionArray.from_storage(kinds.JSON_TYPE,
+                                                         pa.array(fixed, pa.string()))
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            n = pc.sum(pc.match_substring(column, NUL)).as_py() or 0
+            if not n:
+                continue
+            values = pc.replace_substring(column, NUL, "")
+        else:
+            continue
+        changed += n
+        table = table.set_column(index, table.field(index), values)
+    return table, changed
 
 
 def csv_ready(table: pa.Table) -> pa.Table:

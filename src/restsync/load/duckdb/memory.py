@@ -1,6 +1,6 @@
 """DuckDB's memory limit, sized to the tables being loaded.
 
-restsync caps DuckDB's buffer pool (:data:`restsync.load.DUCKDB_MEMORY_LIMIT`, 192 MB) so a
+restsync caps DuckDB's buffer pool (:data:`restsync.load.duckdb.DUCKDB_MEMORY_LIMIT`, 192 MB) so a
 load's memory stays flat however many rows it has. But the rows a load holds in an open
 transaction are kept per column: measured with DuckDB 2.0 (BIGINT columns, 20,000-row
 inserts inside one transaction), a table needs about 1 MB per column before its row groups

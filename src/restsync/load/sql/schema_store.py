@@ -8,138 +8,25 @@ Two tables in the dataset, written in the same transaction as the data:
 * ``_restsync_schema_changes``: one row per change (new table, new column, type change,
   description change) with the load id, so "what changed when" is a query.
 
-The pure parts (:func:`diff_tables`, :func:`final_schema`, :func:`kind_of_sql_type`) are
-shared by every destination; :class:`SchemaStore` holds the SQL (DuckDB and PostgreSQL
-subclasses name their parameter style and JSON type).
+The pure parts are in :mod:`restsync.load.schema_diff`; :class:`SchemaStore` holds the SQL
+(the DuckDB and PostgreSQL subclasses name their parameter style and JSON type).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
 
 from restsync.load.report import LoadReport
-from restsync.load.sql import quote
+from restsync.load.schema_diff import SchemaChange, final_schema, next_version
+from restsync.load.sql.names import quote
 from restsync.normalize import TableSchema
-from restsync.normalize.naming import render_path
-from restsync.normalize.schema import ColumnSchema
 
 SCHEMA_TABLE: Final = "_restsync_schema"
 CHANGES_TABLE: Final = "_restsync_schema_changes"
-_DECIMAL = re.compile(r"^(DECIMAL|NUMERIC)\((\d+),\s*(\d+)\)$", re.IGNORECASE)
-_SQL_KINDS: Final = {
-    "BIGINT": "bigint", "INTEGER": "bigint", "HUGEINT": "bigint", "UBIGINT": "bigint",
-    "DOUBLE": "double", "DOUBLE PRECISION": "double", "FLOAT": "double", "REAL": "double",
-    "BOOLEAN": "bool", "VARCHAR": "text", "TEXT": "text", "CHARACTER VARYING": "text",
-    "JSON": "json", "JSONB": "json", "DATE": "date",
-    "TIMESTAMP WITH TIME ZONE": "timestamp", "TIMESTAMPTZ": "timestamp",
-}
-
-
-@dataclass(frozen=True)
-class SchemaChange:
-    """One change of a table's stored schema.
-
-    Attributes:
-        table: Table name.
-        change: ``new_table``, ``new_column``, ``type_changed`` or ``description_changed``.
-        column: Column name (None for ``new_table``).
-        old_type: Type before (``type_changed``).
-        new_type: Type after (new columns and type changes).
-        json_path: Where the column's values come from in the records.
-    """
-
-    table: str
-    change: str
-    column: str | None = None
-    old_type: str | None = None
-    new_type: str | None = None
-    json_path: str | None = None
-
-    def __str__(self) -> str:
-        if self.change == "new_table":
-            return f"new table {self.table}"
-        where = f"{self.table}.{self.column}"
-        source = f", from `{self.json_path}`" if self.json_path else ""
-        if self.change == "new_column":
-            return f"new column {where} ({self.new_type}{source})"
-        if self.change == "type_changed":
-            return f"{where}: {self.old_type} -> {self.new_type}"
-        return f"{where}: description changed"
-
-
-def kind_of_sql_type(sql_type: str) -> tuple[str, int | None, int | None]:
-    """A destination column type -> (kind, precision, scale); unknown types are ``text``."""
-    match = _DECIMAL.match(sql_type.strip())
-    if match:
-        return "decimal", int(match.group(2)), int(match.group(3))
-    return _SQL_KINDS.get(sql_type.strip().upper(), "text"), None, None
-
-
-def final_schema(table: str, actual: Mapping[str, str], normalized: TableSchema | None,
-                 previous: TableSchema | None, *, parent: str | None,
-                 resource: str) -> TableSchema:
-    """The schema to store for ``table`` after a load.
-
-    Types come from the destination's actual columns (``actual``: name -> SQL type), which is
-    what SQL users see; JSON paths, descriptions and declarations from the normalizer's
-    schema, else from the previous stored version.
-    """
-    out = TableSchema(table, parent, resource,
-                      normalized.json_path if normalized else
-                      previous.json_path if previous else ())
-    for name, sql_type in actual.items():
-        kind, precision, scale = kind_of_sql_type(sql_type)
-        meta = (normalized.columns.get(name) if normalized else None) or \
-            (previous.columns.get(name) if previous else None)
-        col = ColumnSchema(name, kind, precision=precision, scale=scale)
-        if meta is not None:
-            col.json_path, col.nullable = meta.json_path, meta.nullable
-            col.primary_key, col.description = meta.primary_key, meta.description
-            col.declared = meta.declared and meta.data_type == kind
-            col.limit = meta.limit  # a JSON column made by restsync's limits stays one
-            if kind == "timestamp":
-                col.timestamp_unit = meta.timestamp_unit
-        out.columns[name] = col
-    return out
-
-
-def _is_system(name: str) -> bool:
-    return name.startswith("_dlt_")
-
-
-def diff_tables(old: TableSchema | None, new: TableSchema) -> list[SchemaChange]:
-    """What changed from ``old`` (None: the table is new) to ``new``."""
-    if old is None or not old.columns:
-        return [SchemaChange(new.name, "new_table")]
-    changes: list[SchemaChange] = []
-    for name, col in new.columns.items():
-        before = old.columns.get(name)
-        path = render_path(col.json_path) if col.json_path else None
-        if col.data_type is None:  # known (declared) column without values yet
-            continue
-        if before is None:
-            if not _is_system(name):
-                changes.append(SchemaChange(new.name, "new_column", name,
-                                            new_type=col.type_text(), json_path=path))
-        elif before.type_text() != col.type_text():
-            changes.append(SchemaChange(new.name, "type_changed", name, before.type_text(),
-                                        col.type_text(), path))
-        elif (before.description or None) != (col.description or None):
-            changes.append(SchemaChange(new.name, "description_changed", name, json_path=path))
-    return changes
-
-
-def _same(a: TableSchema, b: TableSchema) -> bool:
-    da, db = a.to_dict(), b.to_dict()
-    da.pop("version")
-    db.pop("version")
-    return da == db
 
 
 class SchemaStore:
@@ -157,6 +44,10 @@ class SchemaStore:
     param: str = "?"
     json_type: str = "JSON"
     row_order: str = "rowid"  # insertion order: orders the changes of one load
+
+    def text(self, value: str) -> str:
+        """A text value as this database can store it (PostgreSQL: without NUL)."""
+        return value
 
     def __init__(self, sql: Callable[[str, Sequence[Any] | None], list[tuple[Any, ...]]],
                  ref: Callable[..., str], dataset: str) -> None:
@@ -210,20 +101,19 @@ class SchemaStore:
     def record(self, new: TableSchema, previous: TableSchema | None, *, load_id: str,
                resource: str) -> list[SchemaChange]:
         """Store ``new`` as the next version when it differs from ``previous``; log changes."""
-        if previous is not None and previous.version and _same(previous, new):
+        changes = next_version(new, previous)
+        if changes is None:
             return []
-        changes = diff_tables(previous, new)
-        new.version = (previous.version if previous else 0) + 1
         now, p = datetime.now(UTC).isoformat(), self.param
         self._sql(f"INSERT INTO {self._ref(self._dataset, SCHEMA_TABLE)} VALUES ({p}, {p}, "
                   f"{p}, {p}, {p}, CAST({p} AS {self.json_type}), CAST({p} AS TIMESTAMPTZ))",
                   [new.name, new.version, resource, new.parent, load_id,
-                   orjson.dumps(new.to_dict()).decode(), now])
+                   self.text(orjson.dumps(new.to_dict()).decode()), now])
         for c in changes:
             self._sql(f"INSERT INTO {self._ref(self._dataset, CHANGES_TABLE)} "
                       f"VALUES ({', '.join([p] * 9)}, CAST({p} AS TIMESTAMPTZ))",
                       [load_id, resource, c.table, new.version, c.change, c.column, c.old_type,
-                       c.new_type, c.json_path, now])
+                       c.new_type, self.text(c.json_path) if c.json_path else None, now])
         return changes
 
     def record_load(self, tables: Mapping[str, str | None],
@@ -259,7 +149,3 @@ class SchemaStore:
                 target = f"{self._ref(self._dataset, new.name)}.{quote(name)}"
                 text = col.description.replace("'", "''")
                 self._sql(f"COMMENT ON COLUMN {target} IS '{text}'", None)
-
-
-class DuckDBSchemaStore(SchemaStore):
-    """The schema tables in a DuckDB dataset (``?`` parameters, ``JSON`` schema column)."""

@@ -1,6 +1,6 @@
 """One resource's load into DuckDB: buffer Arrow batches, bulk-insert them, commit once.
 
-Two ways to hold the rows until the commit, chosen by :meth:`DuckDBDestination.begin`:
+Two ways to hold the rows until the commit, chosen by ``DuckDBDestination.begin``:
 
 * **own transaction** (``exclusive=True``, the default): the load has its own cursor and
   opens a transaction at once. ``append`` inserts straight into the dataset's tables;
@@ -21,69 +21,42 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import duckdb
-import orjson
 import pyarrow as pa
 
 from restsync import faultpoints
 from restsync.errors import DestinationError
-from restsync.load.buffers import TableBuffers
-from restsync.load.dispositions import apply_disposition
-from restsync.load.duckdb_memory import aborted_message
+from restsync.load.buffers import BufferedLoad
+from restsync.load.duckdb.database import LOADS_TABLE, DuckDBDatabase
+from restsync.load.duckdb.dispositions import StagedTable, apply_disposition
+from restsync.load.duckdb.memory import aborted_message
+from restsync.load.protocol import WriteDisposition
 from restsync.load.report import LoadReport
-from restsync.load.sql import quote, safe_message
-from restsync.load.state_table import STATE_TABLE
+from restsync.load.sql.names import quote, safe_message
+from restsync.load.sql.state_table import STATE_TABLE
 from restsync.normalize import TableBatch, TableSchema
 
-if TYPE_CHECKING:
-    from restsync.load.duckdb_destination import DuckDBDestination
-
-LOADS_TABLE = "_restsync_loads"
-WriteDisposition = Literal["append", "replace", "merge"]
 FLUSH_ROWS = 20_000  # rows per table buffered in Arrow before one bulk insert
 _view_numbers = itertools.count(1)
 _load_numbers = itertools.count(1)
 
 
-@dataclass
-class StagedTable:
-    """One table a load writes: where its rows go and its columns (name -> DuckDB type).
+class ResourceLoad(BufferedLoad):
+    """The rows of one resource for one load; see ``DuckDBDestination.begin``."""
 
-    ``staging_name`` is None when the rows go straight into the dataset's table (``append``
-    in its own transaction).
-    """
-
-    table: str
-    staging_name: str | None
-    parent: str | None
-    columns: dict[str, str] = field(default_factory=dict)
-    rows: int = 0
-    arrow_schema: pa.Schema | None = None  # of the last chunk: the same one needs no DESCRIBE
-
-
-class ResourceLoad:
-    """The rows of one resource for one load; see :meth:`DuckDBDestination.begin`."""
-
-    def __init__(self, dest: DuckDBDestination, resource: str, *, load_id: str,
+    def __init__(self, dest: DuckDBDatabase, resource: str, *, load_id: str,
                  write_disposition: WriteDisposition, primary_key: tuple[str, ...],
                  root_table: str, exclusive: bool) -> None:
-        self.resource = resource
-        self.load_id = load_id
-        self.write_disposition = write_disposition
-        self.primary_key = primary_key
-        self.root_table = root_table
+        self._init_load(resource, load_id=load_id, write_disposition=write_disposition,
+                        primary_key=primary_key, root_table=root_table)
         self._own_transaction = exclusive
         self._direct = exclusive and write_disposition == "append"
         self._tag = f"{load_id}_{next(_load_numbers)}"
         self._staged: dict[str, StagedTable] = {}
         self._started_at = datetime.now(UTC)
-        self._closed = False
-        self._buffers = TableBuffers()
-        self._schemas: dict[str, TableSchema] = {}
         self.stored_schema: dict[str, TableSchema] = {}
         """The schema stored for this resource's tables when the load began (pass it to
         ``Normalizer(stored=...)`` so names, types and contracts follow it)."""
@@ -108,16 +81,9 @@ class ResourceLoad:
         Raises:
             DestinationError: The load was already committed/aborted, or DuckDB refused.
         """
-        if self._closed:
-            raise DestinationError("load already committed or aborted", location=self._where())
-        arrow = batch.arrow
-        if batch.schema is not None:
-            self._schemas[batch.table] = batch.schema
-        if arrow.num_rows == 0:
-            return
-        if batch.table == self.root_table and not self._direct:
-            arrow = self._buffers.numbered(arrow)
-        if self._buffers.add(batch.table, batch.parent_table, arrow) >= FLUSH_ROWS:
+        if self._buffer(batch, table=batch.table, parent=batch.parent_table, schema=batch.schema,
+                        number=batch.table == self.root_table and not self._direct,
+                        flush_rows=FLUSH_ROWS):
             self._flush(batch.table)
 
     def _flush(self, table: str) -> None:
@@ -180,21 +146,16 @@ class ResourceLoad:
             DestinationError: Nothing was committed (e.g. a merge where some records lack the
                 primary key); the load's rows are dropped.
         """
-        if self._closed:
-            raise DestinationError("load already committed or aborted", location=self._where())
-        try:
-            state_json = None if state is None else orjson.dumps(dict(state)).decode()
-        except TypeError as exc:
-            self.abort()
-            raise DestinationError(f"state is not JSON-serializable: {exc}",
-                                   location=self._where()) from exc
+        self._check_open()
+        state_json = self._state_json(state)
         db = self._db
         try:
             for table in self._buffers.tables():
                 self._flush(table)
             if not self._own_transaction:
                 db.sql("BEGIN TRANSACTION")
-            report = self._direct_report() if self._direct else apply_disposition(db, self)
+            report = self._direct_report() if self._direct else \
+                apply_disposition(db, self, self.primary_key)
             faultpoints.reach("load.commit.data")
             self._record_schema(report)
             self._write_meta(state_json, sum(report.rows.values()))
@@ -247,9 +208,6 @@ class ResourceLoad:
             self._schemas, self.stored_schema, load_id=self.load_id, resource=self.resource,
             report=report)
 
-    def _where(self, table: str | None = None) -> str:
-        where = f"resource '{self.resource}'"
-        return f"{where}, table '{table}'" if table else where
 
     def _drop_staging(self) -> None:
         for staged in self._staged.values():

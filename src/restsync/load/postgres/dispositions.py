@@ -1,6 +1,6 @@
 """Write dispositions on PostgreSQL, run inside the commit transaction of a resource load.
 
-Same semantics as the DuckDB destination (:mod:`restsync.load.dispositions`):
+Same semantics as the DuckDB destination (:mod:`restsync.load.disposition`):
 
 * ``append``: insert every staged row.
 * ``replace``: delete every row of the root table and its child tables (``<root>__...``), then
@@ -15,33 +15,44 @@ Same semantics as the DuckDB destination (:mod:`restsync.load.dispositions`):
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from restsync.load import rules
-from restsync.load.dispositions import SEQ_COLUMN
-from restsync.load.postgres_types import cast_expr, column_list, pg_identifier
+from restsync.load.buffers import SEQ_COLUMN
+from restsync.load.postgres.database import PostgresDatabase
+from restsync.load.postgres.types import cast_expr, column_list, pg_identifier
 from restsync.load.report import LoadReport
-from restsync.load.sql import quote
+from restsync.load.sql import rules
+from restsync.load.sql.names import quote
 from restsync.normalize import DLT_ID, DLT_ROOT_ID, normalize_identifier
 
-if TYPE_CHECKING:
-    from restsync.load.postgres_destination import PostgresDestination
-    from restsync.load.postgres_load import PostgresResourceLoad, StagedTable
+
+@dataclass
+class StagedTable:
+    """One staged table of a load: where it lives and its columns (name -> PostgreSQL type)."""
+
+    table: str
+    staging_name: str
+    parent: str | None
+    columns: dict[str, str] = field(default_factory=dict)
+    rows: int = 0
 
 _kept_numbers = itertools.count(1)
 
 
-def apply_disposition(dest: PostgresDestination, load: PostgresResourceLoad) -> LoadReport:
+def apply_disposition(dest: PostgresDatabase, load: rules.StagedLoad,
+                      primary_key: Sequence[str]) -> LoadReport:
     """Move ``load``'s staged rows into the dataset according to its write disposition."""
-    return rules.apply_disposition(dest, load, [pg_identifier(normalize_identifier(k)) for k in load.primary_key],
-                                   ensure_target=_ensure_target, insert=_insert, merge=_merge)
+    pk = [pg_identifier(normalize_identifier(k)) for k in primary_key]
+    return rules.apply_disposition(dest, load, pk, ensure_target=_ensure_target,
+                                   insert=_insert, merge=_merge)
 
 
-def _staged_ref(dest: PostgresDestination, staged: StagedTable) -> str:
+def _staged_ref(dest: PostgresDatabase, staged: StagedTable) -> str:
     return rules.staged_ref(dest, staged)
 
 
-def _ensure_target(dest: PostgresDestination, staged: StagedTable) -> None:
+def _ensure_target(dest: PostgresDatabase, staged: StagedTable) -> None:
     incoming = {k: v for k, v in staged.columns.items() if k != SEQ_COLUMN}
     existing = dest.columns(dest.dataset, staged.table)
     if not existing:
@@ -52,7 +63,7 @@ def _ensure_target(dest: PostgresDestination, staged: StagedTable) -> None:
                    source=_staged_ref(dest, staged))
 
 
-def _insert(dest: PostgresDestination, staged: StagedTable, *, where: str) -> int:
+def _insert(dest: PostgresDatabase, staged: StagedTable, *, where: str) -> int:
     target_types = dest.columns(dest.dataset, staged.table)
     names = [n for n in staged.columns if n != SEQ_COLUMN]
     values = ", ".join(cast_expr(quote(n), staged.columns[n], target_types[n]) for n in names)
@@ -62,7 +73,7 @@ def _insert(dest: PostgresDestination, staged: StagedTable, *, where: str) -> in
     return int(row[0][0]) if row else 0
 
 
-def _merge(dest: PostgresDestination, load: PostgresResourceLoad, root: StagedTable,
+def _merge(dest: PostgresDatabase, load: rules.StagedLoad, root: StagedTable,
            pk: list[str], report: LoadReport) -> None:
     target_root = dest.ref(dest.dataset, root.table)
     target_types = dest.columns(dest.dataset, root.table)

@@ -1,16 +1,15 @@
-"""Open a PostgreSQL destination from a ``postgresql://`` URL (psycopg is imported lazily)."""
+"""PostgreSQL destination: ``postgresql://user:password@host:port/db`` (``restsync[postgres]``).
+
+psycopg is imported only when such a URL is opened."""
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from restsync.errors import DestinationError
-from restsync.load.sql import safe_message
-
-if TYPE_CHECKING:
-    from restsync.load.postgres_destination import PostgresDestination
+from restsync.load.protocol import Destination
+from restsync.load.sql.names import safe_message
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 CONNECT_TIMEOUT_SECONDS = 10
@@ -31,7 +30,7 @@ def _scrub(text: str, url: str) -> str:
     return text.replace(password, "***") if password else text
 
 
-def open_postgres(url: str, dataset: str) -> PostgresDestination:
+def open_postgres(url: str, dataset: str) -> Destination:
     """Connect to ``url`` and open ``dataset`` (a schema) for loading.
 
     Args:
@@ -50,7 +49,7 @@ def open_postgres(url: str, dataset: str) -> PostgresDestination:
         raise DestinationError(
             "PostgreSQL destinations need the psycopg package", location=where,
             hint="pip install 'restsync[postgres]'") from exc
-    from restsync.load.postgres_destination import PostgresDestination
+    from restsync.load.postgres.destination import PostgresDestination
 
     try:
         connection = psycopg.connect(url, autocommit=True, application_name="restsync",

@@ -1,16 +1,4 @@
-"""DuckDB destination: bulk Arrow loads, dispositions and state in one transaction.
-
-Layout in the DuckDB file:
-
-* ``"<dataset>"``: the data tables (dlt layout) plus ``_restsync_state``,
-  ``_restsync_loads`` and the schema tables;
-* ``"<dataset>_staging"``: staging tables (one per load and table, named
-  ``<load_id>_<n>__<table>``) of ``merge``/``replace`` loads, inside their own uncommitted
-  transaction, or of loads that share a table with another resource (see
-  :mod:`restsync.load.duckdb_load`). Nothing in the dataset changes before a load commits;
-  shared staging tables of a crashed run are dropped by the next :func:`open_destination`
-  (DuckDB lets one process write a file at a time, so no live load can own them).
-"""
+"""A DuckDB dataset's SQL: statements, names, columns, evolution, stale staging."""
 
 from __future__ import annotations
 
@@ -21,19 +9,17 @@ from typing import Any
 import duckdb
 
 from restsync.errors import DestinationError
-from restsync.load.duckdb_load import LOADS_TABLE, ResourceLoad, WriteDisposition
-from restsync.load.duckdb_memory import MemoryBudget
-from restsync.load.schema_store import SCHEMA_TABLE, DuckDBSchemaStore, final_schema
-from restsync.load.sql import qualified, quote, safe_message, widen_type
-from restsync.load.state_table import STATE_TABLE, StateTableMixin
-from restsync.normalize import TableSchema
+from restsync.load.duckdb.memory import MemoryBudget
+from restsync.load.duckdb.types import widen_type
+from restsync.load.sql.names import qualified, quote, safe_message
+from restsync.load.sql.schema_store import SchemaStore
+from restsync.load.sql.state_table import STATE_TABLE
 
-__all__ = ["LOADS_TABLE", "STATE_TABLE", "DuckDBDestination", "ResourceLoad",
-           "WriteDisposition"]
+LOADS_TABLE = "_restsync_loads"
 
 
-class DuckDBDestination(StateTableMixin):
-    """A dataset (schema) in a DuckDB database.
+class DuckDBDatabase:
+    """A dataset (schema) in a DuckDB database: the SQL the destination and its loads use.
 
     Args:
         connection: An open DuckDB connection (owned by this object from now on).
@@ -47,18 +33,18 @@ class DuckDBDestination(StateTableMixin):
         self.dataset = dataset
         self.staging = f"{dataset}_staging"
         self.catalog: str = self.sql("SELECT current_database()")[0][0]
-        self.schema_store = DuckDBSchemaStore(self.sql, self.ref, dataset)
+        self.schema_store = SchemaStore(self.sql, self.ref, dataset)
         self._prepared: set[str] = set()
         self.memory: MemoryBudget | None = None
         """Sizes the memory limit to the open loads' columns (set by ``open_destination``)."""
         self._drop_stale_staging()
 
-    def on(self, connection: duckdb.DuckDBPyConnection) -> DuckDBDestination:
+    def on(self, connection: duckdb.DuckDBPyConnection) -> DuckDBDatabase:
         """The same dataset seen through another connection (a cursor with its own
         transaction); nothing is cleaned up or created."""
         view = copy.copy(self)  # shares dataset, catalog and what was prepared
         view.con = connection
-        view.schema_store = DuckDBSchemaStore(view.sql, view.ref, self.dataset)
+        view.schema_store = SchemaStore(view.sql, view.ref, self.dataset)
         return view
 
     def prepare(self, *, staging: bool) -> None:
@@ -90,66 +76,6 @@ class DuckDBDestination(StateTableMixin):
                  "(load_id VARCHAR, resource VARCHAR, status VARCHAR, rows BIGINT, "
                  "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ)")
 
-    def stored_schema(self, root_table: str | None = None) -> dict[str, TableSchema]:
-        """Latest stored schema of every table (of one resource's tables with ``root_table``).
-
-        A data table that exists without a stored schema (loaded before schemas were stored)
-        is described from its actual columns, with version 0.
-        """
-        tables = self.schema_tables(self.dataset)
-        out = self.schema_store.latest(root_table, exists=SCHEMA_TABLE in tables)
-        for table in tables:
-            if table.startswith("_restsync_") or table in out:
-                continue
-            if root_table is not None and not (
-                    table == root_table or table.startswith(root_table + "__")):
-                continue
-            actual = self.columns(self.dataset, table)
-            parent = None if root_table is None or table == root_table else \
-                table.rsplit("__", 1)[0]
-            out[table] = final_schema(table, actual, None, None, parent=parent,
-                                      resource=root_table or table)
-        return out
-
-    def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
-              primary_key: Sequence[str] | None, root_table: str,
-              exclusive: bool = True) -> ResourceLoad:
-        """Start loading one resource; nothing is visible before :meth:`ResourceLoad.commit`.
-
-        Args:
-            resource: Resource name (for state, load records and messages).
-            load_id: The run's load id.
-            write_disposition: ``append``, ``replace`` or ``merge``.
-            primary_key: Column names of the root table's key (needed for ``merge``); raw
-                JSON keys are normalized the same way the normalizer does.
-            root_table: The resource's root table name (children are ``<root>__...``).
-            exclusive: No other load of this run writes the resource's tables: the load gets
-                its own transaction (faster; see :mod:`restsync.load.duckdb_load`). Pass
-                False when another resource writes the same root table.
-        """
-        if write_disposition not in ("append", "replace", "merge"):
-            raise DestinationError(f"unknown write disposition {write_disposition!r}",
-                                   location=f"resource '{resource}'")
-        try:
-            stored = self.stored_schema(root_table)
-        except duckdb.Error as exc:
-            raise DestinationError(f"cannot read the stored schema: {safe_message(exc)}",
-                                   location=f"resource '{resource}'") from exc
-        try:
-            load = ResourceLoad(self, resource, load_id=load_id,
-                                write_disposition=write_disposition,
-                                primary_key=tuple(primary_key or ()), root_table=root_table,
-                                exclusive=exclusive)
-        except duckdb.Error as exc:
-            raise DestinationError(f"cannot start the load: {safe_message(exc)}",
-                                   location=f"resource '{resource}'") from exc
-        load.stored_schema = stored
-        return load
-
-    def tables(self) -> list[str]:
-        """Data tables in the dataset, sorted (restsync's own ``_restsync_*`` tables excluded)."""
-        return [t for t in self.schema_tables(self.dataset) if not t.startswith("_restsync_")]
-
     def sql(self, query: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one statement and fetch its whole result (DuckDB wants results consumed)."""
         return self.con.execute(query, params).fetchall()
@@ -163,7 +89,6 @@ class DuckDBDestination(StateTableMixin):
         """Close the connection."""
         self.con.close()
 
-    # -- helpers used by ResourceLoad ---------------------------------------------------------
 
     def schema_tables(self, schema: str) -> list[str]:
         """All base tables of a schema, sorted."""

@@ -10,61 +10,50 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
-import orjson
 import psycopg
 import pyarrow as pa
 
 from restsync import faultpoints
 from restsync.errors import DestinationError
-from restsync.load.buffers import TableBuffers
-from restsync.load.postgres_dispositions import apply_disposition
-from restsync.load.postgres_types import JSONB, column_list, pg_identifier, pg_type, to_csv
+from restsync.load.buffers import BufferedLoad
+from restsync.load.postgres.database import PostgresDatabase
+from restsync.load.postgres.dispositions import StagedTable, apply_disposition
+from restsync.load.postgres.types import (
+    JSONB,
+    column_list,
+    pg_identifier,
+    pg_type,
+    strip_nul,
+    to_csv,
+    without_nul,
+)
+from restsync.load.protocol import WriteDisposition
 from restsync.load.report import LoadReport
-from restsync.load.sql import quote, safe_message
+from restsync.load.sql.names import quote, safe_message
 from restsync.normalize import TableBatch, TableSchema, kinds
 
-if TYPE_CHECKING:
-    from restsync.load.postgres_destination import PostgresDestination
-
-WriteDisposition = Literal["append", "replace", "merge"]
 FLUSH_ROWS = 50_000  # rows per table buffered in Arrow before one COPY into staging
 COPY_CHUNK_BYTES = 1 << 20
 _load_numbers = itertools.count(1)
 
 
-@dataclass
-class StagedTable:
-    """One staged table of a load: where it lives and its columns (name -> PostgreSQL type)."""
+class PostgresResourceLoad(BufferedLoad):
+    """Staged data of one resource for one load; see ``PostgresDestination.begin``."""
 
-    table: str
-    staging_name: str
-    parent: str | None
-    columns: dict[str, str] = field(default_factory=dict)
-    rows: int = 0
-
-
-class PostgresResourceLoad:
-    """Staged data of one resource for one load; see :meth:`PostgresDestination.begin`."""
-
-    def __init__(self, dest: PostgresDestination, resource: str, *, load_id: str,
+    def __init__(self, dest: PostgresDatabase, resource: str, *, load_id: str,
                  write_disposition: WriteDisposition, primary_key: tuple[str, ...],
                  root_table: str) -> None:
         self._dest = dest
-        self.resource = resource
-        self.load_id = load_id
-        self.write_disposition = write_disposition
-        self.primary_key = primary_key
-        self.root_table = root_table
+        self._init_load(resource, load_id=load_id, write_disposition=write_disposition,
+                        primary_key=primary_key, root_table=root_table)
         self._number = next(_load_numbers)
         self._staged: dict[str, StagedTable] = {}
         self._started_at = datetime.now(UTC)
-        self._closed = False
-        self._buffers = TableBuffers()
-        self._schemas: dict[str, TableSchema] = {}
+        self._nul_values = 0
         self.stored_schema: dict[str, TableSchema] = {}
         """The schema stored for this resource's tables when the load began (pass it to
         ``Normalizer(stored=...)`` so names, types and contracts follow it)."""
@@ -80,18 +69,11 @@ class PostgresResourceLoad:
         Raises:
             DestinationError: The load was already committed/aborted, or PostgreSQL refused.
         """
-        if self._closed:
-            raise DestinationError("load already committed or aborted", location=self._where())
-        arrow = batch.arrow
         table = pg_identifier(batch.table)
-        if batch.schema is not None:
-            self._schemas[table] = _pg_names(batch.schema)
-        if arrow.num_rows == 0:
-            return
-        if table == self.root_table:
-            arrow = self._buffers.numbered(arrow)
         parent = pg_identifier(batch.parent_table) if batch.parent_table else None
-        if self._buffers.add(table, parent, arrow) >= FLUSH_ROWS:
+        if self._buffer(batch, table=table, parent=parent,
+                        schema=_pg_names(batch.schema) if batch.schema is not None else None,
+                        number=table == self.root_table, flush_rows=FLUSH_ROWS):
             self._flush(table)
 
     def commit(self, state: Mapping[str, Any] | None) -> LoadReport:
@@ -103,18 +85,19 @@ class PostgresResourceLoad:
         Raises:
             DestinationError: Nothing was committed; staged data is dropped.
         """
-        if self._closed:
-            raise DestinationError("load already committed or aborted", location=self._where())
-        try:
-            state_json = None if state is None else orjson.dumps(dict(state)).decode()
-        except TypeError as exc:
-            raise DestinationError(f"state is not JSON-serializable: {exc}",
-                                   location=self._where()) from exc
+        self._check_open()
+        state_json = self._state_json(state)
+        state_json = without_nul(state_json) if state_json is not None else None
         try:
             for table in self._buffers.tables():
                 self._flush(table)
             with self._dest.con.transaction():
-                report = apply_disposition(self._dest, self)
+                self._dest.check_lock(self._where())
+                report = apply_disposition(self._dest, self, self.primary_key)
+                if self._nul_values:
+                    report.notes.append(
+                        f"{self._nul_values} text value(s) held NUL characters (U+0000), which "
+                        "PostgreSQL cannot store: they were removed, the rest of each value kept")
                 faultpoints.reach("load.commit.data")
                 self._dest.schema_store.record_load(
                     {t: s.parent for t, s in self._staged.items()},
@@ -127,6 +110,7 @@ class PostgresResourceLoad:
         except BaseException as exc:
             self.abort()
             if isinstance(exc, psycopg.Error):
+                self._dest.raise_if_lost(exc, self._where())
                 raise DestinationError(f"commit failed: {safe_message(exc)}",
                                        location=self._where()) from exc
             raise
@@ -139,7 +123,8 @@ class PostgresResourceLoad:
             return
         self._closed = True
         self._buffers.clear()
-        with contextlib.suppress(psycopg.Error):  # best effort: the next open cleans up anyway
+        # best effort: the next open cleans up anyway (also after a lost connection)
+        with contextlib.suppress(psycopg.Error, DestinationError):
             self._drop_staging()
 
     # -- staging ------------------------------------------------------------------------------
@@ -150,6 +135,7 @@ class PostgresResourceLoad:
             try:
                 self._copy(table, parent, chunk)
             except psycopg.Error as exc:
+                self._dest.raise_if_lost(exc, self._where(table))
                 raise DestinationError(f"staging failed: {safe_message(exc)}",
                                        location=self._where(table)) from exc
 
@@ -173,6 +159,8 @@ class PostgresResourceLoad:
             if staged.columns[name] == JSONB and kind != JSONB:
                 values = kinds.encode_json(chunk.column(name).combine_chunks())
                 chunk = chunk.set_column(names.index(name), name, values)
+        chunk, with_nul = strip_nul(chunk)
+        self._nul_values += with_nul
         copy_sql = (f"COPY {dest.ref(dest.staging, staged.staging_name)} "
                     f"({column_list(names)}) FROM STDIN (FORMAT csv)")
         data = memoryview(to_csv(chunk))
@@ -186,9 +174,6 @@ class PostgresResourceLoad:
             self._dest.sql(
                 f"DROP TABLE IF EXISTS {self._dest.ref(self._dest.staging, staged.staging_name)}")
 
-    def _where(self, table: str | None = None) -> str:
-        where = f"resource '{self.resource}'"
-        return f"{where}, table '{table}'" if table else where
 
     def _write_meta(self, state_json: str | None, rows: int) -> None:
         dest = self._dest

@@ -1,4 +1,4 @@
-"""Write dispositions, run inside the commit transaction of a resource load.
+"""DuckDB's SQL for the write dispositions, run inside the commit transaction of a load.
 
 * ``append``: insert every staged row.
 * ``replace``: delete every row of the root table and its child tables (``<root>__...``), then
@@ -11,31 +11,47 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from restsync.load import rules
+import pyarrow as pa
+
+from restsync.load.buffers import SEQ_COLUMN
+from restsync.load.duckdb.database import DuckDBDatabase
 from restsync.load.report import LoadReport
-from restsync.load.sql import quote
+from restsync.load.sql import rules
+from restsync.load.sql.names import quote
 from restsync.normalize import DLT_ID, DLT_ROOT_ID, normalize_identifier
 
-if TYPE_CHECKING:
-    from restsync.load.duckdb_destination import DuckDBDestination
-    from restsync.load.duckdb_load import ResourceLoad, StagedTable
 
-SEQ_COLUMN = "_restsync_seq"
+@dataclass
+class StagedTable:
+    """One table a load writes: where its rows go and its columns (name -> DuckDB type).
+
+    ``staging_name`` is None when the rows go straight into the dataset's table (``append``
+    in its own transaction).
+    """
+
+    table: str
+    staging_name: str | None
+    parent: str | None
+    columns: dict[str, str] = field(default_factory=dict)
+    rows: int = 0
+    arrow_schema: pa.Schema | None = None  # of the last chunk: the same one needs no DESCRIBE
 
 
-def apply_disposition(dest: DuckDBDestination, load: ResourceLoad) -> LoadReport:
+def apply_disposition(dest: DuckDBDatabase, load: rules.StagedLoad,
+                      primary_key: Sequence[str]) -> LoadReport:
     """Move ``load``'s staged rows into the dataset according to its write disposition."""
-    return rules.apply_disposition(dest, load, [normalize_identifier(k) for k in load.primary_key],
+    return rules.apply_disposition(dest, load, [normalize_identifier(k) for k in primary_key],
                                    ensure_target=_ensure_target, insert=_insert, merge=_merge)
 
 
-def _staged_ref(dest: DuckDBDestination, staged: StagedTable) -> str:
+def _staged_ref(dest: DuckDBDatabase, staged: StagedTable) -> str:
     return rules.staged_ref(dest, staged)
 
 
-def _ensure_target(dest: DuckDBDestination, staged: StagedTable) -> None:
+def _ensure_target(dest: DuckDBDatabase, staged: StagedTable) -> None:
     incoming = {k: v for k, v in staged.columns.items() if k != SEQ_COLUMN}
     existing = dest.columns(dest.dataset, staged.table)
     if not existing:
@@ -44,7 +60,7 @@ def _ensure_target(dest: DuckDBDestination, staged: StagedTable) -> None:
     dest.reconcile(dest.dataset, staged.table, existing, incoming)
 
 
-def _insert(dest: DuckDBDestination, staged: StagedTable, *, where: str) -> int:
+def _insert(dest: DuckDBDatabase, staged: StagedTable, *, where: str) -> int:
     exclude = f" EXCLUDE ({quote(SEQ_COLUMN)})" if SEQ_COLUMN in staged.columns else ""
     row = dest.sql(
         f"INSERT INTO {dest.ref(dest.dataset, staged.table)} BY NAME "
@@ -52,7 +68,7 @@ def _insert(dest: DuckDBDestination, staged: StagedTable, *, where: str) -> int:
     return int(row[0][0]) if row else 0
 
 
-def _merge(dest: DuckDBDestination, load: ResourceLoad, root: StagedTable, pk: list[str],
+def _merge(dest: DuckDBDatabase, load: rules.StagedLoad, root: StagedTable, pk: list[str],
            report: LoadReport) -> None:
     target_root = dest.ref(dest.dataset, root.table)
     target_types = dest.columns(dest.dataset, root.table)

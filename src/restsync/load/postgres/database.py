@@ -1,4 +1,4 @@
-"""PostgreSQL destination: COPY staging, dispositions and state in one transaction.
+"""A PostgreSQL dataset's connection: the dataset lock, statements, names, evolution.
 
 Layout in the database (same tables and columns as the DuckDB destination):
 
@@ -11,6 +11,12 @@ One destination holds a session-level advisory lock keyed on the dataset for its
 lifetime: a second run on the same dataset is refused, and the lock goes away with the holder's
 connection (also when its process dies). Holding the lock also means every staging table found
 at open belongs to a dead run, so it is dropped.
+
+A lost connection takes the lock with it, and a second run may start at once. So the lock
+must be held at every commit: each commit transaction first checks, on its own connection,
+that this session still holds it (:meth:`PostgresDestination.check_lock`), and a broken
+connection is never reopened behind the run's back: every later call fails with one clear
+:class:`DestinationError` (nothing more is committed; the next run redoes what did not commit).
 """
 
 from __future__ import annotations
@@ -24,25 +30,24 @@ from typing import Any, NoReturn
 import psycopg
 
 from restsync.errors import DestinationError
-from restsync.load.postgres_load import PostgresResourceLoad, WriteDisposition
-from restsync.load.postgres_types import (
+from restsync.load.postgres.types import (
     BIGINT,
     DOUBLE,
     MAX_IDENTIFIER_BYTES,
     TEXT,
     cast_expr,
-    pg_identifier,
     widen_pg_type,
+    without_nul,
 )
-from restsync.load.schema_store import SCHEMA_TABLE, SchemaStore, final_schema
-from restsync.load.sql import qualified, quote, safe_message
-from restsync.load.state_table import StateTableMixin
-from restsync.normalize import TableSchema
+from restsync.load.sql.names import qualified, quote, safe_message
+from restsync.load.sql.schema_store import SchemaStore
 
 LOADS_TABLE = "_restsync_loads"
 STAGING_SUFFIX = "_staging"
 MAX_EXACT_DOUBLE_INT = 2**53
 LOCK_GRACE_SECONDS = 0.5  # a holder that just died may hold the lock for a few milliseconds
+_LOCK_MATCH = ("l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+               "AND l.classid::bigint = %s AND l.objid::bigint = %s")
 
 
 class PostgresSchemaStore(SchemaStore):
@@ -52,6 +57,10 @@ class PostgresSchemaStore(SchemaStore):
     json_type = "jsonb"
     row_order = "ctid"  # rows are only ever inserted: physical order is insertion order
 
+    def text(self, value: str) -> str:
+        """``value`` without NUL characters, also spelled ``\\u0000`` in JSON text."""
+        return without_nul(value)
+
 
 def dataset_lock_key(dataset: str) -> int:
     """The advisory lock key (signed 64-bit) of a dataset."""
@@ -59,8 +68,8 @@ def dataset_lock_key(dataset: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-class PostgresDestination(StateTableMixin):
-    """A dataset (schema) in a PostgreSQL database.
+class PostgresDatabase:
+    """A dataset (schema) in a PostgreSQL database: the lock and the SQL its loads use.
 
     Args:
         connection: An open autocommit connection (owned by this object from now on).
@@ -70,9 +79,6 @@ class PostgresDestination(StateTableMixin):
     Raises:
         DestinationError: Bad dataset name, or another run holds the dataset.
     """
-
-    PARAM = "%s"
-    STATE_AS_TEXT = "state::text"
 
     def __init__(self, connection: psycopg.Connection[Any], dataset: str, *,
                  where: str = "destination") -> None:
@@ -101,61 +107,6 @@ class PostgresDestination(StateTableMixin):
             self.con.close()
             raise
 
-    # -- the Destination interface ------------------------------------------------------------
-
-    def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
-              primary_key: Sequence[str] | None, root_table: str,
-              exclusive: bool = True) -> PostgresResourceLoad:
-        """Start loading one resource; nothing is visible before the load's ``commit``.
-
-        Args:
-            resource: Resource name (for state, load records and messages).
-            load_id: The run's load id.
-            write_disposition: ``append``, ``replace`` or ``merge``.
-            primary_key: Column names of the root table's key (needed for ``merge``); raw
-                JSON keys are normalized the same way the normalizer does.
-            root_table: The resource's root table name (children are ``<root>__...``).
-            exclusive: Accepted for the DuckDB interface; PostgreSQL always stages and
-                commits each load in one short transaction.
-        """
-        del exclusive
-        if write_disposition not in ("append", "replace", "merge"):
-            raise DestinationError(f"unknown write disposition {write_disposition!r}",
-                                   location=f"resource '{resource}'")
-        load = PostgresResourceLoad(self, resource, load_id=load_id,
-                                    write_disposition=write_disposition,
-                                    primary_key=tuple(primary_key or ()),
-                                    root_table=pg_identifier(root_table))
-        try:
-            load.stored_schema = self.stored_schema(load.root_table)
-        except psycopg.Error as exc:
-            raise DestinationError(f"cannot read the stored schema: {safe_message(exc)}",
-                                   location=f"resource '{resource}'") from exc
-        return load
-
-    def stored_schema(self, root_table: str | None = None) -> dict[str, TableSchema]:
-        """Latest stored schema of every table (of one resource's tables with ``root_table``).
-
-        A data table that exists without a stored schema (loaded before schemas were stored)
-        is described from its actual columns, with version 0.
-        """
-        tables = self.schema_tables(self.dataset)
-        out = self.schema_store.latest(root_table, exists=SCHEMA_TABLE in tables)
-        for table in tables:
-            if table.startswith("_restsync_") or table in out:
-                continue
-            if root_table is not None and not (
-                    table == root_table or table.startswith(root_table + "__")):
-                continue
-            parent = table.rsplit("__", 1)[0] if "__" in table else None
-            out[table] = final_schema(table, self.column_types(self.dataset, table), None,
-                                      None, parent=parent, resource=root_table or table)
-        return out
-
-    def tables(self) -> list[str]:
-        """Data tables in the dataset, sorted (restsync's own ``_restsync_*`` tables excluded)."""
-        return [t for t in self.schema_tables(self.dataset) if not t.startswith("_restsync_")]
-
     def close(self) -> None:
         """Release the dataset lock and close the connection.
 
@@ -170,12 +121,60 @@ class PostgresDestination(StateTableMixin):
     # -- helpers (also used by the load and the dispositions) ---------------------------------
 
     def sql(self, query: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        """Run one statement (``%s`` placeholders); its rows, or ``[(rowcount,)]`` for DML."""
-        with self.con.cursor() as cur:
-            cur.execute(query, params)  # queries are built from quoted identifiers only
-            if cur.description is None:
-                return [(cur.rowcount,)] if cur.rowcount >= 0 else []
-            return cur.fetchall()
+        """Run one statement (``%s`` placeholders); its rows, or ``[(rowcount,)]`` for DML.
+
+        Raises:
+            DestinationError: The connection is lost (see the module docstring).
+            psycopg.Error: Any other database error.
+        """
+        self.raise_if_lost(None, self.where)
+        try:
+            with self.con.cursor() as cur:
+                cur.execute(query, params)  # queries are built from quoted identifiers only
+                if cur.description is None:
+                    return [(cur.rowcount,)] if cur.rowcount >= 0 else []
+                return cur.fetchall()
+        except psycopg.OperationalError as exc:
+            self.raise_if_lost(exc, self.where)
+            raise
+
+    def raise_if_lost(self, error: BaseException | None, where: str) -> None:
+        """Raise the lost-connection error when the connection is broken or closed.
+
+        Args:
+            error: The database error that revealed it (its text goes in the message).
+            where: Location for the message (``resource 'x'``).
+        """
+        if not (self.con.broken or self.con.closed):
+            return
+        reason = f" ({safe_message(error)})" if error is not None else ""
+        raise DestinationError(
+            f"the connection to PostgreSQL was lost{reason}; the lock that keeps a second run "
+            f"out of dataset '{self.dataset}' went with it, so this run commits nothing more",
+            location=where,
+            hint="run again: every resource that did not commit is redone from its stored "
+                 "state") from error
+
+    def check_lock(self, where: str) -> None:
+        """Fail unless this session still holds the dataset lock (run inside each commit).
+
+        Raises:
+            DestinationError: The lock is gone (released or lost with a reset session, e.g.
+                behind a pooler); the caller's transaction must not commit.
+        """
+        held = self.sql(f"SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE {_LOCK_MATCH} "
+                        "AND l.pid = pg_backend_pid())", self._lock_parts())[0][0]
+        if not held:
+            raise DestinationError(
+                f"this run no longer holds the lock on dataset '{self.dataset}' (its session "
+                "was reset or the lock released), so another run may be loading it; nothing of "
+                "this resource was committed", location=where,
+                hint="connect to PostgreSQL directly or through a session-mode pooler; "
+                     "transaction-mode poolers cannot keep a session lock")
+
+    def _lock_parts(self) -> list[int]:
+        """The lock key as ``pg_locks`` shows it: (classid, objid)."""
+        return [(self._lock_key >> 32) & 0xFFFFFFFF, self._lock_key & 0xFFFFFFFF]
 
     def ref(self, schema: str, table: str | None = None) -> str:
         """Quoted ``"schema"`` or ``"schema"."table"``."""
@@ -256,10 +255,8 @@ class PostgresDestination(StateTableMixin):
     def _refuse(self) -> NoReturn:
         holder = self.sql(
             "SELECT l.pid, a.application_name, a.backend_start FROM pg_locks l "
-            "LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
-            "AND l.granted AND l.objsubid = 1 AND l.classid::bigint = %s "
-            "AND l.objid::bigint = %s LIMIT 1",
-            [(self._lock_key >> 32) & 0xFFFFFFFF, self._lock_key & 0xFFFFFFFF])
+            f"LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE {_LOCK_MATCH} LIMIT 1",
+            self._lock_parts())
         who = ""
         if holder:
             pid, app, since = holder[0]

@@ -1,0 +1,92 @@
+"""What every ``restsync`` command shares: the consoles, option types, spec loading, errors.
+
+Commands live in their own modules (``app``, ``schema_cmd``, ``state_cmd``); they import this
+module, and ``app`` imports them to register them, so no command module imports ``app``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from restsync.errors import ConfigError, MissingValuesError, RestsyncError
+
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+
+SpecArg = Annotated[Path, typer.Argument(
+    help="Document (.md/.txt), .yaml/.yml/.json/.toml spec.")]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override a spec value: PATH=VALUE (e.g. client.base_url=http://127.0.0.1:8080/).")]
+ParamOpt = Annotated[list[str] | None, typer.Option(
+    "--param", help="Path parameter value(s): NAME=V1[,V2...] (fans out over each value).")]
+DestinationOpt = Annotated[str | None, typer.Option(
+    help="Destination URL, default duckdb:///restsync.duckdb")]
+DatasetOpt = Annotated[str | None, typer.Option(help="Dataset (schema) name.")]
+
+
+def parse_params(items: list[str] | None) -> dict[str, list[str]]:
+    """``["provider=google,microsoft"]`` -> ``{"provider": ["google", "microsoft"]}``."""
+    out: dict[str, list[str]] = {}
+    for item in items or []:
+        name, sep, values = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"--param {item!r}: expected NAME=V1[,V2...]")
+        out.setdefault(name.strip(), []).extend(v for v in values.split(",") if v != "")
+    return out
+
+
+def fail(exc: RestsyncError) -> typer.Exit:
+    """Print ``exc`` on stderr; the exit to raise (2 for configuration errors, else 1)."""
+    err.print(f"error: {exc}", style="red", markup=False)
+    return typer.Exit(code=2 if isinstance(exc, ConfigError) else 1)
+
+
+def load_source(spec: Path, sets: list[str] | None, params: list[str] | None,
+                resolve_values: bool = True) -> Any:
+    """The validated source of ``spec`` with ``--set`` and ``--param`` applied."""
+    from restsync.spec import load_spec
+
+    return load_spec(spec, overrides=sets or [], params=parse_params(params),
+                     resolve_values=resolve_values)
+
+
+def load_source_names_only(spec: Path, sets: list[str] | None = None,
+                           params: list[str] | None = None) -> Any:
+    """Like :func:`load_source`, but a missing secret is no error (for commands that only
+    need resource names, such as ``state`` and ``schema``)."""
+    try:
+        return load_source(spec, sets, params)
+    except MissingValuesError:
+        return load_source(spec, sets, params, resolve_values=False)
+
+
+def config_lookup() -> Any:
+    """A lookup of ``config`` values (environment and TOML files) for placeholders."""
+    from restsync.spec.values import MISSING, ValueResolver
+
+    resolver = ValueResolver()
+
+    def lookup(name: str) -> Any:
+        value = resolver.lookup("config", name)
+        return None if value is MISSING else value
+
+    return lookup
+
+
+def open_for(source: Any, destination: str | None, dataset: str | None) -> Any:
+    """Open the destination dataset a source's runs load into (the run's defaults)."""
+    from restsync.engine.api import DEFAULT_DESTINATION, dataset_name_for
+    from restsync.load import open_destination
+
+    return open_destination(destination or DEFAULT_DESTINATION,
+                            dataset or dataset_name_for(source.name))
+
+
+def unknown_resource(resource: str, names: list[str]) -> RestsyncError:
+    """The error for a ``--resource`` the source does not have."""
+    return RestsyncError(f"unknown resource {resource!r}; known: {', '.join(names)}")

@@ -1,0 +1,44 @@
+"""What happened to one resource in a run (the run summary's rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ResourceStatus = Literal["completed", "failed", "extracted", "stopped"]
+
+
+@dataclass
+class ResourceOutcome:
+    """What happened to one resource in a run.
+
+    Attributes:
+        name: The resource.
+        status: ``completed`` (committed), ``failed`` (nothing committed), ``extracted``
+            (only fetched to feed its children) or ``stopped`` (committed so far; resumes).
+        records: Records fetched.
+        pages: Pages fetched.
+        requests: HTTP requests sent.
+        retries: Requests retried.
+        skipped_parents: Parent items whose child requests answered 404/410.
+        items_total: Request sequences (parent items x fan-out values).
+        tables: Table -> rows loaded.
+        notes: Things the user should know (fallbacks, dropped rows), in plain words.
+        schema_changes: What the load changed in the stored schema, one line each.
+        error: Why the resource failed or stopped.
+        seconds: Wall time of the resource.
+    """
+
+    name: str
+    status: ResourceStatus = "completed"
+    records: int = 0
+    pages: int = 0
+    requests: int = 0
+    retries: int = 0
+    skipped_parents: int = 0
+    items_total: int = 0
+    tables: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    schema_changes: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0

@@ -1,0 +1,19 @@
+"""Parquet destination: ``parquet:///PATH`` (append and replace; no merge)."""
+
+from __future__ import annotations
+
+from restsync.load.lake.destination import LakeDestination
+from restsync.load.lake.url import parse_lake_url
+from restsync.load.parquet.format import ParquetFormat
+from restsync.load.protocol import Destination
+
+MERGE_HINT = ("merge needs a table format that can update rows: use delta:///PATH or "
+              "iceberg:///PATH, or write_disposition append/replace")
+
+
+def open_parquet(url: str, dataset: str) -> Destination:
+    """Open ``parquet:///PATH``: one folder per table under ``PATH/<dataset>/``."""
+    path, _ = parse_lake_url(url, "parquet")
+    root = path / dataset
+    return LakeDestination(ParquetFormat(root), root / "_restsync", dataset,
+                           where=f"destination parquet {root}", merge_hint=MERGE_HINT)

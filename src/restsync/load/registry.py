@@ -1,0 +1,69 @@
+"""Destinations by URL scheme: one line per destination.
+
+Each entry names the function that opens a dataset of that destination, as
+``"module:function"``; the module is imported only when a URL of its scheme is opened, so
+optional libraries (psycopg, deltalake, pyiceberg) are needed only by those who use them.
+
+Adding a destination: a folder ``load/<name>/`` whose ``__init__`` has ``open_<name>(url,
+dataset) -> Destination``, and one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import cast
+
+from restsync.errors import DestinationError
+from restsync.load.protocol import Destination
+
+Opener = Callable[[str, str], Destination]
+
+DESTINATIONS: dict[str, str] = {
+    "duckdb": "restsync.load.duckdb:open_duckdb",
+    "postgresql": "restsync.load.postgres:open_postgres",
+    "postgres": "restsync.load.postgres:open_postgres",
+    "delta": "restsync.load.delta:open_delta",
+    "iceberg": "restsync.load.iceberg:open_iceberg",
+    "parquet": "restsync.load.parquet:open_parquet",
+}
+
+
+def scheme_of(url: str) -> str:
+    """The scheme of a destination URL (``duckdb`` of ``duckdb:///x.duckdb``)."""
+    return url.split(":", 1)[0].lower() if ":" in url else ""
+
+
+def opener(scheme: str) -> Opener:
+    """The function that opens destinations of ``scheme``.
+
+    Raises:
+        DestinationError: Unknown scheme (the known ones are listed).
+    """
+    target = DESTINATIONS.get(scheme)
+    if target is None:
+        shown = scheme or "(none)"
+        raise DestinationError(
+            f"unsupported destination scheme {shown[:20]!r}", location="destination",
+            hint="known: " + ", ".join(f"{s}://" for s in DESTINATIONS) +
+                 " (e.g. duckdb:///path/file.duckdb)")
+    module, _, function = target.partition(":")
+    return cast(Opener, getattr(importlib.import_module(module), function))
+
+
+def open_destination(url: str, dataset: str) -> Destination:
+    """Open ``dataset`` of the destination ``url``.
+
+    Args:
+        url: ``duckdb:///path/file.duckdb`` (``?memory_limit=1GB``), ``duckdb:///:memory:``,
+            ``postgresql://user:password@host:port/db`` (``postgres://`` too),
+            ``delta:///PATH``, ``iceberg:///PATH[?catalog_uri=...]`` or ``parquet:///PATH``.
+            A path after ``:///`` is relative to the current directory; ``:////abs/path`` for
+            an absolute one.
+        dataset: The dataset (schema, namespace or folder) holding the tables.
+
+    Raises:
+        DestinationError: Unknown scheme, missing library, or the dataset cannot be opened
+            (e.g. another run holds it).
+    """
+    return opener(scheme_of(url))(url, dataset)

@@ -115,17 +115,19 @@ def test_table_format_refused_before_any_request_unless_the_destination_has_it(
     assert f"{fmt} tables are not supported by the destination duckdb" in issue.message
 
 
-def test_table_format_is_a_destination_capability(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """A destination that declares the format gets the resource (the check is a query of the
-    destination, not a fixed refusal)."""
-    from restsync.load import DuckDBDestination
-    monkeypatch.setattr(DuckDBDestination, "table_formats", frozenset({"delta"}),
-                        raising=False)
-    with recording_server({"GET /posts": [{"id": 1}]}) as srv:
-        info = restsync.pipeline(destination=f"duckdb:///{tmp_path / 'o.duckdb'}").run(
-            source(srv.base_url, table_format="delta"))
-    assert info.ok
+@pytest.mark.parametrize(("fmt", "refused"), [("delta", "iceberg"), ("iceberg", "delta")])
+def test_table_format_runs_where_the_destination_writes_it(tmp_path: Path, fmt: str,
+                                                           refused: str) -> None:
+    """A lake destination takes resources of its own table format and refuses the other one
+    (the check asks the destination, it is not a fixed refusal)."""
+    url = f"{fmt}:///{tmp_path / 'lake'}"
+    with recording_server({"GET /posts": [{"id": 1}, {"id": 2}]}) as srv:
+        info = restsync.pipeline(destination=url).run(source(srv.base_url, table_format=fmt))
+        assert info.ok and info.outcomes["posts"].tables == {"posts": 2}
+        with pytest.raises(SpecError) as refusal:
+            restsync.pipeline(destination=url).run(source(srv.base_url, table_format=refused))
+    assert f"{refused} tables are not supported by the destination {fmt}" in \
+        refusal.value.issues[0].message
 
 
 SPEC = """\

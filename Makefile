@@ -3,19 +3,24 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench
+.PHONY: demo test test-fast test-slow lint typecheck bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet -e '.[dev,oracle]'
 	touch $(STAMP)
 
 demo: $(STAMP)  ## start the five sandbox APIs, run every seed document into demo.duckdb
 	$(VENV)/bin/restsync demo --destination duckdb:///demo.duckdb
 
-test: $(STAMP)  ## the whole test suite
-	$(VENV)/bin/pytest -q
+test: test-fast test-slow  ## the whole test suite, in two stages: fast tests first, then the slow ones
+
+test-fast: $(STAMP)  ## every test not marked slow (a few minutes), on every core
+	$(VENV)/bin/pytest -q -m "not slow" -n auto
+
+test-slow: $(STAMP)  ## the slow tests: crash harness, hostile servers, lake seeds, oracles, clusters
+	$(VENV)/bin/pytest -q -m slow -n auto
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

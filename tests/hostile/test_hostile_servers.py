@@ -28,6 +28,9 @@ import yaml
 from tests.hostile.harness import CliRun, run_cli
 from tests.hostile.servers import HostileServer, RawRequest, Reply, gzip_stream, repeated
 
+# subprocess runs against misbehaving servers under memory limits (`make test-slow`)
+pytestmark = pytest.mark.slow
+
 MiB = 1024 * 1024
 DEFAULT_MAX_BODY = 256 * MiB
 FAST_RETRY = {"statuses": [429, 500, 502, 503, 504, "transport"], "max_retries": 2,

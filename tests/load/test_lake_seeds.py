@@ -17,6 +17,9 @@ from restsync.engine import Pipeline, RunInfo
 from restsync.load import open_destination
 from tests.e2e.helpers import assert_ok
 
+# five whole seeds into three lake formats (`make test-slow`)
+pytestmark = pytest.mark.slow
+
 SEEDS = ["email_api", "calendar_api", "email_events_api", "marketing_api", "project_api"]
 
 

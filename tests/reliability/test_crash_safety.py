@@ -13,6 +13,9 @@ import pytest
 
 from tests.reliability.crash_harness import CRASH_POINTS, TrialResult, run_all
 
+# each trial is a killed run plus a recovery run: minutes in all (`make test-slow`)
+pytestmark = pytest.mark.slow
+
 LAKE_RESOURCES = ["labels", "labels_details"]
 
 

@@ -26,6 +26,7 @@ from restsync.cli.common import (
     load_source,
     parse_params,
 )
+from restsync.cli.preview_cmd import preview
 from restsync.cli.schema_cmd import schema
 from restsync.cli.state_cmd import state_app
 from restsync.errors import MissingValuesError, RestsyncError
@@ -136,6 +137,7 @@ def sandbox_serve(
 
 
 app.command("schema")(schema)
+app.command("preview")(preview)
 app.add_typer(state_app, name="state")
 
 

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from restsync.cli.cassette_opts import RecordOpt, ReplayOpt
 from restsync.cli.common import (
     DatasetOpt,
     DestinationOpt,
@@ -89,17 +90,20 @@ def run(
         "--max-wait", help="Longest retry wait to sleep through (seconds); a resource that "
                            "would wait longer commits what it has and stops (exit 3), and "
                            "the next run resumes it.")] = None,
+    record: RecordOpt = None,
+    replay: ReplayOpt = None,
 ) -> None:
     """Extract every selected resource and load it into the destination."""
+    from restsync.cli.cassette_opts import replay_source
     from restsync.cli.render import ProgressRenderer, summary_table
     from restsync.engine import Pipeline
 
     try:
-        source = load_source(spec, set_, param)
+        source = replay_source(spec, set_, param) if replay else load_source(spec, set_, param)
         selected = [r for r in resources.split(",") if r] if resources else None
         with ProgressRenderer(console) as renderer:
             pipe = Pipeline(destination=destination, dataset_name=dataset, events=renderer,
-                            max_wait=max_wait)
+                            max_wait=max_wait, record=record, replay=replay)
             info = pipe.run(source, resources=selected, lookup=config_lookup())
     except RestsyncError as exc:
         raise fail(exc) from None

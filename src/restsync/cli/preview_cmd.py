@@ -47,6 +47,8 @@ def preview(
     max_wait: Annotated[float | None, typer.Option(
         "--max-wait", help="Longest retry wait to sleep through, seconds (default 30).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    replay: Annotated[str | None, typer.Option(
+        "--replay", help="Answer from the cassette in this folder instead of the API.")] = None,
     set_: SetOpt = None,
     param: ParamOpt = None,
 ) -> None:
@@ -57,18 +59,20 @@ def preview(
     """
     import orjson
 
+    from restsync.cli.cassette_opts import replay_source, replay_transport
     from restsync.engine.preview import preview_source
 
     try:
-        source = load_source(spec, set_, param)
+        source = replay_source(spec, set_, param) if replay else load_source(spec, set_, param)
         names = [r.name for r in source.resources]
         for name in resource or []:
             if name not in names:
                 raise unknown_resource(name, names)
+        transport = replay_transport(replay, source) if replay else None
         given: dict[str, Any] = {"pages": pages, "records": records, "parents": parents,
                                  "max_wait": max_wait}
         result = asyncio.run(preview_source(
-            source, resources=resource or None, lookup=config_lookup(),
+            source, resources=resource or None, lookup=config_lookup(), transport=transport,
             **{k: v for k, v in given.items() if v is not None}))
     except RestsyncError as exc:
         raise fail(exc) from None

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from restsync.engine.capabilities import check_table_formats
+from restsync.engine.cassettes import Cassette
 from restsync.engine.gc_tuning import fewer_collections
 from restsync.engine.loader import Loader
 from restsync.engine.outcome import ResourceOutcome
 from restsync.engine.runner import PlanRunner
+from restsync.errors import ConfigError
 from restsync.events import EventSink, discard
 from restsync.extract import ApiClient
 from restsync.load import open_destination
@@ -105,12 +107,17 @@ class Pipeline:
         sleeper: Sleeper override for retry waits (tests).
         max_wait: Longest retry wait (seconds) to sleep through; a resource that would wait
             longer commits what it fetched and stops, and the next run resumes it.
+        record: Save every HTTP exchange as a cassette in this folder
+            (:mod:`restsync.extract.cassette`).
+        replay: Answer every request from the cassette in this folder; nothing is sent and
+            retry waits are not slept.
     """
 
     def __init__(self, pipeline_name: str | None = None, destination: str | None = None,
                  dataset_name: str | None = None, *, events: EventSink = discard,
                  transport: Any = None, sleeper: Any = None,
-                 max_wait: float | None = None) -> None:
+                 max_wait: float | None = None, record: str | Path | None = None,
+                 replay: str | Path | None = None) -> None:
         self.pipeline_name = pipeline_name
         self.destination = destination or DEFAULT_DESTINATION
         self.dataset_name = dataset_name
@@ -118,6 +125,10 @@ class Pipeline:
         self.transport = transport
         self.sleeper = sleeper
         self.max_wait = max_wait
+        if record is not None and replay is not None:
+            raise ConfigError("give --record or --replay, not both")
+        self.record = record
+        self.replay = replay
 
     def plan(self, source: SourceConfig, resources: Sequence[str] | None = None,
              lookup: ValueLookup | None = None) -> Plan:
@@ -155,14 +166,17 @@ class Pipeline:
     async def _run_plan(self, plan: Plan, info: RunInfo, loader: Loader, dataset: str,
                         load_id: str) -> None:
         destination = await loader.call(open_destination, self.destination, dataset)
+        cassette = Cassette(plan.source, self.transport, record=self.record, replay=self.replay)
         try:
             check_table_formats(plan, destination, self.destination)
             async with ApiClient(plan.source.client, events=self.events,
-                                 transport=self.transport, sleeper=self.sleeper,
+                                 transport=cassette.transport, sleeper=cassette.sleeper(self.sleeper),
                                  max_wait=self.max_wait) as client:
+                cassette.watch(client)
                 runner = PlanRunner(plan, client, destination, loader, load_id, self.events)
                 info.outcomes = await runner.run()
         finally:
+            await cassette.close()
             await loader.call(destination.close)
 
 

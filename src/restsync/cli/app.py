@@ -27,6 +27,7 @@ from restsync.cli.common import (
     load_source,
     parse_params,
 )
+from restsync.cli.import_cmd import import_
 from restsync.cli.preview_cmd import preview
 from restsync.cli.schema_cmd import schema
 from restsync.cli.state_cmd import state_app
@@ -142,6 +143,7 @@ def sandbox_serve(
 
 app.command("schema")(schema)
 app.command("preview")(preview)
+app.command("import")(import_)
 app.add_typer(state_app, name="state")
 
 

@@ -5,52 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import re
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
 
 from restsync.engine import Pipeline
 from restsync.extract.cassette import cassette_path
-from restsync.extract.redact import basic_credential_forms, secret_pattern
 from restsync.sandbox import start_sandboxes
 from restsync.spec import load_spec
 from restsync.spec.values import ValueResolver
 from tests.e2e.helpers import assert_ok
+from tests.secret_scan import secret_found, used_secrets
 from tests.table_snapshot import assert_same_tables, snapshot
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "examples" / "seeds"
 SEEDS = ["email_api", "calendar_api", "email_events_api", "marketing_api", "project_api"]
-
-
-def used_secrets(server: Any) -> set[str]:
-    """Every secret the run handled: the sandbox's secrets, the tokens it issued (seen in the
-    requests it received) and the basic credentials."""
-    found = {v for v in server.secrets.values() if v}
-    for request in server.requests:
-        for name, value in request.headers.items():
-            if name.lower() == "authorization":
-                scheme, _, credential = value.partition(" ")
-                found.add(credential)
-                if scheme.lower() == "basic":
-                    found.add(base64.b64decode(credential).decode().partition(":")[2])
-        for value in (request.form or {}).values():
-            if value in server.secrets.values():
-                found.add(value)
-    for username in ("api",):
-        for secret in list(found):
-            found.update(basic_credential_forms(username, secret))
-    return {s for s in found if len(s) >= 4}
-
-
-def secret_found(text: str, secret: str) -> bool:
-    """The secret in the text in any form: as is, JSON-escaped, URL-encoded, HTML references,
-    base64 (standard and URL-safe, with and without padding)."""
-    forms = [secret, base64.b64encode(secret.encode()).decode(),
-             base64.urlsafe_b64encode(secret.encode()).decode()]
-    return any(re.search(secret_pattern(f.rstrip("=")), text) for f in forms)
 
 
 async def refused(url: str) -> bool:

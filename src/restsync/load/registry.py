@@ -67,3 +67,23 @@ def open_destination(url: str, dataset: str) -> Destination:
             (e.g. another run holds it).
     """
     return opener(scheme_of(url))(url, dataset)
+
+
+def history_datasets(url: str) -> list[str]:
+    """The datasets of the destination ``url`` that hold restsync tables (a run history or
+    load records), sorted; nothing is created or locked.
+
+    Each destination package may define ``history_datasets(url)`` next to its opener.
+
+    Raises:
+        DestinationError: Unknown scheme, the destination does not exist or cannot be read,
+            or it cannot list its datasets (then ``--dataset`` is needed).
+    """
+    scheme = scheme_of(url)
+    opener(scheme)  # the unknown-scheme error
+    module = importlib.import_module(DESTINATIONS[scheme].partition(":")[0])
+    lister = getattr(module, "history_datasets", None)
+    if lister is None:
+        raise DestinationError(f"{scheme} destinations cannot list their datasets",
+                               location="destination", hint="name one with --dataset")
+    return sorted(cast(Callable[[str], list[str]], lister)(url))

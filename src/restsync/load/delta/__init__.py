@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from restsync.load.lake.destination import LakeDestination
-from restsync.load.lake.url import parse_lake_url, require
+from restsync.load.lake.url import lake_datasets, parse_lake_url, require
 from restsync.load.protocol import Destination
 
 
@@ -16,3 +16,8 @@ def open_delta(url: str, dataset: str) -> Destination:
     from restsync.load.delta.format import DeltaFormat
 
     return LakeDestination(DeltaFormat(root), root / "_restsync", dataset, where=where)
+
+
+def history_datasets(url: str) -> list[str]:
+    """The datasets under ``delta:///PATH`` (nothing is created)."""
+    return lake_datasets(url, "delta", lambda path, dataset: path / dataset / "_restsync")

@@ -10,10 +10,12 @@ import duckdb
 from restsync.errors import DestinationError
 from restsync.load.duckdb.destination import DuckDBDestination
 from restsync.load.duckdb.memory import MemoryBudget
+from restsync.load.history import LOADS_TABLE, RUNS_TABLE
 from restsync.load.protocol import Destination
+from restsync.load.sql.history_table import history_schemas_sql
 from restsync.load.sql.names import safe_message
 
-__all__ = ["DUCKDB_MEMORY_LIMIT", "DuckDBDestination", "open_duckdb"]
+__all__ = ["DUCKDB_MEMORY_LIMIT", "DuckDBDestination", "history_datasets", "open_duckdb"]
 
 _DUCKDB_PREFIX = "duckdb:///"
 DUCKDB_MEMORY_LIMIT = "192MB"
@@ -70,6 +72,30 @@ def open_duckdb(url: str, dataset: str) -> Destination:
     destination = DuckDBDestination(connection, dataset)
     destination.memory = MemoryBudget(connection, memory_limit, explicit=explicit)
     return destination
+
+
+def history_datasets(url: str) -> list[str]:
+    """The schemas of a DuckDB database holding restsync tables (opened read only).
+
+    Raises:
+        DestinationError: No database at the URL's path, or it cannot be opened.
+    """
+    if not url.startswith(_DUCKDB_PREFIX):
+        raise DestinationError("a DuckDB URL starts with duckdb:///", location="destination",
+                               hint="duckdb:///path/file.duckdb")
+    path = os.path.abspath(url[len(_DUCKDB_PREFIX):].partition("?")[0])
+    if not os.path.isfile(path):
+        raise DestinationError("no DuckDB database here", location=f"destination {path}",
+                               hint="the --destination of the runs (default "
+                                    "duckdb:///restsync.duckdb in the current directory)")
+    try:
+        with duckdb.connect(path, read_only=True) as connection:
+            rows = connection.execute(history_schemas_sql("?"),
+                                      [RUNS_TABLE, LOADS_TABLE]).fetchall()
+    except duckdb.Error as exc:
+        raise DestinationError(f"cannot read database: {safe_message(exc)}",
+                               location=f"destination {path}") from exc
+    return [str(r[0]) for r in rows]
 
 
 def _duckdb_options(query: str) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from restsync.errors import DestinationError
 from restsync.load.lake.destination import LakeDestination
-from restsync.load.lake.url import parse_lake_url, require
+from restsync.load.lake.url import lake_datasets, parse_lake_url, require
 from restsync.load.protocol import Destination
 
 OPTIONS = ("catalog_uri", "catalog_name")
@@ -36,3 +36,8 @@ def open_iceberg(url: str, dataset: str) -> Destination:
         raise DestinationError(f"cannot open the Iceberg catalog: {type(exc).__name__}",
                                location=where) from exc
     return LakeDestination(fmt, path / "_restsync" / dataset, dataset, where=where)
+
+
+def history_datasets(url: str) -> list[str]:
+    """The datasets under ``iceberg:///PATH`` (nothing is created)."""
+    return lake_datasets(url, "iceberg", lambda path, dataset: path / "_restsync" / dataset, OPTIONS)

@@ -29,6 +29,7 @@ from restsync.cli.common import (
 )
 from restsync.cli.import_cmd import import_
 from restsync.cli.preview_cmd import preview
+from restsync.cli.report_cmd import report
 from restsync.cli.runs_cmd import runs
 from restsync.cli.schema_cmd import schema
 from restsync.cli.state_cmd import state_app
@@ -146,6 +147,7 @@ app.command("schema")(schema)
 app.command("preview")(preview)
 app.command("import")(import_)
 app.command("runs")(runs)
+app.command("report")(report)
 app.add_typer(state_app, name="state")
 
 

@@ -42,7 +42,7 @@ from restsync.events import (
 
 HISTORY_VERSION = 1
 MAX_BUCKETS = 120
-FIRST_BUCKET_SECONDS = 0.25
+FIRST_BUCKET_SECONDS = 0.05
 MAX_WAITS = 200
 SERIES = ("requests", "retries", "throttled", "pages", "records")
 """The counters of a timeline bucket, in the order the buckets store them."""

@@ -115,3 +115,36 @@ def test_unknown_dataset_and_run_are_named(seed_run) -> None:
         find_run(run.destination, None, "r-404")
     result = cli.invoke(app, ["runs", "--destination", run.destination, "--last", "0"])
     assert result.exit_code == 1 and "--last 0" in result.stderr
+
+
+SEEDS = ["email_api", "calendar_api", "email_events_api", "marketing_api", "project_api"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_seed_run_is_listed_and_reported(seed_run, seed: str, tmp_path: Path) -> None:
+    run = seed_run(seed)
+    info = run.run()
+    assert_ok(info)
+    [found] = runs_json("--destination", run.destination)
+    assert found["run_id"] == info.load_id and found["status"] == "completed"
+    for name, outcome in info.outcomes.items():
+        recorded = found["resources"][name]
+        assert (recorded["status"], recorded["records"], recorded["pages"],
+                recorded["requests"], recorded["tables"]) == \
+            (outcome.status, outcome.records, outcome.pages, outcome.requests, outcome.tables)
+        assert recorded["fetched"] >= recorded["records"]  # kept after filters <= on the pages
+        for table, rows in outcome.tables.items():
+            assert run.count(table) == rows if outcome.status == "completed" else True
+    stored = stored_states(run)
+    for name, state in stored.items():
+        assert found["resources"][name]["state_after"] == state
+    out = tmp_path / "report.html"
+    result = cli.invoke(app, ["report", "--destination", run.destination, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    for outcome in info.outcomes.values():
+        for table, rows in outcome.tables.items():
+            assert f"<td class='num' data-table='{table}'>{rows}</td>" in html
+    for secret in used_secrets(run.server):
+        assert not secret_found(html, secret) and not secret_found(json.dumps(found), secret)

@@ -154,3 +154,10 @@ def test_a_missing_or_foreign_cassette_is_a_config_error(tmp_path: Path) -> None
     cassette_path(tmp_path, "unit").write_text('{"something": "else"}\n')
     with pytest.raises(ConfigError, match="not a restsync cassette"):
         ReplayTransport(tmp_path, source())
+
+
+def test_recording_where_no_folder_can_be_made_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ConfigError, match="cannot write the cassette") as info:
+        RecordingTransport(MemoryTransport(lambda r: None), tmp_path / "a-file", source())
+    assert "a-file" in str(info.value) and "--record takes a folder" in str(info.value)

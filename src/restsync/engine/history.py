@@ -82,6 +82,7 @@ class _Track:
     """One resource's counters while the run goes on."""
 
     started: float | None = None
+    finished: float | None = None
     requests: int = 0
     retries: int = 0
     throttled: int = 0
@@ -171,6 +172,7 @@ class RunRecorder:
             (track.notices if track is not None else self.notices).append(event.message)
         elif isinstance(event, ResourceFailed) and track is not None:
             track.notices.append(f"failed: {event.kind}")
+            track.finished = at if track.finished is None else track.finished
         self.forward(event)
 
     def _count(self, track: _Track, at: float, series: str, amount: int = 1) -> None:
@@ -197,17 +199,23 @@ class RunRecorder:
                         state_after: Mapping[str, Any] | None,
                         outcome: ResourceOutcome | None = None) -> dict[str, Any]:
         """What the run recorded for one resource (a load record's ``details``; the
-        destination adds rows per table and schema changes from its commit)."""
+        destination adds rows per table and schema changes from its commit).
+
+        ``records`` are the records kept (``outcome.records``: after incremental filters and
+        processing steps), ``fetched`` those the pages held."""
         track = self._track(resource)
         if state_after is not None:
             track.state_after = dict(state_after)
-        now = self._at()
+        if track.finished is None:  # the first record (its commit, or the run's end) ends it
+            track.finished = self._at()
+        now = track.finished
         started = track.started if track.started is not None else now
         record: dict[str, Any] = {
             "version": HISTORY_VERSION, "run_id": self.run_id, "status": status,
             "started_at": self._wall(started), "finished_at": self._wall(now),
             "offset_seconds": round(started, 3), "seconds": round(now - started, 3),
-            "records": track.records, "pages": track.pages, "requests": track.requests,
+            "records": track.records if outcome is None else outcome.records,
+            "fetched": track.records, "pages": track.pages, "requests": track.requests,
             "retries": track.retries, "throttled": track.throttled,
             "wait_seconds": round(track.wait_seconds, 3),
             "skipped_parents": track.skipped_parents,

@@ -218,7 +218,8 @@ class PlanRunner:
                       status: ResourceStatus = "completed") -> None:
         assert run.load is not None and run.sink is not None
         details = None if self.history is None else \
-            self.history.resource_record(run.name, status=status, state_after=state)
+            self.history.resource_record(run.name, status=status, state_after=state,
+                                         outcome=run.outcome)
         faultpoints.reach("engine.commit.before")
         report = await (self.loader.call(run.load.commit, state) if details is None
                         else self.loader.call(run.load.commit, state, details))

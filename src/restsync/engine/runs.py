@@ -66,7 +66,7 @@ def find_run(destination: str | None = None, dataset: str | None = None,
         if not found:
             newest = ", ".join(r["run_id"] for r in runs[:5])
             raise DestinationError(f"no run {run_id!r}", location=_where(destination, dataset),
-                                   hint=f"newest runs: {newest} (see `restsync runs`)")
+                                   hint=f"newest runs: {newest}; `restsync runs` lists them all")
         if len(found) > 1:
             names = ", ".join(r["dataset"] for r in found)
             raise DestinationError(f"run {run_id!r} is in several datasets ({names})",

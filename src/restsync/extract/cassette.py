@@ -249,8 +249,13 @@ class RecordingTransport(TapTransport):
         self.placeholders = Placeholders(secret_names(source))
         self.live_secrets = live_secrets
         self._token_urls = _token_urls(source)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[bytes] | None = self.path.open("wb")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file: IO[bytes] | None = self.path.open("wb")
+        except OSError as exc:
+            raise ConfigError(f"cannot write the cassette: {exc.strerror or exc}",
+                              location=str(self.path),
+                              hint="--record takes a folder (created if missing)") from None
         self._write({"restsync_cassette": CASSETTE_VERSION, "source": source.name,
                      "recorded_at": datetime.now(UTC).isoformat()})
         self.exchanges = 0

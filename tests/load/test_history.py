@@ -12,7 +12,7 @@ import pytest
 
 from restsync.errors import DestinationError
 from restsync.load import Destination, open_destination
-from restsync.load.registry import history_datasets
+from restsync.load.registry import history_datasets, read_history
 from restsync.normalize import Normalizer
 
 from .conftest import DATASET, lake_url
@@ -125,3 +125,31 @@ def test_loads_table_of_an_older_duckdb_dataset_gains_details(tmp_path: Path) ->
         assert [r["details"].get("pages") for r in dest.load_records()] == [None, 1]
     finally:
         dest.close()
+
+
+def test_history_is_read_while_a_run_holds_the_dataset(url: str) -> None:
+    if url.startswith("duckdb"):
+        pytest.skip("DuckDB: a file one process writes cannot be opened by another at all")
+    holder = open_destination(url, DATASET)  # a run loading the dataset holds its lock
+    try:
+        holder.record_run({"run_id": "r1", "status": "running", "started_at": None,
+                           "finished_at": None})
+        commit_with_details(holder, "events", "r1", {"pages": 3})
+        runs, loads = read_history(url, DATASET)
+        assert [r["run_id"] for r in runs] == ["r1"]
+        assert [(r["load_id"], r["details"]["pages"]) for r in loads] == [("r1", 3)]
+    finally:
+        holder.close()
+
+
+def test_duckdb_history_is_read_without_writing(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}"
+    d = open_destination(url, DATASET)
+    try:
+        commit_with_details(d, "events", "L1", None)
+    finally:
+        d.close()
+    before = (tmp_path / "h.duckdb").stat().st_mtime_ns
+    runs, loads = read_history(url, DATASET)
+    assert runs == [] and [r["load_id"] for r in loads] == ["L1"]
+    assert (tmp_path / "h.duckdb").stat().st_mtime_ns == before

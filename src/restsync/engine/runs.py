@@ -15,8 +15,7 @@ from typing import Any
 from restsync.engine.api import DEFAULT_DESTINATION
 from restsync.engine.history import redacted_destination
 from restsync.errors import DestinationError
-from restsync.load import open_destination
-from restsync.load.registry import history_datasets
+from restsync.load.registry import history_datasets, read_history
 
 COUNTERS = ("records", "pages", "requests", "retries", "throttled", "wait_seconds",
             "skipped_parents")
@@ -94,11 +93,7 @@ def _datasets(url: str, dataset: str | None) -> list[str]:
 
 
 def _dataset_runs(url: str, dataset: str) -> list[dict[str, Any]]:
-    dest = open_destination(url, dataset)
-    try:
-        run_rows, load_rows = dest.run_records(), dest.load_records()
-    finally:
-        dest.close()
+    run_rows, load_rows = read_history(url, dataset)
     return merge_history(dataset, run_rows, load_rows)
 
 

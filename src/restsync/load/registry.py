@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from restsync.errors import DestinationError
 from restsync.load.protocol import Destination
@@ -87,3 +87,30 @@ def history_datasets(url: str) -> list[str]:
         raise DestinationError(f"{scheme} destinations cannot list their datasets",
                                location="destination", hint="name one with --dataset")
     return sorted(cast(Callable[[str], list[str]], lister)(url))
+
+
+History = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def read_history(url: str, dataset: str) -> History:
+    """A dataset's run records and load records (``Destination.run_records()`` and
+    ``load_records()``), read without writing anything.
+
+    A destination package may define ``read_history(url, dataset)`` that reads without the
+    dataset lock (so the history can be read while a run loads the dataset); otherwise the
+    dataset is opened as a run opens it.
+
+    Raises:
+        DestinationError: The destination cannot be read.
+    """
+    scheme = scheme_of(url)
+    open_it = opener(scheme)
+    module = importlib.import_module(DESTINATIONS[scheme].partition(":")[0])
+    reader = getattr(module, "read_history", None)
+    if reader is not None:
+        return cast(Callable[[str, str], History], reader)(url, dataset)
+    dest = open_it(url, dataset)
+    try:
+        return dest.run_records(), dest.load_records()
+    finally:
+        dest.close()

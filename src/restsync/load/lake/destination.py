@@ -110,9 +110,7 @@ class LakeDestination:
 
     def load_records(self, load_id: str | None = None) -> list[dict[str, Any]]:
         """Load records (of one run with ``load_id``), oldest first (``details`` decoded)."""
-        return [{**r, "details": decoded(r.get("details")),
-                 **{k: _iso(r.get(k)) for k in ("started_at", "finished_at")}}
-                for r in self.loads() if load_id in (None, r["load_id"])]
+        return lake_load_records(self.fmt, load_id)
 
     def record_run(self, record: Mapping[str, Any]) -> None:
         """Append a run record: one commit of ``_restsync_runs`` of its own."""
@@ -123,10 +121,7 @@ class LakeDestination:
 
     def run_records(self) -> list[dict[str, Any]]:
         """The last record of every run, oldest run first (``record`` decoded)."""
-        rows = [{**r, "record": decoded(r.get("record")),
-                 **{k: _iso(r.get(k)) for k in ("started_at", "finished_at")}}
-                for r in meta.read_rows(self.fmt, meta.RUNS_TABLE)]
-        return latest_runs(rows)
+        return lake_run_records(self.fmt)
 
     def _commit_meta(self, table: str, op: Operation, rows: list[dict[str, Any]], what: str,
                      load_id: str) -> None:
@@ -148,10 +143,34 @@ class LakeDestination:
         self.fmt.close()
 
 
-
 def _micros(moment: str | None) -> int | None:
     return meta.micros(datetime.fromisoformat(moment)) if moment else None
 
 
 def _iso(moment: Any) -> Any:
     return moment.isoformat() if isinstance(moment, datetime) else moment
+
+
+def lake_load_records(fmt: TableFormat, load_id: str | None = None) -> list[dict[str, Any]]:
+    """A lake dataset's load records (of one run with ``load_id``), oldest first."""
+    rows = sorted(meta.read_rows(fmt, meta.LOADS_TABLE),
+                  key=lambda r: (r["finished_at"], r["resource"]))
+    return [{**r, "details": decoded(r.get("details")),
+             **{k: _iso(r.get(k)) for k in ("started_at", "finished_at")}}
+            for r in rows if load_id in (None, r["load_id"])]
+
+
+def lake_run_records(fmt: TableFormat) -> list[dict[str, Any]]:
+    """A lake dataset's run records: the last of every run, oldest run first."""
+    return latest_runs([{**r, "record": decoded(r.get("record")),
+                         **{k: _iso(r.get(k)) for k in ("started_at", "finished_at")}}
+                        for r in meta.read_rows(fmt, meta.RUNS_TABLE)])
+
+
+def read_lake_history(fmt: TableFormat) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run and load records straight from the tables: no lock taken, no pending commit
+    completed (a run may be loading the dataset; its unfinished commit is not shown)."""
+    try:
+        return lake_run_records(fmt), lake_load_records(fmt)
+    finally:
+        fmt.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from restsync.load.lake.destination import LakeDestination
+from typing import Any
+
+from restsync.load.lake.destination import LakeDestination, read_lake_history
 from restsync.load.lake.url import lake_datasets, parse_lake_url
 from restsync.load.parquet.format import ParquetFormat
 from restsync.load.protocol import Destination
@@ -22,3 +24,9 @@ def open_parquet(url: str, dataset: str) -> Destination:
 def history_datasets(url: str) -> list[str]:
     """The datasets under ``parquet:///PATH`` (nothing is created)."""
     return lake_datasets(url, "parquet", lambda path, dataset: path / dataset / "_restsync")
+
+
+def read_history(url: str, dataset: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The run and load records of ``dataset``, read without its lock."""
+    path, _ = parse_lake_url(url, "parquet")
+    return read_lake_history(ParquetFormat(path / dataset))

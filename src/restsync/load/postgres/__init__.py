@@ -61,6 +61,15 @@ def history_datasets(url: str) -> list[str]:
         return [str(r[0]) for r in rows.fetchall()]
 
 
+def read_history(url: str, dataset: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The run and load records of ``dataset``, read without the dataset's lock (a run may be
+    loading it)."""
+    from restsync.load.sql.history_table import PostgresHistoryReader
+
+    with _connect(url, f"destination {redacted(url)}") as connection:
+        return PostgresHistoryReader(connection, dataset).history()
+
+
 def open_postgres(url: str, dataset: str) -> Destination:
     """Connect to ``url`` and open ``dataset`` (a schema) for loading.
 

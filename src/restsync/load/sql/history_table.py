@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from restsync.load.history import LOADS_TABLE, RUNS_TABLE, decoded, latest_runs, run_row
+from restsync.load.sql.names import qualified, quote
 
 LOAD_COLUMNS = ("load_id", "resource", "status", "rows", "started_at", "finished_at", "details")
 
@@ -102,3 +103,47 @@ def history_schemas_sql(param: str) -> str:
     """The schemas holding restsync's own tables (one parameter per table name)."""
     return ("SELECT DISTINCT table_schema FROM information_schema.tables "
             f"WHERE table_name IN ({param}, {param})")
+
+
+class HistoryReader(HistoryTableMixin):
+    """A SQL dataset's history read over a plain connection: no dataset lock taken, nothing
+    created or cleaned up (``runs`` and ``report`` while a run is loading the dataset).
+
+    Args:
+        connection: A DB-API style connection whose ``execute(query, params)`` returns a
+            cursor with ``fetchall()`` (psycopg, DuckDB).
+        dataset: The schema.
+
+    The class attributes are DuckDB's; :class:`PostgresHistoryReader` has PostgreSQL's.
+    """
+
+    def __init__(self, connection: Any, dataset: str) -> None:
+        self.connection = connection
+        self.dataset = dataset
+
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        return list(self.connection.execute(query, list(params or [])).fetchall())
+
+    def ref(self, schema: str, table: str | None = None) -> str:
+        return quote(schema) if table is None else qualified(schema, table)
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        return bool(self.columns(schema, table))
+
+    def columns(self, schema: str, table: str) -> dict[str, str]:
+        p = self.PARAM
+        rows = self.sql("SELECT column_name, data_type FROM information_schema.columns "
+                        f"WHERE table_schema = {p} AND table_name = {p}", [schema, table])
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    def history(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The run records and the load records (see :class:`HistoryTableMixin`)."""
+        return self.run_records(), self.load_records()
+
+
+class PostgresHistoryReader(HistoryReader):
+    """:class:`HistoryReader` over a psycopg connection."""
+
+    PARAM = "%s"
+    JSON_TYPE = "jsonb"
+    TEXT_TYPE = "text"

@@ -44,6 +44,10 @@ HISTORY_VERSION = 1
 MAX_BUCKETS = 120
 FIRST_BUCKET_SECONDS = 0.05
 MAX_WAITS = 200
+COUNTERS = ("records", "pages", "requests", "retries", "throttled", "wait_seconds",
+            "skipped_parents")
+"""A resource's counters (``records`` there: what its pages held; a committed or finished
+resource's record says how many were kept)."""
 SERIES = ("requests", "retries", "throttled", "pages", "records")
 """The counters of a timeline bucket, in the order the buckets store them."""
 
@@ -83,13 +87,7 @@ class _Track:
 
     started: float | None = None
     finished: float | None = None
-    requests: int = 0
-    retries: int = 0
-    throttled: int = 0
-    wait_seconds: float = 0.0
-    skipped_parents: int = 0
-    records: int = 0
-    pages: int = 0
+    counts: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     state_before: dict[str, Any] = field(default_factory=dict)
     state_after: dict[str, Any] | None = None
     notices: list[str] = field(default_factory=list)
@@ -115,6 +113,7 @@ def executor() -> dict[str, Any]:
             "host": socket.gethostname(), "pid": os.getpid()}
 
 
+@dataclass(kw_only=True)
 class RunRecorder:
     """Keeps what a run does from its events; builds its load and run records.
 
@@ -127,20 +126,18 @@ class RunRecorder:
         forward: The caller's event sink (every event is passed on).
     """
 
-    def __init__(self, *, run_id: str, source: str, dataset: str, destination: str,
-                 mode: str, forward: EventSink) -> None:
-        self.run_id = run_id
-        self.source = source
-        self.dataset = dataset
-        self.destination = destination
-        self.mode = mode
-        self.forward = forward
-        self.started_at = datetime.now(UTC)
-        self._t0 = time.monotonic()
-        self.tracks: dict[str, _Track] = {}
-        self.timeline = Timeline()
-        self.token_refreshes = 0
-        self.notices: list[str] = []
+    run_id: str
+    source: str
+    dataset: str
+    destination: str
+    mode: str
+    forward: EventSink
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC), init=False)
+    _t0: float = field(default_factory=time.monotonic, init=False)
+    tracks: dict[str, _Track] = field(default_factory=dict, init=False)
+    timeline: Timeline = field(default_factory=Timeline, init=False)
+    token_refreshes: int = field(default=0, init=False)
+    notices: list[str] = field(default_factory=list, init=False)
 
     def _at(self) -> float:
         return time.monotonic() - self._t0
@@ -155,17 +152,17 @@ class RunRecorder:
         if isinstance(event, ResourceStarted) and track is not None:
             track.started = at
         elif isinstance(event, RequestSent) and track is not None:
-            track.requests += 1
+            track.counts["requests"] += 1
             self._count(track, at, "requests")
         elif isinstance(event, PageFetched) and track is not None:
-            track.pages += 1
-            track.records += event.records
+            track.counts["pages"] += 1
+            track.counts["records"] += event.records
             self._count(track, at, "pages")
             self._count(track, at, "records", event.records)
         elif isinstance(event, RetryScheduled) and track is not None:
             self._retry(track, event, at)
         elif isinstance(event, ParentItemSkipped) and track is not None:
-            track.skipped_parents += 1
+            track.counts["skipped_parents"] += 1
         elif isinstance(event, TokenRefreshed):
             self.token_refreshes += 1
         elif isinstance(event, Notice) and not isinstance(event, RunTimeInference):
@@ -180,11 +177,11 @@ class RunRecorder:
         self.timeline.add(at, series, amount)
 
     def _retry(self, track: _Track, event: RetryScheduled, at: float) -> None:
-        track.retries += 1
-        track.wait_seconds += event.wait_seconds
+        track.counts["retries"] += 1
+        track.counts["wait_seconds"] += event.wait_seconds
         self._count(track, at, "retries")
         if event.reason.startswith("429"):
-            track.throttled += 1
+            track.counts["throttled"] += 1
             self._count(track, at, "throttled")
         wait = [round(at, 3), round(event.wait_seconds, 3), event.reason]
         track.waits.append(wait)
@@ -214,18 +211,16 @@ class RunRecorder:
             "version": HISTORY_VERSION, "run_id": self.run_id, "status": status,
             "started_at": self._wall(started), "finished_at": self._wall(now),
             "offset_seconds": round(started, 3), "seconds": round(now - started, 3),
-            "records": track.records if outcome is None else outcome.records,
-            "fetched": track.records, "pages": track.pages, "requests": track.requests,
-            "retries": track.retries, "throttled": track.throttled,
-            "wait_seconds": round(track.wait_seconds, 3),
-            "skipped_parents": track.skipped_parents,
+            **{k: int(v) for k, v in track.counts.items() if k != "wait_seconds"},
+            "wait_seconds": round(track.counts["wait_seconds"], 3),
+            "fetched": int(track.counts["records"]),
             "state_before": track.state_before,
             "state_after": track.state_after if track.state_after is not None
             else track.state_before,
             "notes": list(track.notices), "timeline": track.timeline.to_dict(),
             "waits": sorted(track.waits)}
         if outcome is not None:
-            record.update(tables=dict(outcome.tables), schema_changes=list(outcome.schema_changes),
+            record.update(records=outcome.records, tables=dict(outcome.tables), schema_changes=list(outcome.schema_changes),
                           error=outcome.error, notes=list(outcome.notes) or record["notes"],
                           items=outcome.items_total)
         return record

@@ -13,13 +13,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from restsync.engine.api import DEFAULT_DESTINATION
-from restsync.engine.history import redacted_destination
+from restsync.engine.history import COUNTERS, redacted_destination
 from restsync.errors import DestinationError
 from restsync.load.registry import history_datasets, read_history
-
-COUNTERS = ("records", "pages", "requests", "retries", "throttled", "wait_seconds",
-            "skipped_parents")
-"""Per-resource counters summed into a run's totals."""
 
 
 def list_runs(destination: str | None = None, dataset: str | None = None,

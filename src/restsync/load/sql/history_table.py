@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from restsync.load.history import LOADS_TABLE, RUNS_TABLE, decoded, latest_runs, run_row
+from restsync.load.sql.access import SqlAccess
 from restsync.load.sql.names import qualified, quote
 
 LOAD_COLUMNS = ("load_id", "resource", "status", "rows", "started_at", "finished_at", "details")
@@ -28,30 +29,15 @@ def insert_load_sql(ref: str, param: str, json_type: str) -> str:
             f"CAST({param} AS {json_type}))")
 
 
-class HistoryTableMixin:
+class HistoryTableMixin(SqlAccess):
     """``record_run`` / ``run_records`` / ``load_records`` for a SQL destination class.
 
     The class provides ``dataset``, ``sql(query, params)``, ``ref(schema, table)`` and
     ``table_exists(schema, table)``, and sets the class attributes below.
     """
 
-    PARAM: ClassVar[str] = "?"
     JSON_TYPE: ClassVar[str] = "JSON"
     TEXT_TYPE: ClassVar[str] = "VARCHAR"
-
-    dataset: str
-
-    def sql(self, query: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def ref(self, schema: str, table: str | None = None) -> str:
-        raise NotImplementedError
-
-    def table_exists(self, schema: str, table: str) -> bool:
-        raise NotImplementedError
-
-    def columns(self, schema: str, table: str) -> dict[str, str]:
-        raise NotImplementedError
 
     def _as_text(self, column: str) -> str:
         return f"CAST({column} AS {self.TEXT_TYPE})"

@@ -18,7 +18,8 @@ def report(
         "-o", "--output", help="The HTML file to write.")] = Path("report.html"),
     destination: DestinationOpt = None,
     dataset: Annotated[str | None, typer.Option(
-        help="The dataset of the run (needed when the destination has several).")] = None,
+        help="Only runs of this dataset (default: every dataset of the destination with a "
+             "history; the newest run of them all without RUN_ID).")] = None,
     all_runs: Annotated[bool, typer.Option(
         "--all", help="Write every run of the dataset next to OUTPUT (OUTPUT-<run>.html, "
                       "linked previous/next) and OUTPUT as their index.")] = False,

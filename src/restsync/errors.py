@@ -18,6 +18,7 @@ Exceptions are grouped by what the caller does about them::
     │   │   ├── WaitTooLongError     a retry wait exceeds --max-wait / ``limits.max_retry_wait``
     │   │   └── PageLimitError       a page sequence reached ``limits.max_pages``
     │   ├── DestinationError         the destination refused a load
+    │   ├── CassetteMissError        --replay: the cassette has no answer to a request
     │   └── SchemaContractError      a record breaks a ``freeze`` schema contract
     ├── RetriableError               transient: 429, 5xx, resets, timeouts (``retry_after``)
     └── SkippableError               skip one parent item (e.g. child 404), count it, go on
@@ -256,6 +257,10 @@ class PageLimitError(StoppedEarlyError):
 
 class DestinationError(FatalError):
     """The destination refused the data or the state update."""
+
+
+class CassetteMissError(FatalError):
+    """``--replay``: the cassette has no answer to a request (the message names it)."""
 
 
 class SchemaContractError(FatalError):

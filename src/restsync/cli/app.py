@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from restsync.cli.cassette_opts import RecordOpt, ReplayOpt
 from restsync.cli.common import (
     DatasetOpt,
     DestinationOpt,
@@ -26,6 +27,10 @@ from restsync.cli.common import (
     load_source,
     parse_params,
 )
+from restsync.cli.import_cmd import import_
+from restsync.cli.preview_cmd import preview
+from restsync.cli.report_cmd import report
+from restsync.cli.runs_cmd import runs
 from restsync.cli.schema_cmd import schema
 from restsync.cli.state_cmd import state_app
 from restsync.errors import MissingValuesError, RestsyncError
@@ -88,17 +93,20 @@ def run(
         "--max-wait", help="Longest retry wait to sleep through (seconds); a resource that "
                            "would wait longer commits what it has and stops (exit 3), and "
                            "the next run resumes it.")] = None,
+    record: RecordOpt = None,
+    replay: ReplayOpt = None,
 ) -> None:
     """Extract every selected resource and load it into the destination."""
+    from restsync.cli.cassette_opts import replay_source
     from restsync.cli.render import ProgressRenderer, summary_table
     from restsync.engine import Pipeline
 
     try:
-        source = load_source(spec, set_, param)
+        source = replay_source(spec, set_, param) if replay else load_source(spec, set_, param)
         selected = [r for r in resources.split(",") if r] if resources else None
         with ProgressRenderer(console) as renderer:
             pipe = Pipeline(destination=destination, dataset_name=dataset, events=renderer,
-                            max_wait=max_wait)
+                            max_wait=max_wait, record=record, replay=replay)
             info = pipe.run(source, resources=selected, lookup=config_lookup())
     except RestsyncError as exc:
         raise fail(exc) from None
@@ -136,6 +144,10 @@ def sandbox_serve(
 
 
 app.command("schema")(schema)
+app.command("preview")(preview)
+app.command("import")(import_)
+app.command("runs")(runs)
+app.command("report")(report)
 app.add_typer(state_app, name="state")
 
 

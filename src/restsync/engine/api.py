@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from restsync.engine.capabilities import check_table_formats
+from restsync.engine.cassettes import Cassette
 from restsync.engine.gc_tuning import fewer_collections
+from restsync.engine.history import RunRecorder, redacted_destination, run_status
 from restsync.engine.loader import Loader
 from restsync.engine.outcome import ResourceOutcome
 from restsync.engine.runner import PlanRunner
-from restsync.events import EventSink, discard
+from restsync.errors import ConfigError, RestsyncError
+from restsync.events import EventSink, Notice, discard
 from restsync.extract import ApiClient
 from restsync.load import open_destination
 from restsync.plan import Plan, ValueLookup, build_plan
@@ -105,12 +108,17 @@ class Pipeline:
         sleeper: Sleeper override for retry waits (tests).
         max_wait: Longest retry wait (seconds) to sleep through; a resource that would wait
             longer commits what it fetched and stops, and the next run resumes it.
+        record: Save every HTTP exchange as a cassette in this folder
+            (:mod:`restsync.extract.cassette`).
+        replay: Answer every request from the cassette in this folder; nothing is sent and
+            retry waits are not slept.
     """
 
     def __init__(self, pipeline_name: str | None = None, destination: str | None = None,
                  dataset_name: str | None = None, *, events: EventSink = discard,
                  transport: Any = None, sleeper: Any = None,
-                 max_wait: float | None = None) -> None:
+                 max_wait: float | None = None, record: str | Path | None = None,
+                 replay: str | Path | None = None) -> None:
         self.pipeline_name = pipeline_name
         self.destination = destination or DEFAULT_DESTINATION
         self.dataset_name = dataset_name
@@ -118,6 +126,10 @@ class Pipeline:
         self.transport = transport
         self.sleeper = sleeper
         self.max_wait = max_wait
+        if record is not None and replay is not None:
+            raise ConfigError("give --record or --replay, not both")
+        self.record = record
+        self.replay = replay
 
     def plan(self, source: SourceConfig, resources: Sequence[str] | None = None,
              lookup: ValueLookup | None = None) -> Plan:
@@ -143,27 +155,54 @@ class Pipeline:
         dataset = self.dataset_name or dataset_name_for(plan.source.name)
         load_id = f"{time.time():.6f}"
         info = RunInfo(load_id=load_id, destination=self.destination, dataset=dataset)
+        history = RunRecorder(
+            run_id=load_id, source=plan.source.name, dataset=dataset,
+            destination=redacted_destination(self.destination), forward=self.events,
+            mode="replay" if self.replay else "record" if self.record else "run")
         loader = Loader()
         try:
             with fewer_collections():
-                await self._run_plan(plan, info, loader, dataset, load_id)
+                await self._run_plan(plan, info, loader, history)
         finally:
             loader.shutdown()
         info.seconds = time.monotonic() - started
         return info
 
-    async def _run_plan(self, plan: Plan, info: RunInfo, loader: Loader, dataset: str,
-                        load_id: str) -> None:
-        destination = await loader.call(open_destination, self.destination, dataset)
+    async def _run_plan(self, plan: Plan, info: RunInfo, loader: Loader,
+                        history: RunRecorder) -> None:
+        destination = await loader.call(open_destination, self.destination, history.dataset)
+        cassette: Cassette | None = None
+        ended = "error"
+        error: str | None = None
         try:
+            await loader.call(destination.record_run, history.run_record(status="running"))
             check_table_formats(plan, destination, self.destination)
-            async with ApiClient(plan.source.client, events=self.events,
-                                 transport=self.transport, sleeper=self.sleeper,
+            cassette = Cassette(plan.source, self.transport, record=self.record,
+                                replay=self.replay)
+            async with ApiClient(plan.source.client, events=history,
+                                 transport=cassette.transport,
+                                 sleeper=cassette.sleeper(self.sleeper),
                                  max_wait=self.max_wait) as client:
-                runner = PlanRunner(plan, client, destination, loader, load_id, self.events)
+                cassette.watch(client)
+                runner = PlanRunner(plan, client, destination, loader, history.run_id, history,
+                                    history=history)
                 info.outcomes = await runner.run()
+            ended = run_status(info.outcomes)
+        except BaseException as exc:
+            error = str(exc) if isinstance(exc, RestsyncError) else type(exc).__name__
+            raise
         finally:
-            await loader.call(destination.close)
+            if cassette is not None:
+                await cassette.close()
+            try:
+                await loader.call(destination.record_run, history.run_record(
+                    status=ended, outcomes=info.outcomes, error=error))
+            except Exception as exc:  # the data is committed; the run goes on to close
+                self.events(Notice(resource=None, message=(
+                    f"the run record could not be written: {exc}; the load records of the "
+                    "committed resources are there")))
+            finally:
+                await loader.call(destination.close)
 
 
 def pipeline(pipeline_name: str | None = None, destination: str | None = None,

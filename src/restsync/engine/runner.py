@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from restsync import faultpoints
+from restsync.engine.history import RunRecorder
 from restsync.engine.items import WorkItem, work_items
 from restsync.engine.loader import Loader
-from restsync.engine.outcome import ResourceOutcome
+from restsync.engine.outcome import ResourceOutcome, ResourceStatus
 from restsync.engine.records import (
     item_pages,
     primary_key_of,
@@ -97,16 +98,19 @@ class PlanRunner:
         loader: The loader thread the destination lives on.
         load_id: Identifier of this run's loads.
         events: Where progress goes.
+        history: Keeps what the run does; its record of a resource is committed with the
+            resource (the load record's ``details``).
     """
 
     def __init__(self, plan: Plan, client: ApiClient, destination: Destination, loader: Loader,
-                 load_id: str, events: EventSink) -> None:
+                 load_id: str, events: EventSink, history: RunRecorder | None = None) -> None:
         self.plan = plan
         self.client = client
         self.destination = destination
         self.loader = loader
         self.load_id = load_id
         self.events = events
+        self.history = history
         self.outcomes: dict[str, ResourceOutcome] = {}
         self.inboxes: dict[str, asyncio.Queue[Any]] = {}
         self.inbox_closed: set[str] = set()
@@ -183,6 +187,8 @@ class PlanRunner:
         """Read the stored state, begin the load, build the sink."""
         rp = run.rp
         stored = await self.loader.call(self.destination.get_state, rp.name) if rp.load else {}
+        if self.history is not None:
+            self.history.state_read(rp.name, stored)
         run.state = ResourceState(rp, stored, self.started_at)
         run.steps = processing_steps(rp)
         if rp.load:
@@ -208,10 +214,15 @@ class PlanRunner:
             await self._run_item(run, item, resume)
             resume = None
 
-    async def _commit(self, run: ResourceRun, state: dict[str, Any]) -> None:
+    async def _commit(self, run: ResourceRun, state: dict[str, Any],
+                      status: ResourceStatus = "completed") -> None:
         assert run.load is not None and run.sink is not None
+        details = None if self.history is None else \
+            self.history.resource_record(run.name, status=status, state_after=state,
+                                         outcome=run.outcome)
         faultpoints.reach("engine.commit.before")
-        report = await self.loader.call(run.load.commit, state)
+        report = await (self.loader.call(run.load.commit, state) if details is None
+                        else self.loader.call(run.load.commit, state, details))
         faultpoints.reach("engine.commit.after")
         outcome = run.outcome
         outcome.tables = dict(report.rows)
@@ -234,7 +245,7 @@ class PlanRunner:
                     or exc.resume_state is None or not _can_stop_cleanly(run.rp, exc)):
                 raise exc
             await run.sink.drain()
-            await self._commit(run, run.state.stopped(exc.resume_state))
+            await self._commit(run, run.state.stopped(exc.resume_state), status="stopped")
         except Exception as error:
             if run.sink is not None:
                 await run.sink.discard()

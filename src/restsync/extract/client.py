@@ -255,7 +255,7 @@ class ApiClient:
                 resume = self._resume_state(request, pager, number + 1)
             self._events(PageFetched(resource=resource, page=number, records=len(records), url=url))
             yield Page(resource=resource, number=number, records=records, url=url,
-                       resume_state=resume)
+                       resume_state=resume, decision=self.redact(pager.decision))
             if resume is None:
                 return
             fetched += 1

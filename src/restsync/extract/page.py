@@ -19,6 +19,8 @@ class Page:
         url: The requested URL, redacted.
         resume_state: JSON-able state that continues the sequence after this page (pass it
             to :meth:`ApiClient.pages` as ``resume_from``); ``None`` on the last page.
+        decision: What the paginator decided after this page (``next: ...`` / ``stop: ...``),
+            redacted.
     """
 
     resource: str
@@ -26,6 +28,7 @@ class Page:
     records: list[dict[str, Any]]
     url: str
     resume_state: dict[str, Any] | None = None
+    decision: str = ""
 
 
 @dataclass

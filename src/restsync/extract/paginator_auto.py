@@ -46,6 +46,7 @@ class AutoPaginator(Paginator):
         assert self._delegate is not None
         self._delegate.update_state(response, records, location=location, page=page)
         self.has_next_page = self._delegate.has_next_page
+        self.decision = self._delegate.decision
 
     def _advance(self, response: Response, records: list[dict[str, Any]],
                  location: str) -> None:  # pragma: no cover - update_state delegates

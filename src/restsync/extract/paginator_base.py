@@ -102,6 +102,11 @@ class Paginator(ABC):
     inference: str | None = None
     """What the paginator decided from a response (``auto``), to report once; else ``None``."""
 
+    decision: str = ""
+    """What :meth:`update_state` decided on the last page, in plain words: ``next: ...`` (the
+    next cursor or URL and where it came from) or ``stop: ...`` (why paging ends); shown by
+    ``restsync preview``. May hold a next-page URL: redact it before showing it."""
+
     def __init__(self, config: Any, *, where: str = "paginator",
                  config_values: Mapping[str, Any] | None = None):
         self.config = config
@@ -127,15 +132,27 @@ class Paginator(ABC):
             PaginationError: A cursor/URL came back twice or cannot be used.
             ResponseError: ``stop_condition`` failed on this page.
         """
+        self.decision = ""
         if not records and getattr(self.config, "stop_after_empty_page", True):
-            self.has_next_page = False
+            self._stop_paging("the page has no records (stop_after_empty_page)")
             return
         if self._stop is not None:
             names = expression_names(response, records, self._config_values, page)
             if self._stop.evaluate(names, location=location):
-                self.has_next_page = False
+                self._stop_paging(f"stop_condition `{self.config.stop_condition}` is true")
                 return
         self._advance(response, records, location)
+        if not self.decision:
+            self.decision = "next: another page" if self.has_next_page else "stop: last page"
+
+    def _stop_paging(self, why: str) -> None:
+        """End the sequence after this page, saying why (:attr:`decision`)."""
+        self.has_next_page = False
+        self.decision = f"stop: {why}"
+
+    def _going_on(self, what: str) -> None:
+        """Record what the next request will carry (:attr:`decision`)."""
+        self.decision = f"next: {what}"
 
     @abstractmethod
     def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:

@@ -61,7 +61,7 @@ class SinglePagePaginator(Paginator):
     """One request, one page."""
 
     def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
-        self.has_next_page = False
+        self._stop_paging("single page")
 
 
 class _UrlFollowing(Paginator):
@@ -74,9 +74,10 @@ class _UrlFollowing(Paginator):
     def init_request(self, request: Request) -> None:
         self._seen.add(request.full_url())
 
-    def _follow(self, url: str, location: str) -> None:
+    def _follow(self, url: str, location: str, source: str) -> None:
         self._remember(url, "next-page URL", location)
         self._next_url = url
+        self._going_on(f"URL {url} (from {source})")
 
     def update_request(self, request: Request) -> None:
         if self._next_url is not None:
@@ -99,6 +100,7 @@ class CursorPaginator(_UrlFollowing):
         self._cursor: Any = None
         self._read: Callable[[Response, list[dict[str, Any]]], Any]
         self._read = self._make_reader(config)
+        self._source = _cursor_source(config)
         self._read_more = (compile_path(config.has_more_path, f"{self.where}.has_more_path")
                            if config.has_more_path else None)
 
@@ -138,18 +140,18 @@ class CursorPaginator(_UrlFollowing):
     def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
         value = self._read(response, records)
         if value is None or value == "" or isinstance(value, bool):
-            self.has_next_page = False
+            self._stop_paging(f"no cursor at {self._source} (found {value!r})")
             return
         c = self.config
         if self._read_more is not None and c.has_more_path is not None \
                 and not has_more(self._read_more, c.has_more_path, response, location):
-            self.has_next_page = False
+            self._stop_paging(f"has_more_path `{c.has_more_path}` is false")
             return
         if isinstance(value, dict | list):
             raise PaginationError(f"cursor is a {type(value).__name__}, expected a string or "
                                   "a number", location=location)
         if is_absolute_url(value):
-            self._follow(value, location)
+            self._follow(value, location, self._source)
             return
         if self.config.cursor_param is None and self.config.cursor_body_path is None:
             raise PaginationError(
@@ -157,6 +159,9 @@ class CursorPaginator(_UrlFollowing):
                 location=location)
         self._remember(str(value), "cursor", location)
         self._cursor = value
+        sent = (f"body `{c.cursor_body_path}`" if c.cursor_body_path
+                else f"parameter `{c.cursor_param}`")
+        self._going_on(f"cursor {str(value)[:120]!r} from {self._source}, sent as {sent}")
 
     def update_request(self, request: Request) -> None:
         if self._next_url is not None:
@@ -186,12 +191,13 @@ class JsonLinkPaginator(_UrlFollowing):
         except ValueError:
             value = None
         if not value:
-            self.has_next_page = False
+            self._stop_paging(f"no next URL at `{self.config.next_url_path}` in the body")
             return
         if not isinstance(value, str):
             raise PaginationError(f"next_url_path gave a {type(value).__name__}, expected a URL",
                                   location=location)
-        self._follow(urljoin(response.url, value), location)
+        self._follow(urljoin(response.url, value), location,
+                     f"`{self.config.next_url_path}` in the body")
 
 
 @paginator_for(model.HeaderLinkPaginator)
@@ -201,11 +207,12 @@ class HeaderLinkPaginator(_UrlFollowing):
     config: model.HeaderLinkPaginator
 
     def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
-        url = response.links.get(self.config.links_next_key.lower())
+        key = self.config.links_next_key.lower()
+        url = response.links.get(key)
         if not url:
-            self.has_next_page = False
+            self._stop_paging(f'no Link header with rel="{key}"')
             return
-        self._follow(url, location)
+        self._follow(url, location, f'the Link header, rel="{key}"')
 
 
 @paginator_for(model.HeaderCursorPaginator)
@@ -221,13 +228,28 @@ class HeaderCursorPaginator(Paginator):
     def _advance(self, response: Response, records: list[dict[str, Any]], location: str) -> None:
         value = response.headers.get(self.config.cursor_key)
         if not value:
-            self.has_next_page = False
+            self._stop_paging(f"no `{self.config.cursor_key}` header")
             return
         self._remember(value, "cursor", location)
         self._cursor = value
+        self._going_on(f"cursor {value[:120]!r} from header `{self.config.cursor_key}`, sent "
+                       f"as parameter `{self.config.cursor_param}`")
 
     def update_request(self, request: Request) -> None:
         request.params[self.config.cursor_param] = self._cursor
+
+
+def _cursor_source(c: model.CursorPaginator) -> str:
+    """Where a cursor paginator reads its next cursor, in words."""
+    if c.cursor_value:
+        return f"`{c.cursor_value}`"
+    path = c.cursor_path or ""
+    lowered = path.lower()
+    if lowered.startswith("headers.link.") and lowered.endswith(".url"):
+        return f'the Link header, rel="{lowered[len("headers.link."):-len(".url")]}"'
+    if lowered.startswith("headers."):
+        return f"header `{path[len('headers.'):]}`"
+    return f"`{path}` in the body"
 
 
 def build_paginator(config: BaseModel | None, *, where: str = "paginator",

@@ -61,11 +61,11 @@ class _Counting(Paginator):
                                     location: str) -> None:
         """dlt's last checks: the maximum reached, or ``has_more_path`` false."""
         if maximum is not None and value >= maximum:
-            self.has_next_page = False
+            self._stop_paging(f"{value} reached the maximum {maximum}")
         path = getattr(self.config, "has_more_path", None)
         if self.has_next_page and self._read_more is not None and path is not None \
                 and not has_more(self._read_more, path, response, location):
-            self.has_next_page = False
+            self._stop_paging(f"has_more_path `{path}` is false")
 
     @staticmethod
     def _put(request: Request, param: str, body_path: str | None, value: Any) -> None:
@@ -91,11 +91,16 @@ class OffsetPaginator(_Counting):
         self._same_body_guard(response, location, c.offset_param)
         total = self._total(response, location)
         self.offset += c.limit
+        self._going_on(f"offset {self.offset} sent as `{c.offset_body_path or c.offset_param}`, "
+                       f"limit {c.limit}"
+                       + (f" (total {total} from `{c.total_path}`)" if total is not None else ""))
         if total is not None:
             if self.offset >= total:
-                self.has_next_page = False
+                self._stop_paging(f"offset {self.offset} reached the total {total} from "
+                                  f"`{c.total_path}`")
         elif self.total_missing and len(records) < c.limit:
-            self.has_next_page = False
+            self._stop_paging(f"{len(records)} records, fewer than the limit {c.limit}, and no "
+                              f"total at `{c.total_path}`")
         self._stop_at_maximum_or_no_more(self.offset, c.maximum_offset, response, location)
 
     def update_request(self, request: Request) -> None:
@@ -125,10 +130,13 @@ class PageNumberPaginator(_Counting):
         self._same_body_guard(response, location, c.page_param)
         total = self._total(response, location)
         self.page += 1
+        self._going_on(f"page {self.page} sent as `{c.page_body_path or c.page_param}`"
+                       + (f" ({total} pages from `{c.total_path}`)" if total is not None else ""))
         if total is not None and self.page - c.base_page >= total:
-            self.has_next_page = False
+            self._stop_paging(f"page {self.page - 1} was the last of the {total} pages from "
+                              f"`{c.total_path}`")
         if total is None and c.page_size is not None and len(records) < c.page_size:
-            self.has_next_page = False
+            self._stop_paging(f"{len(records)} records, fewer than the page size {c.page_size}")
         self._stop_at_maximum_or_no_more(self.page, c.maximum_page, response, location)
 
     def resume_state(self) -> dict[str, Any]:

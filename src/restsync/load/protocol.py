@@ -39,8 +39,13 @@ class ResourceLoad(Protocol):
         """Take one batch of rows; nothing becomes visible before :meth:`commit`."""
         ...
 
-    def commit(self, state: Mapping[str, Any] | None) -> LoadReport:
-        """Apply the disposition and store ``state`` (None: leave it) and a load record."""
+    def commit(self, state: Mapping[str, Any] | None,
+               history: Mapping[str, Any] | None = None) -> LoadReport:
+        """Apply the disposition and store ``state`` (None: leave it) and a load record.
+
+        ``history`` is what the run recorded for the resource; it goes into the load record's
+        ``details`` with the commit's own report (:mod:`restsync.load.history`).
+        """
         ...
 
     def abort(self) -> None:
@@ -90,6 +95,21 @@ class Destination(Protocol):
 
     def tables(self) -> list[str]:
         """Data tables of the dataset, sorted (restsync's own tables left out)."""
+        ...
+
+    def record_run(self, record: Mapping[str, Any]) -> None:
+        """Append a run record (``run_id``, ``status``, ``started_at``, ``finished_at`` and the
+        rest) on its own, never in a data commit (see :mod:`restsync.load.history`)."""
+        ...
+
+    def run_records(self) -> list[dict[str, Any]]:
+        """The last record of every run, oldest run first: ``run_id``, ``status``,
+        ``started_at``, ``finished_at`` and ``record`` (the whole document)."""
+        ...
+
+    def load_records(self, load_id: str | None = None) -> list[dict[str, Any]]:
+        """Load records (of one run with ``load_id``), oldest first: ``load_id``,
+        ``resource``, ``status``, ``rows``, ``started_at``, ``finished_at``, ``details``."""
         ...
 
     def close(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from restsync.errors import DestinationError
 from restsync.load.protocol import Destination
@@ -67,3 +67,50 @@ def open_destination(url: str, dataset: str) -> Destination:
             (e.g. another run holds it).
     """
     return opener(scheme_of(url))(url, dataset)
+
+
+def history_datasets(url: str) -> list[str]:
+    """The datasets of the destination ``url`` that hold restsync tables (a run history or
+    load records), sorted; nothing is created or locked.
+
+    Each destination package may define ``history_datasets(url)`` next to its opener.
+
+    Raises:
+        DestinationError: Unknown scheme, the destination does not exist or cannot be read,
+            or it cannot list its datasets (then ``--dataset`` is needed).
+    """
+    scheme = scheme_of(url)
+    opener(scheme)  # the unknown-scheme error
+    module = importlib.import_module(DESTINATIONS[scheme].partition(":")[0])
+    lister = getattr(module, "history_datasets", None)
+    if lister is None:
+        raise DestinationError(f"{scheme} destinations cannot list their datasets",
+                               location="destination", hint="name one with --dataset")
+    return sorted(cast(Callable[[str], list[str]], lister)(url))
+
+
+History = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def read_history(url: str, dataset: str) -> History:
+    """A dataset's run records and load records (``Destination.run_records()`` and
+    ``load_records()``), read without writing anything.
+
+    A destination package may define ``read_history(url, dataset)`` that reads without the
+    dataset lock (so the history can be read while a run loads the dataset); otherwise the
+    dataset is opened as a run opens it.
+
+    Raises:
+        DestinationError: The destination cannot be read.
+    """
+    scheme = scheme_of(url)
+    open_it = opener(scheme)
+    module = importlib.import_module(DESTINATIONS[scheme].partition(":")[0])
+    reader = getattr(module, "read_history", None)
+    if reader is not None:
+        return cast(Callable[[str, str], History], reader)(url, dataset)
+    dest = open_it(url, dataset)
+    try:
+        return dest.run_records(), dest.load_records()
+    finally:
+        dest.close()

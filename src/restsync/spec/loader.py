@@ -156,23 +156,10 @@ def load_spec(
         SpecError: Every problem in the spec, located.
         MissingValuesError: Secrets/config values not found (all of them listed).
     """
-    raw = read_raw(source)
+    raw, data, canonical = canonical_spec(source, overrides=overrides, name=name)
     issues = raw.issues
-    issues.source = raw.label
-    data = raw.data
-    if overrides:
-        data = apply_overrides(data, overrides, issues)
-    ctx = Context(issues)
-    canonical = normalize_source(data, ctx)
-    if raw.document is not None:  # the document's Schema sections: known columns
-        apply_document_schema(raw.document.sections, canonical, ctx)
-    if raw.document is not None:  # the document's Error Handling prose: retry policy
-        apply_prose_retry(canonical, raw.document.sections, ctx.infer)
-    source_name = _source_name(name, data, raw, issues)
-    canonical["name"] = source_name
+    source_name = canonical["name"]
     canonical["params"] = _free_params(params, issues)
-    canonical["inferences"] = [
-        {"path": p, "message": m} for p, m in ctx.rendered_inferences(data)]
     if issues:  # do not look values up for a spec that is wrong anyway
         resolved, _, holes = resolve_refs(canonical, None, source_name=source_name)
         validate_source(resolved, issues, ignore=holes)
@@ -188,6 +175,34 @@ def load_spec(
                            "run with values available")
         raise SpecError(issues.to_issues(data), source=raw.label)
     return model
+
+
+def canonical_spec(source: str | Path | Mapping[str, Any], *, overrides: Sequence[str] = (),
+                   name: str | None = None) -> tuple[RawSpec, Any, dict[str, Any]]:
+    """Read, override and normalize a spec: the canonical dict before values are looked up.
+
+    Returns:
+        ``(raw, data, canonical)``: the spec as read (its ``issues`` hold every problem found
+        so far), the raw data after the overrides, and the canonical dict with ``name`` and
+        ``inferences`` (rendered paths) set; references are still :class:`SecretRef` /
+        :class:`ConfigRef` objects.
+    """
+    raw = read_raw(source)
+    issues = raw.issues
+    issues.source = raw.label
+    data = raw.data
+    if overrides:
+        data = apply_overrides(data, overrides, issues)
+    ctx = Context(issues)
+    canonical = normalize_source(data, ctx)
+    if raw.document is not None:  # the document's Schema sections: known columns
+        apply_document_schema(raw.document.sections, canonical, ctx)
+    if raw.document is not None:  # the document's Error Handling prose: retry policy
+        apply_prose_retry(canonical, raw.document.sections, ctx.infer)
+    canonical["name"] = _source_name(name, data, raw, issues)
+    canonical["inferences"] = [
+        {"path": p, "message": m} for p, m in ctx.rendered_inferences(data)]
+    return raw, data, canonical
 
 
 def _source_name(name: str | None, data: Any, raw: RawSpec, issues: Issues) -> str:
@@ -218,4 +233,4 @@ def _free_params(params: Mapping[str, Sequence[str]] | None, issues: Issues) -> 
     return out
 
 
-__all__ = ["RawSpec", "SpecIssue", "load_spec", "read_raw"]
+__all__ = ["RawSpec", "SpecIssue", "canonical_spec", "load_spec", "read_raw"]

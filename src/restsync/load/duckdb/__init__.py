@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 import duckdb
 
 from restsync.errors import DestinationError
 from restsync.load.duckdb.destination import DuckDBDestination
 from restsync.load.duckdb.memory import MemoryBudget
+from restsync.load.history import LOADS_TABLE, RUNS_TABLE
 from restsync.load.protocol import Destination
+from restsync.load.sql.history_table import HistoryReader, history_schemas_sql
 from restsync.load.sql.names import safe_message
 
-__all__ = ["DUCKDB_MEMORY_LIMIT", "DuckDBDestination", "open_duckdb"]
+__all__ = ["DUCKDB_MEMORY_LIMIT", "DuckDBDestination", "history_datasets", "open_duckdb",
+           "read_history"]
 
 _DUCKDB_PREFIX = "duckdb:///"
 DUCKDB_MEMORY_LIMIT = "192MB"
@@ -70,6 +74,40 @@ def open_duckdb(url: str, dataset: str) -> Destination:
     destination = DuckDBDestination(connection, dataset)
     destination.memory = MemoryBudget(connection, memory_limit, explicit=explicit)
     return destination
+
+
+def _read_only(url: str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the database file of ``url`` (that must exist)."""
+    if not url.startswith(_DUCKDB_PREFIX):
+        raise DestinationError("a DuckDB URL starts with duckdb:///", location="destination",
+                               hint="duckdb:///path/file.duckdb")
+    path = os.path.abspath(url[len(_DUCKDB_PREFIX):].partition("?")[0])
+    if not os.path.isfile(path):
+        raise DestinationError("no DuckDB database here", location=f"destination {path}",
+                               hint="the --destination of the runs (default "
+                                    "duckdb:///restsync.duckdb in the current directory)")
+    try:
+        return duckdb.connect(path, read_only=True)
+    except duckdb.Error as exc:
+        raise DestinationError(f"cannot read database: {safe_message(exc)}",
+                               location=f"destination {path}") from exc
+
+
+def history_datasets(url: str) -> list[str]:
+    """The schemas of a DuckDB database holding restsync tables (opened read only).
+
+    Raises:
+        DestinationError: No database at the URL's path, or it cannot be opened.
+    """
+    with _read_only(url) as connection:
+        rows = connection.execute(history_schemas_sql("?"), [RUNS_TABLE, LOADS_TABLE]).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def read_history(url: str, dataset: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The run and load records of ``dataset``, read over a read-only connection."""
+    with _read_only(url) as connection:
+        return HistoryReader(connection, dataset).history()
 
 
 def _duckdb_options(query: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ import duckdb
 from restsync.errors import DestinationError
 from restsync.load.duckdb.memory import MemoryBudget
 from restsync.load.duckdb.types import widen_type
+from restsync.load.sql.history_table import create_loads_sql
 from restsync.load.sql.names import qualified, quote, safe_message
 from restsync.load.sql.schema_store import SchemaStore
 from restsync.load.sql.state_table import STATE_TABLE
@@ -72,9 +73,8 @@ class DuckDBDatabase:
         ds = self.dataset
         self.sql(f"CREATE TABLE IF NOT EXISTS {self.ref(ds, STATE_TABLE)} "
                  "(resource VARCHAR, state JSON, load_id VARCHAR, updated_at TIMESTAMPTZ)")
-        self.sql(f"CREATE TABLE IF NOT EXISTS {self.ref(ds, LOADS_TABLE)} "
-                 "(load_id VARCHAR, resource VARCHAR, status VARCHAR, rows BIGINT, "
-                 "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ)")
+        for statement in create_loads_sql(self.ref(ds, LOADS_TABLE), "JSON"):
+            self.sql(statement)
 
     def sql(self, query: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one statement and fetch its whole result (DuckDB wants results consumed)."""

@@ -23,13 +23,14 @@ from restsync.load.duckdb.database import DuckDBDatabase
 from restsync.load.duckdb.load import ResourceLoad
 from restsync.load.protocol import WRITE_DISPOSITIONS, WriteDisposition
 from restsync.load.schema_diff import with_unrecorded
+from restsync.load.sql.history_table import HistoryTableMixin
 from restsync.load.sql.names import safe_message
 from restsync.load.sql.schema_store import SCHEMA_TABLE
 from restsync.load.sql.state_table import StateTableMixin
 from restsync.normalize import TableSchema
 
 
-class DuckDBDestination(DuckDBDatabase, StateTableMixin):
+class DuckDBDestination(DuckDBDatabase, StateTableMixin, HistoryTableMixin):
     """A dataset (schema) in a DuckDB database: a :class:`restsync.load.Destination`.
 
     Args:

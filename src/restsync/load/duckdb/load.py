@@ -33,8 +33,10 @@ from restsync.load.buffers import BufferedLoad
 from restsync.load.duckdb.database import LOADS_TABLE, DuckDBDatabase
 from restsync.load.duckdb.dispositions import StagedTable, apply_disposition
 from restsync.load.duckdb.memory import aborted_message
+from restsync.load.history import details_json
 from restsync.load.protocol import WriteDisposition
 from restsync.load.report import LoadReport
+from restsync.load.sql.history_table import insert_load_sql
 from restsync.load.sql.names import quote, safe_message
 from restsync.load.sql.state_table import STATE_TABLE
 from restsync.normalize import TableBatch, TableSchema
@@ -133,11 +135,13 @@ class ResourceLoad(BufferedLoad):
             return self._db.dataset, staged.table
         return self._db.staging, staged.staging_name
 
-    def commit(self, state: Mapping[str, Any] | None) -> LoadReport:
+    def commit(self, state: Mapping[str, Any] | None,
+               history: Mapping[str, Any] | None = None) -> LoadReport:
         """Apply the write disposition, store ``state`` and a load record in ONE transaction.
 
         Args:
             state: The resource's new state (JSON-serializable), or None to leave it as is.
+            history: The run's record of the resource (the load record's ``details``).
 
         Returns:
             A :class:`~restsync.load.LoadReport`.
@@ -158,7 +162,8 @@ class ResourceLoad(BufferedLoad):
                 apply_disposition(db, self, self.primary_key)
             faultpoints.reach("load.commit.data")
             self._record_schema(report)
-            self._write_meta(state_json, sum(report.rows.values()))
+            self._write_meta(state_json, sum(report.rows.values()),
+                             details_json(history, report))
             faultpoints.reach("load.commit.state")
             self._drop_staging()
             db.sql("COMMIT")
@@ -215,7 +220,7 @@ class ResourceLoad(BufferedLoad):
                 self._db.sql(f"DROP TABLE IF EXISTS "
                              f"{self._db.ref(self._db.staging, staged.staging_name)}")
 
-    def _write_meta(self, state_json: str | None, rows: int) -> None:
+    def _write_meta(self, state_json: str | None, rows: int, details: str) -> None:
         db, ds = self._db, self._db.dataset  # the tables exist: see DuckDBDestination.prepare
         now = datetime.now(UTC).isoformat()
         started = self._started_at.isoformat()
@@ -224,6 +229,5 @@ class ResourceLoad(BufferedLoad):
             db.sql(f"INSERT INTO {db.ref(ds, STATE_TABLE)} "
                    "VALUES (?, ?, ?, CAST(? AS TIMESTAMPTZ))",
                    [self.resource, state_json, self.load_id, now])
-        db.sql(f"INSERT INTO {db.ref(ds, LOADS_TABLE)} "
-               "VALUES (?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ))",
-               [self.load_id, self.resource, "committed", rows, started, now])
+        db.sql(insert_load_sql(db.ref(ds, LOADS_TABLE), "?", "JSON"),
+               [self.load_id, self.resource, "committed", rows, started, now, details])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from restsync.errors import DestinationError
-from restsync.load.lake.destination import LakeDestination
-from restsync.load.lake.url import parse_lake_url, require
+from restsync.load.lake.destination import LakeDestination, read_lake_history
+from restsync.load.lake.url import lake_datasets, parse_lake_url, require
 from restsync.load.protocol import Destination
 
 OPTIONS = ("catalog_uri", "catalog_name")
@@ -19,6 +22,12 @@ def open_iceberg(url: str, dataset: str) -> Destination:
     ``postgresql+psycopg://user@host/db``; table data still goes under ``PATH``);
     ``catalog_name`` (default ``restsync``) the catalog's name inside it.
     """
+    fmt, path, where = _format(url, dataset)
+    return LakeDestination(fmt, path / "_restsync" / dataset, dataset, where=where)
+
+
+def _format(url: str, dataset: str) -> tuple[Any, Path, str]:
+    """The dataset's namespace in the catalog, the folder, and where errors say it is."""
     path, options = parse_lake_url(url, "iceberg", OPTIONS)
     where = f"destination iceberg {path}"
     require("pyiceberg", what="Iceberg", extra="iceberg", where=where)
@@ -31,8 +40,18 @@ def open_iceberg(url: str, dataset: str) -> Destination:
     try:
         catalog = SqlCatalog(options.get("catalog_name") or "restsync", uri=uri,
                              warehouse=path.as_uri())
-        fmt = IcebergFormat(catalog, dataset)
+        return IcebergFormat(catalog, dataset), path, where
     except Exception as exc:
         raise DestinationError(f"cannot open the Iceberg catalog: {type(exc).__name__}",
                                location=where) from exc
-    return LakeDestination(fmt, path / "_restsync" / dataset, dataset, where=where)
+
+
+def history_datasets(url: str) -> list[str]:
+    """The datasets under ``iceberg:///PATH`` (nothing is created)."""
+    return lake_datasets(url, "iceberg", lambda path, dataset: path / "_restsync" / dataset, OPTIONS)
+
+
+def read_history(url: str, dataset: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The run and load records of ``dataset``, read without its lock."""
+    fmt, _, _ = _format(url, dataset)
+    return read_lake_history(fmt)

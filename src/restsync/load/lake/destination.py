@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from restsync.errors import DestinationError
+from restsync.load.history import decoded, latest_runs, run_row
 from restsync.load.lake import meta
 from restsync.load.lake.columns import TableColumns, sql_type_name
 from restsync.load.lake.dataset import LakeDataset
-from restsync.load.lake.journal import Journal, Step, encode_columns
+from restsync.load.lake.journal import Journal, Operation, Step, encode_columns
 from restsync.load.lake.load import LakeResourceLoad
 from restsync.load.lake.table_format import TableFormat
 from restsync.load.protocol import WRITE_DISPOSITIONS, WriteDisposition
@@ -77,14 +79,7 @@ class LakeDestination:
         if not chosen:
             return []
         rows = meta.state_rows(self.fmt, dict.fromkeys(chosen), "reset")
-        step = Step(meta.STATE_TABLE, "replace",
-                    encode_columns(meta.meta_columns(meta.STATE_TABLE)), rows=rows)
-        name, _ = self.lake.new_staging("reset")
-        journal = Journal(commit_id="", resource=", ".join(chosen), load_id="reset",
-                          staging=name, first_version=self.lake.first_version([meta.STATE_TABLE]),
-                          steps=[step])
-        journal.commit_id = f"{journal.first_version:020d}"
-        self.lake.run(journal)
+        self._commit_meta(meta.STATE_TABLE, "replace", rows, ", ".join(chosen), "reset")
         return chosen
 
     def stored_schema(self, root_table: str | None = None) -> dict[str, TableSchema]:
@@ -113,6 +108,31 @@ class LakeDestination:
         return sorted(meta.read_rows(self.fmt, meta.LOADS_TABLE),
                       key=lambda r: (r["finished_at"], r["resource"]))
 
+    def load_records(self, load_id: str | None = None) -> list[dict[str, Any]]:
+        """Load records (of one run with ``load_id``), oldest first (``details`` decoded)."""
+        return lake_load_records(self.fmt, load_id)
+
+    def record_run(self, record: Mapping[str, Any]) -> None:
+        """Append a run record: one commit of ``_restsync_runs`` of its own."""
+        run_id, status, started, finished, text = run_row(record)
+        row = {"run_id": run_id, "status": status, "started_at": _micros(started),
+               "finished_at": _micros(finished), "record": text}
+        self._commit_meta(meta.RUNS_TABLE, "append", [row], f"run {run_id}", run_id)
+
+    def run_records(self) -> list[dict[str, Any]]:
+        """The last record of every run, oldest run first (``record`` decoded)."""
+        return lake_run_records(self.fmt)
+
+    def _commit_meta(self, table: str, op: Operation, rows: list[dict[str, Any]], what: str,
+                     load_id: str) -> None:
+        """One commit of one of restsync's own tables, through the journal."""
+        step = Step(table, op, encode_columns(meta.meta_columns(table)), rows=rows)
+        name, _ = self.lake.new_staging(load_id)
+        journal = Journal(commit_id="", resource=what, load_id=load_id, staging=name,
+                          first_version=self.lake.first_version([table]), steps=[step])
+        journal.commit_id = f"{journal.first_version:020d}"
+        self.lake.run(journal)
+
     def tables(self) -> list[str]:
         """Data tables in the dataset, sorted (restsync's own ``_restsync_*`` tables excluded)."""
         return [t for t in self.fmt.tables() if not t.startswith("_restsync")]
@@ -122,3 +142,35 @@ class LakeDestination:
         self.lake.close()
         self.fmt.close()
 
+
+def _micros(moment: str | None) -> int | None:
+    return meta.micros(datetime.fromisoformat(moment)) if moment else None
+
+
+def _iso(moment: Any) -> Any:
+    return moment.isoformat() if isinstance(moment, datetime) else moment
+
+
+def lake_load_records(fmt: TableFormat, load_id: str | None = None) -> list[dict[str, Any]]:
+    """A lake dataset's load records (of one run with ``load_id``), oldest first."""
+    rows = sorted(meta.read_rows(fmt, meta.LOADS_TABLE),
+                  key=lambda r: (r["finished_at"], r["resource"]))
+    return [{**r, "details": decoded(r.get("details")),
+             **{k: _iso(r.get(k)) for k in ("started_at", "finished_at")}}
+            for r in rows if load_id in (None, r["load_id"])]
+
+
+def lake_run_records(fmt: TableFormat) -> list[dict[str, Any]]:
+    """A lake dataset's run records: the last of every run, oldest run first."""
+    return latest_runs([{**r, "record": decoded(r.get("record")),
+                         **{k: _iso(r.get(k)) for k in ("started_at", "finished_at")}}
+                        for r in meta.read_rows(fmt, meta.RUNS_TABLE)])
+
+
+def read_lake_history(fmt: TableFormat) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run and load records straight from the tables: no lock taken, no pending commit
+    completed (a run may be loading the dataset; its unfinished commit is not shown)."""
+    try:
+        return lake_run_records(fmt), lake_load_records(fmt)
+    finally:
+        fmt.close()

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from restsync.errors import DestinationError
 from restsync.load.buffers import SEQ_COLUMN, BufferedLoad
 from restsync.load.disposition import choose_disposition
+from restsync.load.history import details_json
 from restsync.load.lake import meta
 from restsync.load.lake.columns import TableColumns, sql_type_name
 from restsync.load.lake.commit import kept_roots
@@ -78,8 +79,11 @@ class LakeResourceLoad(BufferedLoad):
                 raise DestinationError(f"staging failed: {exc}",
                                        location=self._where(table)) from exc
 
-    def commit(self, state: Mapping[str, Any] | None) -> LoadReport:
+    def commit(self, state: Mapping[str, Any] | None,
+               history: Mapping[str, Any] | None = None) -> LoadReport:
         """Commit the rows, the schema versions, a load record and ``state``, exactly once.
+
+        ``history`` (the run's record of the resource) goes into the load record's ``details``.
 
         Raises:
             DestinationError: Nothing was committed (a problem found while planning), or the
@@ -92,7 +96,7 @@ class LakeResourceLoad(BufferedLoad):
             for table in self._buffers.tables():
                 self._flush(table)
             self._staging.make_durable()
-            journal, report = _Planner(self, state_json).plan()
+            journal, report = _Planner(self, state_json, history).plan()
         except BaseException as exc:
             self.abort()
             if isinstance(exc, DestinationError) or not isinstance(exc, Exception):
@@ -117,8 +121,10 @@ class _Planner:
     """Works out one commit's journal and report (reads the dataset, writes nothing but
     staged files: the roots a merge replaces, tables rewritten for a widened type)."""
 
-    def __init__(self, load: LakeResourceLoad, state_json: str | None) -> None:
+    def __init__(self, load: LakeResourceLoad, state_json: str | None,
+                 history: Mapping[str, Any] | None = None) -> None:
         self.load = load
+        self.history = history
         self.fmt = load.lake.fmt
         self.staging = load._staging
         self.state_json = state_json
@@ -300,7 +306,7 @@ class _Planner:
         started = meta.micros(load._started_at)
         loads = [{"load_id": load.load_id, "resource": load.resource, "status": "committed",
                   "rows": sum(report.rows.values()), "started_at": started,
-                  "finished_at": now}]
+                  "finished_at": now, "details": details_json(self.history, report)}]
         for table, rows in ((meta.SCHEMA_TABLE, schema_rows), (meta.CHANGES_TABLE, change_rows),
                             (meta.LOADS_TABLE, loads)):
             if rows:

@@ -1,8 +1,9 @@
-"""restsync's own tables in a lake dataset: state, load records, stored schema and changes.
+"""restsync's own tables in a lake dataset: state, load and run records, stored schema.
 
 They have the same names and columns as in the SQL destinations (``_restsync_state``,
-``_restsync_loads``, ``_restsync_schema``, ``_restsync_schema_changes``), in the dataset's own
-format, so any engine reading the lake can read them too.
+``_restsync_loads``, ``_restsync_runs``, ``_restsync_schema``, ``_restsync_schema_changes``),
+in the dataset's own format, so any engine reading the lake can read them too (JSON columns
+are text here).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from restsync.normalize import kinds as k
 
 STATE_TABLE: Final = "_restsync_state"
 LOADS_TABLE: Final = "_restsync_loads"
+RUNS_TABLE: Final = "_restsync_runs"
 SCHEMA_TABLE: Final = "_restsync_schema"
 CHANGES_TABLE: Final = "_restsync_schema_changes"
 
@@ -27,7 +29,9 @@ _COLUMNS: Final[dict[str, dict[str, str]]] = {
     STATE_TABLE: {"resource": k.TEXT, "state": k.TEXT, "load_id": k.TEXT,
                   "updated_at": k.TIMESTAMP},
     LOADS_TABLE: {"load_id": k.TEXT, "resource": k.TEXT, "status": k.TEXT, "rows": k.BIGINT,
-                  "started_at": k.TIMESTAMP, "finished_at": k.TIMESTAMP},
+                  "started_at": k.TIMESTAMP, "finished_at": k.TIMESTAMP, "details": k.TEXT},
+    RUNS_TABLE: {"run_id": k.TEXT, "status": k.TEXT, "started_at": k.TIMESTAMP,
+                 "finished_at": k.TIMESTAMP, "record": k.TEXT},
     SCHEMA_TABLE: {"table_name": k.TEXT, "version": k.BIGINT, "resource": k.TEXT,
                    "parent_table": k.TEXT, "load_id": k.TEXT, "schema": k.TEXT,
                    "created_at": k.TIMESTAMP},

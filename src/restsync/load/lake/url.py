@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote
 
@@ -45,3 +46,22 @@ def require(module: str, *, what: str, extra: str, where: str) -> None:
     except ImportError as exc:
         raise DestinationError(f"{what} destinations need the {module} package",
                                location=where, hint=f"pip install 'restsync[{extra}]'") from exc
+
+
+def lake_datasets(url: str, scheme: str, private_of: Callable[[Path, str], Path],
+                  options: tuple[str, ...] = ()) -> list[str]:
+    """The datasets under a lake URL's folder: those with restsync's private folder
+    (``private_of(folder, dataset)``, as their opener places it). Nothing is created.
+
+    Raises:
+        DestinationError: The folder does not exist.
+    """
+    path, _ = parse_lake_url(url, scheme, options)
+    if not path.is_dir():
+        raise DestinationError(f"no {scheme} destination here",
+                               location=f"destination {scheme} {path}")
+    candidates = {p.name for p in path.iterdir() if p.is_dir()}
+    private = path / "_restsync"
+    if private.is_dir():
+        candidates |= {p.name for p in private.iterdir() if p.is_dir()}
+    return [d for d in candidates if private_of(path, d).is_dir()]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from restsync.load.lake.destination import LakeDestination
-from restsync.load.lake.url import parse_lake_url
+from typing import Any
+
+from restsync.load.lake.destination import LakeDestination, read_lake_history
+from restsync.load.lake.url import lake_datasets, parse_lake_url
 from restsync.load.parquet.format import ParquetFormat
 from restsync.load.protocol import Destination
 
@@ -17,3 +19,14 @@ def open_parquet(url: str, dataset: str) -> Destination:
     root = path / dataset
     return LakeDestination(ParquetFormat(root), root / "_restsync", dataset,
                            where=f"destination parquet {root}", merge_hint=MERGE_HINT)
+
+
+def history_datasets(url: str) -> list[str]:
+    """The datasets under ``parquet:///PATH`` (nothing is created)."""
+    return lake_datasets(url, "parquet", lambda path, dataset: path / dataset / "_restsync")
+
+
+def read_history(url: str, dataset: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The run and load records of ``dataset``, read without its lock."""
+    path, _ = parse_lake_url(url, "parquet")
+    return read_lake_history(ParquetFormat(path / dataset))

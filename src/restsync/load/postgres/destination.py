@@ -22,17 +22,20 @@ from restsync.load.postgres.load import PostgresResourceLoad
 from restsync.load.postgres.types import pg_identifier
 from restsync.load.protocol import WRITE_DISPOSITIONS, WriteDisposition
 from restsync.load.schema_diff import with_unrecorded
+from restsync.load.sql.history_table import HistoryTableMixin
 from restsync.load.sql.names import safe_message
 from restsync.load.sql.schema_store import SCHEMA_TABLE
 from restsync.load.sql.state_table import StateTableMixin
 from restsync.normalize import TableSchema
 
 
-class PostgresDestination(PostgresDatabase, StateTableMixin):
+class PostgresDestination(PostgresDatabase, StateTableMixin, HistoryTableMixin):
     """A dataset (schema) in a PostgreSQL database: a :class:`restsync.load.Destination`
     (arguments: :class:`PostgresDatabase`)."""
 
     PARAM = "%s"
+    JSON_TYPE = "jsonb"
+    TEXT_TYPE = "text"
     table_formats: frozenset[str] = frozenset()  # tables are PostgreSQL's own
     STATE_AS_TEXT = "state::text"
 

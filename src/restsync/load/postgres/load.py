@@ -20,6 +20,7 @@ import pyarrow as pa
 from restsync import faultpoints
 from restsync.errors import DestinationError
 from restsync.load.buffers import BufferedLoad
+from restsync.load.history import details_json
 from restsync.load.postgres.database import PostgresDatabase
 from restsync.load.postgres.dispositions import StagedTable, apply_disposition
 from restsync.load.postgres.types import (
@@ -33,6 +34,7 @@ from restsync.load.postgres.types import (
 )
 from restsync.load.protocol import WriteDisposition
 from restsync.load.report import LoadReport
+from restsync.load.sql.history_table import create_loads_sql, insert_load_sql
 from restsync.load.sql.names import quote, safe_message
 from restsync.normalize import TableBatch, TableSchema, kinds
 
@@ -76,11 +78,13 @@ class PostgresResourceLoad(BufferedLoad):
                         number=table == self.root_table, flush_rows=FLUSH_ROWS):
             self._flush(table)
 
-    def commit(self, state: Mapping[str, Any] | None) -> LoadReport:
+    def commit(self, state: Mapping[str, Any] | None,
+               history: Mapping[str, Any] | None = None) -> LoadReport:
         """Apply the write disposition, store ``state`` and a load record in ONE transaction.
 
         Args:
             state: The resource's new state (JSON-serializable), or None to leave it as is.
+            history: The run's record of the resource (the load record's ``details``).
 
         Raises:
             DestinationError: Nothing was committed; staged data is dropped.
@@ -104,7 +108,8 @@ class PostgresResourceLoad(BufferedLoad):
                     lambda t: self._dest.column_types(self._dest.dataset, t), self._schemas,
                     self.stored_schema, load_id=self.load_id, resource=self.resource,
                     report=report)
-                self._write_meta(state_json, sum(report.rows.values()))
+                self._write_meta(state_json, sum(report.rows.values()),
+                                 without_nul(details_json(history, report)))
                 faultpoints.reach("load.commit.state")
                 self._drop_staging()
         except BaseException as exc:
@@ -175,22 +180,22 @@ class PostgresResourceLoad(BufferedLoad):
                 f"DROP TABLE IF EXISTS {self._dest.ref(self._dest.staging, staged.staging_name)}")
 
 
-    def _write_meta(self, state_json: str | None, rows: int) -> None:
+    def _write_meta(self, state_json: str | None, rows: int, details: str) -> None:
         dest = self._dest
         state_table = dest.ref(dest.dataset, "_restsync_state")
         loads_table = dest.ref(dest.dataset, "_restsync_loads")
         dest.sql(f"CREATE TABLE IF NOT EXISTS {state_table} "
                  "(resource text, state jsonb, load_id text, updated_at timestamptz)")
-        dest.sql(f"CREATE TABLE IF NOT EXISTS {loads_table} "
-                 "(load_id text, resource text, status text, rows bigint, "
-                 "started_at timestamptz, finished_at timestamptz)")
+        for statement in create_loads_sql(loads_table, "jsonb", "text"):
+            dest.sql(statement)
         now = datetime.now(UTC)
         if state_json is not None:
             dest.sql(f"DELETE FROM {state_table} WHERE resource = %s", [self.resource])
             dest.sql(f"INSERT INTO {state_table} VALUES (%s, %s::jsonb, %s, %s)",
                      [self.resource, state_json, self.load_id, now])
-        dest.sql(f"INSERT INTO {loads_table} VALUES (%s, %s, %s, %s, %s, %s)",
-                 [self.load_id, self.resource, "committed", rows, self._started_at, now])
+        dest.sql(insert_load_sql(loads_table, "%s", "jsonb"),
+                 [self.load_id, self.resource, "committed", rows, self._started_at, now,
+                  details])
 
 
 def _pg_names(schema: TableSchema) -> TableSchema:

@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import orjson
 
+from restsync.load.sql.access import SqlAccess
+
 STATE_TABLE = "_restsync_state"
 
 
-class StateTableMixin:
+class StateTableMixin(SqlAccess):
     """``get_state`` / ``states`` / ``reset_state`` for a destination class.
 
     The class provides ``dataset``, ``sql(query, params)``, ``ref(schema, table)`` and
-    ``table_exists(schema, table)``, and sets the two class attributes below.
+    ``table_exists(schema, table)`` (:class:`~restsync.load.sql.access.SqlAccess`), and sets
+    ``PARAM`` and the class attribute below.
     """
 
-    PARAM: ClassVar[str] = "?"
-    """The driver's placeholder (``?`` for DuckDB, ``%s`` for psycopg)."""
     STATE_AS_TEXT: ClassVar[str] = "state"
     """SQL reading the state column as JSON text (``state::text`` for jsonb)."""
-
-    dataset: str
-
-    def sql(self, query: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def ref(self, schema: str, table: str | None = None) -> str:
-        raise NotImplementedError
-
-    def table_exists(self, schema: str, table: str) -> bool:
-        raise NotImplementedError
 
     def _state_rows(self, resource: str | None) -> list[tuple[Any, ...]]:
         if not self.table_exists(self.dataset, STATE_TABLE):

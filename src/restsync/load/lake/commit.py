@@ -85,7 +85,7 @@ def run_journal(fmt: TableFormat, journal: Journal, staging: Path) -> list[int]:
         else:
             ids = pq.read_table(staging / step.root_ids).column(DLT_ID).combine_chunks() \
                 if step.root_ids else pa.array([], pa.string())
-            fmt.replace_children(step.table, rows, schema, ids, mark)
+            fmt.replace_rows(step.table, rows, schema, DLT_ROOT_ID, ids, mark)
         done.append(index)
         faultpoints.reach("lake.commit.table")
     return done

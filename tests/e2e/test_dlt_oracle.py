@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.dlt_cases import CASES
+from tests.e2e.dlt_merge_cases import MERGE_CASES
 from tests.e2e.dlt_python_cases import PYTHON_CASES
 from tests.e2e.dlt_support import Case, expected_rows, run_restsync, table_rows
 from tests.e2e.test_dlt_dialect import body_handler
@@ -29,7 +30,7 @@ dlt = pytest.importorskip("dlt", reason="the differential oracle needs the 'orac
 rest_api = pytest.importorskip("dlt.sources.rest_api")
 
 COMPARED_HEADERS = ("authorization", "cookie", "content-type", "if-modified-since")
-ORACLE_CASES = [c for c in [*CASES, *PYTHON_CASES] if c.oracle]
+ORACLE_CASES = [c for c in [*CASES, *MERGE_CASES, *PYTHON_CASES] if c.oracle]
 
 
 def _headers(request: Recorded) -> dict[str, str]:
@@ -73,6 +74,7 @@ def environ(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def run_dlt(case: Case, server: RecordingServer, workdir: Path) -> None:
+    """One run of the case through dlt (a second run continues the first's pipeline)."""
     source = rest_api.rest_api_source(case.build(server.base_url))
     pipe = dlt.pipeline(pipeline_name=f"oracle_{abs(hash(case.id))}",
                         destination=dlt.destinations.duckdb(str(workdir / "dlt.duckdb")),
@@ -84,15 +86,16 @@ def run_dlt(case: Case, server: RecordingServer, workdir: Path) -> None:
 def test_restsync_sends_what_dlt_sends(case: Case, tmp_path: Path, environ: None) -> None:
     if case.dlt_differs:
         pytest.skip(f"deliberate difference: {case.dlt_differs}")
-    with recording_server(case.exchanges, body_handler(case.id)) as server:
-        run_dlt(case, server, tmp_path)
-        dlt_sent = exchanges(server)
-    with recording_server(case.exchanges, body_handler(case.id)) as server:
-        info, _ = run_restsync(case, server, tmp_path / "restsync.duckdb")
-        restsync_sent = exchanges(server)
-    failed = {n: o.error for n, o in info.outcomes.items() if o.status == "failed"}
-    assert not failed, failed
-    assert restsync_sent == dlt_sent
+    for run in case.runs():  # merge cases run twice into the same destination
+        with recording_server(run, body_handler(case.id)) as server:
+            run_dlt(case, server, tmp_path)
+            dlt_sent = exchanges(server)
+        with recording_server(run, body_handler(case.id)) as server:
+            info, _ = run_restsync(case, server, tmp_path / "restsync.duckdb")
+            restsync_sent = exchanges(server)
+        failed = {n: o.error for n, o in info.outcomes.items() if o.status == "failed"}
+        assert not failed, failed
+        assert restsync_sent == dlt_sent
     for table, rows in case.rows.items():
         columns, _ = expected_rows(rows)
         columns = columns or ["_dlt_id"]

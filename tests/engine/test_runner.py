@@ -58,14 +58,16 @@ class RecordingDestination:
     begun: list[str] = field(default_factory=list)
     committed: dict[str, tuple[dict[str, Any], dict[str, int]]] = field(default_factory=dict)
     aborted: list[str] = field(default_factory=list)
+    merge_keys: dict[str, Sequence[str] | None] = field(default_factory=dict)
 
     def get_state(self, resource: str) -> dict[str, Any]:
         return dict(self.states.get(resource, {}))
 
     def begin(self, resource: str, *, load_id: str, write_disposition: str,
               primary_key: Sequence[str] | None, root_table: str,
-              exclusive: bool = True) -> RecordingLoad:
+              exclusive: bool = True, merge_key: Sequence[str] | None = None) -> RecordingLoad:
         self.begun.append(resource)
+        self.merge_keys[resource] = merge_key
         return RecordingLoad(self, resource, write_disposition, root_table)
 
 
@@ -229,6 +231,19 @@ async def test_long_wait_stops_a_root_resource_cleanly_with_a_resume_point() -> 
     assert not any(isinstance(e, ResourceFinished) for e in events)
 
 
+async def test_long_wait_fails_a_merge_on_a_merge_key() -> None:
+    """Committing part of a merge-key load is not safe: the resumed run's rows of the same
+    key would replace the rows committed now."""
+    dest = RecordingDestination()
+    items = [{"id": i, "day": "d1"} for i in range(10)]
+    config = spec([{"name": "events", "endpoint": {"path": "events"},
+                    "write_disposition": "merge", "merge_key": "day"}])
+    outcomes, _ = await run(config, _throttled(items, 3), dest, max_wait=60)
+    assert outcomes["events"].status == "failed"
+    assert dest.committed == {} and dest.aborted == ["events"]
+    assert dest.merge_keys == {"events": ["day"]}
+
+
 async def test_long_wait_fails_a_resource_with_children() -> None:
     dest = RecordingDestination()
     outcomes, _ = await run(spec(PARENT_CHILD), _throttled(PROJECTS, 2), dest, max_wait=60)
@@ -267,3 +282,4 @@ async def test_processing_steps_apply_before_the_sink() -> None:
     assert outcomes["events"].status == "completed", outcomes["events"].error
     assert outcomes["events"].records == 3
     assert dest.committed["events"][1] == {"events": 3}
+

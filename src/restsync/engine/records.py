@@ -55,6 +55,12 @@ def primary_key_of(rp: ResourcePlan) -> list[str] | None:
     return [primary_key] if isinstance(primary_key, str) else list(primary_key)
 
 
+def merge_key_of(rp: ResourcePlan) -> list[str] | None:
+    """The resource's merge key (JSON keys; set only where it applies: a delete-insert
+    merge)."""
+    return list(rp.config.merge_key) if rp.config.merge_key else None
+
+
 def processing_steps(rp: ResourcePlan) -> RecordProcessor:
     """The resource's ``processing_steps`` (filter/map/exclude) as one processor."""
     return RecordProcessor(rp.config.processing_steps,

@@ -1,12 +1,10 @@
-"""DuckDB's SQL for the write dispositions, run inside the commit transaction of a load.
+"""DuckDB's part of the write dispositions, run inside the commit transaction of a load.
 
-* ``append``: insert every staged row.
-* ``replace``: delete every row of the root table and its child tables (``<root>__...``), then
-  insert every staged row.
-* ``merge``: keep the LAST staged root row per primary key (staging order), delete target roots
-  with those keys and their descendants (by ``_dlt_root_id``), insert the kept roots and only the
-  children of kept roots. When no staged root row carries any primary key value the load is a
-  ``replace`` (a snapshot) with a note; when only some do, nothing is committed.
+The rules are :mod:`restsync.load.disposition`'s and the SQL sequence is
+:mod:`restsync.load.sql.rules`' (shared with PostgreSQL): ``append`` inserts every staged row;
+``replace`` empties the root table and its child tables (``<root>__...``) first; ``merge`` is
+dlt's delete-insert on the primary key and the merge key. What is DuckDB's own here: creating
+and evolving the target tables, inserting by name, and comparing keys across types.
 """
 
 from __future__ import annotations
@@ -41,11 +39,13 @@ class StagedTable:
 
 
 def apply_disposition(dest: DuckDBDatabase, load: rules.StagedLoad,
-                      primary_key: Sequence[str]) -> LoadReport:
-    """Move ``load``'s staged rows into the dataset according to its write disposition."""
+                      primary_key: Sequence[str], merge_key: Sequence[str] = ()) -> LoadReport:
+    """Move ``load``'s staged rows into the dataset according to its write disposition
+    (keys as JSON keys)."""
     return rules.apply_disposition(dest, load, [normalize_identifier(k) for k in primary_key],
                                    ensure_target=_ensure_target, insert=_insert,
-                                   key_match=_key_match)
+                                   key_match=_key_match,
+                                   merge_key=[normalize_identifier(k) for k in merge_key])
 
 
 def _staged_ref(dest: DuckDBDatabase, staged: StagedTable) -> str:

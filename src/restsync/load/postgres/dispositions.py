@@ -1,15 +1,10 @@
 """Write dispositions on PostgreSQL, run inside the commit transaction of a resource load.
 
-Same semantics as the DuckDB destination (:mod:`restsync.load.disposition`):
-
-* ``append``: insert every staged row.
-* ``replace``: delete every row of the root table and its child tables (``<root>__...``), then
-  insert every staged row (DELETE, not TRUNCATE: readers keep seeing the old rows until commit).
-* ``merge``: keep the LAST staged root row per primary key (staging order), delete target roots
-  with those keys and their descendants (by ``_dlt_root_id``), insert the kept roots and only the
-  children of kept roots. No primary key at all: ``append`` with a note. No staged root row
-  carries any key value: ``replace`` (a snapshot) with a note. Only some do: nothing is
-  committed.
+The rules are :mod:`restsync.load.disposition`'s and the SQL sequence is
+:mod:`restsync.load.sql.rules`' (shared with DuckDB): ``replace`` deletes (not TRUNCATE:
+readers keep seeing the old rows until commit); ``merge`` is dlt's delete-insert on the primary
+key and the merge key. What is PostgreSQL's own here: creating and evolving the target tables,
+inserting with casts to the target column types, and comparing keys across types.
 """
 
 from __future__ import annotations
@@ -39,11 +34,14 @@ class StagedTable:
 
 
 def apply_disposition(dest: PostgresDatabase, load: rules.StagedLoad,
-                      primary_key: Sequence[str]) -> LoadReport:
-    """Move ``load``'s staged rows into the dataset according to its write disposition."""
-    pk = [pg_identifier(normalize_identifier(k)) for k in primary_key]
-    return rules.apply_disposition(dest, load, pk, ensure_target=_ensure_target,
-                                   insert=_insert, key_match=_key_match)
+                      primary_key: Sequence[str], merge_key: Sequence[str] = ()) -> LoadReport:
+    """Move ``load``'s staged rows into the dataset according to its write disposition
+    (keys as JSON keys)."""
+    def names(keys: Sequence[str]) -> list[str]:
+        return [pg_identifier(normalize_identifier(k)) for k in keys]
+    return rules.apply_disposition(dest, load, names(primary_key), ensure_target=_ensure_target,
+                                   insert=_insert, key_match=_key_match,
+                                   merge_key=names(merge_key))
 
 
 def _staged_ref(dest: PostgresDatabase, staged: StagedTable) -> str:

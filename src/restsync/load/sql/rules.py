@@ -90,7 +90,7 @@ def rows_lacking_key(dest: SqlDataset, root: Staged, pk: list[str]) -> int:
 def apply_disposition(dest: SqlDataset, load: StagedLoad, pk: list[str], *,
                       ensure_target: Callable[[Any, Any], None],
                       insert: Callable[..., int],
-                      key_match: KeyMatch) -> LoadReport:
+                      key_match: KeyMatch, merge_key: Sequence[str] = ()) -> LoadReport:
     """Move ``load``'s staged rows into the dataset according to its write disposition.
 
     Args:
@@ -100,15 +100,21 @@ def apply_disposition(dest: SqlDataset, load: StagedLoad, pk: list[str], *,
         ensure_target: Creates or evolves a target table for a staged table.
         insert: Inserts a staged table's rows (``where`` filters them); the rows inserted.
         key_match: The destination's key comparison (see :data:`KeyMatch`).
+        merge_key: dlt's merge key as the destination's column names.
     """
     dest.sql(f"CREATE SCHEMA IF NOT EXISTS {dest.ref(dest.dataset)}")
     root = load.staged.get(load.root_table)
     report = LoadReport()
-    lacking = rows_lacking_key(dest, root, pk) if (
-        load.write_disposition == "merge" and pk and root is not None) else 0
+    mk = list(merge_key)
+
+    def lacking(key: list[str]) -> int:
+        merging = load.write_disposition == "merge" and root is not None
+        return rows_lacking_key(dest, root, key) if merging and key and root else 0
+
     disposition = choose_disposition(
-        load.write_disposition, pk, root.rows if root is not None else 0, lacking,
-        resource=load.resource, root_table=load.root_table, report=report)
+        load.write_disposition, pk, root.rows if root is not None else 0, lacking(pk),
+        resource=load.resource, root_table=load.root_table, report=report, merge_key=mk,
+        rows_lacking_merge_key=lacking(mk))
     report.disposition_applied = disposition
     for staged in load.staged.values():
         ensure_target(dest, staged)
@@ -117,24 +123,28 @@ def apply_disposition(dest: SqlDataset, load: StagedLoad, pk: list[str], *,
             if table == load.root_table or table.startswith(load.root_table + "__"):
                 dest.sql(f"DELETE FROM {dest.ref(dest.dataset, table)}")
     if disposition == "merge" and root is not None:
-        _merge(dest, load, root, pk, report, insert=insert, key_match=key_match)
+        _merge(dest, load, root, (pk, mk), report, insert=insert, key_match=key_match)
     else:
         for staged in load.staged.values():
             report.rows[staged.table] = insert(dest, staged, where="")
     return report
 
 
-def _merge(dest: SqlDataset, load: StagedLoad, root: Staged, pk: list[str],
-           report: LoadReport, *, insert: Callable[..., int], key_match: KeyMatch) -> None:
-    """The merge: the stored roots whose key a staged root has go, with their descendants
-    (by ``_dlt_root_id``); the last staged root per key and its children come in."""
+def _merge(dest: SqlDataset, load: StagedLoad, root: Staged,
+           keys: tuple[list[str], list[str]], report: LoadReport, *,
+           insert: Callable[..., int], key_match: KeyMatch) -> None:
+    """dlt's delete-insert: the stored roots that share the primary key OR the merge key of a
+    staged root go, with their descendants (by ``_dlt_root_id``); then the staged rows come
+    in: with a primary key the last staged root per key and its children, else all of them."""
+    pk, mk = keys
     target_root = dest.ref(dest.dataset, root.table)
     target_types = dest.columns(dest.dataset, root.table)
     staged_root = staged_ref(dest, root)
-    match = " AND ".join(key_match(target_types, root, k) for k in pk)
-    replaced = _temp_table(dest, "replaced", (
+    replaced = _temp_table(dest, "replaced", " UNION ".join(
         f"SELECT tgt.{quote(DLT_ID)} FROM {target_root} AS tgt WHERE EXISTS "
-        f"(SELECT 1 FROM {staged_root} AS s WHERE {match})"))
+        f"(SELECT 1 FROM {staged_root} AS s WHERE "
+        + " AND ".join(key_match(target_types, root, k) for k in key) + ")"
+        for key in (pk, mk) if key))
     for table in dest.schema_tables(dest.dataset):
         if table.startswith(load.root_table + "__") and \
                 DLT_ROOT_ID in dest.columns(dest.dataset, table):
@@ -142,16 +152,20 @@ def _merge(dest: SqlDataset, load: StagedLoad, root: Staged, pk: list[str],
                      f"WHERE {quote(DLT_ROOT_ID)} IN (SELECT {quote(DLT_ID)} FROM {replaced})")
     dest.sql(f"DELETE FROM {target_root} "
              f"WHERE {quote(DLT_ID)} IN (SELECT {quote(DLT_ID)} FROM {replaced})")
-    keys = ", ".join(quote(k) for k in pk)
-    kept = _temp_table(dest, "kept", (
-        f"SELECT {quote(DLT_ID)} FROM (SELECT {quote(DLT_ID)}, row_number() OVER "
-        f"(PARTITION BY {keys} ORDER BY {quote(SEQ_COLUMN)} DESC) AS _restsync_rank "
-        f"FROM {staged_root}) AS ranked WHERE _restsync_rank = 1"))
+    temps = [replaced]
+    kept: str | None = None
+    if pk:
+        kept = _temp_table(dest, "kept", (
+            f"SELECT {quote(DLT_ID)} FROM (SELECT {quote(DLT_ID)}, row_number() OVER "
+            f"(PARTITION BY {', '.join(quote(k) for k in pk)} "
+            f"ORDER BY {quote(SEQ_COLUMN)} DESC) AS _restsync_rank "
+            f"FROM {staged_root}) AS ranked WHERE _restsync_rank = 1"))
+        temps.append(kept)
     for staged in load.staged.values():
         key = DLT_ID if staged is root else DLT_ROOT_ID
-        report.rows[staged.table] = insert(
-            dest, staged, where=f"WHERE {quote(key)} IN (SELECT {quote(DLT_ID)} FROM {kept})")
-    for temp in (replaced, kept):
+        where = f"WHERE {quote(key)} IN (SELECT {quote(DLT_ID)} FROM {kept})" if kept else ""
+        report.rows[staged.table] = insert(dest, staged, where=where)
+    for temp in temps:
         dest.sql(f"DROP TABLE {temp}")
 
 

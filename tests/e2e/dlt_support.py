@@ -65,6 +65,8 @@ class Case:
         second: Exchanges of a second run of the same config into the same destination
             (merge and incremental cases: what the first run stored decides what the second
             one does); its expected requests are its keys.
+        fails: ``(resource, words)``: the run fails that resource (and only it) with an
+            error holding ``words``; dlt fails its whole run (the oracle checks it fails).
     """
 
     id: str
@@ -78,6 +80,7 @@ class Case:
     oracle: bool = True
     dlt_differs: str | None = None
     second: Mapping[str, Any] | None = None
+    fails: tuple[str, str] | None = None
 
     def expected_requests(self) -> list[str]:
         lines = self.requests if self.requests is not None else list(self.exchanges)

@@ -141,8 +141,12 @@ def body_handler(case_id: str) -> Any:
 
 def assert_case(case: Case, server: RecordingServer, db: Path, info: Any, run: int = 0) -> None:
     """Run ``run`` of ``case`` sent what it must (and loaded the rows, after the last run)."""
-    failed = {n: o.error for n, o in info.outcomes.items() if o.status == "failed"}
-    assert not failed, failed
+    failed = {n: str(o.error) for n, o in info.outcomes.items() if o.status == "failed"}
+    if case.fails is None:
+        assert not failed, failed
+    else:
+        resource, words = case.fails
+        assert list(failed) == [resource] and words in failed[resource], failed
     if run > 0:
         assert server.keys() == sorted(normalize_key(k) for k in case.runs()[run])
         for request in server.requests:

@@ -11,6 +11,7 @@ docs/spec.md ("Coming from dlt") lists them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -88,13 +89,17 @@ def test_restsync_sends_what_dlt_sends(case: Case, tmp_path: Path, environ: None
         pytest.skip(f"deliberate difference: {case.dlt_differs}")
     for run in case.runs():  # merge cases run twice into the same destination
         with recording_server(run, body_handler(case.id)) as server:
-            run_dlt(case, server, tmp_path)
+            if case.fails is None:
+                run_dlt(case, server, tmp_path)
+            else:  # dlt fails the run where restsync fails the resource
+                with pytest.raises(Exception, match=re.escape(case.fails[0])):
+                    run_dlt(case, server, tmp_path)
             dlt_sent = exchanges(server)
         with recording_server(run, body_handler(case.id)) as server:
             info, _ = run_restsync(case, server, tmp_path / "restsync.duckdb")
             restsync_sent = exchanges(server)
-        failed = {n: o.error for n, o in info.outcomes.items() if o.status == "failed"}
-        assert not failed, failed
+        failed = [n for n, o in info.outcomes.items() if o.status == "failed"]
+        assert failed == ([case.fails[0]] if case.fails else []), failed
         assert restsync_sent == dlt_sent
     for table, rows in case.rows.items():
         columns, _ = expected_rows(rows)

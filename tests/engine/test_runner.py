@@ -283,3 +283,43 @@ async def test_processing_steps_apply_before_the_sink() -> None:
     assert outcomes["events"].records == 3
     assert dest.committed["events"][1] == {"events": 3}
 
+
+def _with_owner(owners: dict[int, Any]) -> Any:
+    """Projects 1 and 2 (``owner`` only where ``owners`` has it); the task paths asked."""
+    projects = [{"id": i, "name": f"p{i}", **({"owner": owners[i]} if i in owners else {})}
+                for i in (1, 2)]
+    asked: list[str] = []
+
+    def handler(request: Request) -> Response:
+        path = urlsplit(request.url).path
+        if path.endswith("/projects"):
+            return paged(projects, request)
+        asked.append(path)
+        return paged([{"id": int(path.split("/")[-2]) * 10}], request)
+    return handler, asked
+
+
+INCLUDING_OWNER = [PARENT_CHILD[0], {**PARENT_CHILD[1], "include_from_parent": ["owner"]}]
+
+
+async def test_include_from_parent_missing_field_fails_the_child_as_dlt_does() -> None:
+    dest = RecordingDestination()
+    handler, asked = _with_owner({1: "ann"})
+    outcomes, _ = await run(spec(INCLUDING_OWNER), handler, dest)
+    assert outcomes["projects"].status == "completed"
+    assert outcomes["tasks"].status == "failed"
+    error = str(outcomes["tasks"].error)
+    assert "resource 'tasks', include_from_parent" in error
+    assert "record #1 of `projects` has no `owner` field" in error
+    assert "its fields: `id`, `name`" in error
+    assert "tasks" not in dest.committed and "tasks" in dest.aborted
+    assert "/v1/projects/2/tasks" not in asked  # refused before its requests
+
+
+async def test_include_from_parent_null_value_is_carried() -> None:
+    dest = RecordingDestination()
+    handler, asked = _with_owner({1: "ann", 2: None})
+    outcomes, _ = await run(spec(INCLUDING_OWNER), handler, dest)
+    assert outcomes["tasks"].status == "completed", outcomes["tasks"].error
+    assert dest.committed["tasks"][1] == {"tasks": 2}
+    assert sorted(asked) == ["/v1/projects/1/tasks", "/v1/projects/2/tasks"]

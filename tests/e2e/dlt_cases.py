@@ -201,6 +201,35 @@ PLACEHOLDERS: list[Case] = [
                        "include_from_parent": ["title"]}]},
          {**PARENT, "GET /posts/1/comments": [{"c": 1}], "GET /posts/2/comments": [{"c": 2}]},
          {"comments": [{"c": 1, "_posts_title": "t1"}, {"c": 2, "_posts_title": "t2"}]}),
+    Case("include-from-parent-missing-field-fails",
+         {"client": client(), "resources": [
+             "posts", {"name": "comments", "endpoint": "posts/{resources.posts.id}/comments",
+                       "include_from_parent": ["title"]}]},
+         {"GET /posts": ids(1, 2)}, {"comments": []},
+         fails=("comments", "record #0 of `posts` has no `title` field")),
+    Case("include-from-parent-null-is-carried",
+         {"client": client(), "resources": [
+             "posts", {"name": "comments", "endpoint": "posts/{resources.posts.id}/comments",
+                       "include_from_parent": ["title"]}]},
+         {"GET /posts": [{"id": 1, "title": None}, {"id": 2, "title": "t2"}],
+          "GET /posts/1/comments": [{"c": 1}], "GET /posts/2/comments": [{"c": 2}]},
+         {"comments": [{"c": 1, "_posts_title": None}, {"c": 2, "_posts_title": "t2"}]}),
+    Case("include-from-parent-replaces-a-child-field",
+         {"client": client(), "resources": [
+             "posts", {"name": "comments", "endpoint": "posts/{resources.posts.id}/comments",
+                       "include_from_parent": ["title"]}]},
+         {**PARENT, "GET /posts/1/comments": [{"c": 1, "_posts_title": "own"}],
+          "GET /posts/2/comments": [{"c": 2}]},
+         {"comments": [{"c": 1, "_posts_title": "t1"}, {"c": 2, "_posts_title": "t2"}]}),
+    Case("include-from-parent-seen-by-a-filter",
+         {"client": client(), "resources": [
+             "posts", {"name": "comments", "endpoint": "posts/{resources.posts.id}/comments",
+                       "include_from_parent": ["title"],
+                       "processing_steps": [{"filter": "record['_posts_title'] != 't2'"},
+                                            {"map": {"label": "record['_posts_title']"}}]}]},
+         {**PARENT, "GET /posts/1/comments": [{"c": 1}], "GET /posts/2/comments": [{"c": 2}]},
+         {"comments": [{"c": 1, "_posts_title": "t1", "label": "t1"}]},
+         oracle=False),  # dlt's steps are callables: the Python case runs it through dlt
     Case("child-of-child",
          {"client": client(), "resources": [
              "posts",

@@ -210,6 +210,20 @@ PYTHON_CASES: list[Case] = [
     Case("py-steps-in-order", lambda b: one("posts", processing_steps=[
         {"map": lambda r: {**r, "n": r["id"] * 2}}, {"filter": lambda r: r["n"] > 2}]),
          {"GET /posts": items(1, 2, 3)}, {"posts": [{"id": 2, "n": 4}, {"id": 3, "n": 6}]}),
+    Case("py-steps-see-include-from-parent", lambda b: {"client": client(), "resources": [
+        "posts", {"name": "comments", "endpoint": "posts/{resources.posts.id}/comments",
+                  "include_from_parent": ["title"], "processing_steps": [
+                      {"filter": lambda r: r["_posts_title"] != "t2"},
+                      {"map": lambda r: {**r, "label": r["_posts_title"].upper()}}]}]},
+         {"GET /posts": items(1, 2), "GET /posts/1/comments": [{"c": 1}],
+          "GET /posts/2/comments": [{"c": 2}]},
+         {"comments": [{"c": 1, "_posts_title": "t1", "label": "T1"}]}),
+    Case("py-map-can-drop-include-from-parent", lambda b: {"client": client(), "resources": [
+        "posts", {"name": "comments", "endpoint": "posts/{resources.posts.id}/comments",
+                  "include_from_parent": ["title"], "processing_steps": [
+                      {"map": lambda r: {"c": r["c"], "t": r.pop("_posts_title")}}]}]},
+         {"GET /posts": items(1), "GET /posts/1/comments": [{"c": 1}]},
+         {"comments": [{"c": 1, "t": "t1"}]}),
     Case("py-response-hook-entry", lambda b: one({"path": "posts",
                                                 "response_actions": [_drop_title]}),
          {"GET /posts": items(1, 2)}, {"posts": [{"id": 1}, {"id": 2}]}),

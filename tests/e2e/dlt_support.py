@@ -53,7 +53,8 @@ class Case:
             server's URL (Python API: objects inside are not searched for ``BASE``).
         exchanges: Request line -> reply body / :class:`Reply`.
         rows: Table -> expected rows (the columns named in the first row are compared,
-            order-insensitive); ``[]``: the table is empty or absent.
+            order-insensitive); ``[]``: the table is empty or absent. With ``second``: the
+            rows after both runs.
         requests: The expected request lines, sorted on comparison (default: the keys of
             ``exchanges``, each once).
         checks: Request line -> :class:`Check`.
@@ -61,7 +62,11 @@ class Case:
         auth: The case sends credentials (else no request may carry Authorization/Cookie).
         oracle: Run it through dlt in the differential test (plain data that dlt runs).
         dlt_differs: Why dlt's requests/rows differ (documented deliberate differences).
-        tables_only_restsync: Columns restsync adds that dlt does not (parent keys).
+        second: Exchanges of a second run of the same config into the same destination
+            (merge and incremental cases: what the first run stored decides what the second
+            one does); its expected requests are its keys.
+        fails: ``(resource, words)``: the run fails that resource (and only it) with an
+            error holding ``words``; dlt fails its whole run (the oracle checks it fails).
     """
 
     id: str
@@ -74,10 +79,16 @@ class Case:
     auth: bool = False
     oracle: bool = True
     dlt_differs: str | None = None
+    second: Mapping[str, Any] | None = None
+    fails: tuple[str, str] | None = None
 
     def expected_requests(self) -> list[str]:
         lines = self.requests if self.requests is not None else list(self.exchanges)
         return sorted(normalize_key(line) for line in lines)
+
+    def runs(self) -> list[Mapping[str, Any]]:
+        """The exchanges of each run, in order."""
+        return [self.exchanges] if self.second is None else [self.exchanges, self.second]
 
     def build(self, base_url: str) -> dict[str, Any]:
         config = self.config(base_url) if callable(self.config) else copy.deepcopy(self.config)

@@ -13,6 +13,7 @@ from restsync.spec import load_spec
 from restsync.spec.values import ValueResolver
 from tests.e2e import dlt_python_cases
 from tests.e2e.dlt_cases import BODIES, BODY_REPLIES, CASES, HEADER_CHECKS
+from tests.e2e.dlt_merge_cases import MERGE_CASES
 from tests.e2e.dlt_python_cases import PYTHON_CASES
 from tests.e2e.dlt_support import (
     Case,
@@ -22,7 +23,13 @@ from tests.e2e.dlt_support import (
     table_rows,
 )
 from tests.e2e.helpers import assert_ok
-from tests.recording_server import Recorded, RecordingServer, Reply, recording_server
+from tests.recording_server import (
+    Recorded,
+    RecordingServer,
+    Reply,
+    normalize_key,
+    recording_server,
+)
 
 SPEC = """\
 client:
@@ -132,9 +139,20 @@ def body_handler(case_id: str) -> Any:
     return handle
 
 
-def assert_case(case: Case, server: RecordingServer, db: Path, info: Any) -> None:
-    failed = {n: o.error for n, o in info.outcomes.items() if o.status == "failed"}
-    assert not failed, failed
+def assert_case(case: Case, server: RecordingServer, db: Path, info: Any, run: int = 0) -> None:
+    """Run ``run`` of ``case`` sent what it must (and loaded the rows, after the last run)."""
+    failed = {n: str(o.error) for n, o in info.outcomes.items() if o.status == "failed"}
+    if case.fails is None:
+        assert not failed, failed
+    else:
+        resource, words = case.fails
+        assert list(failed) == [resource] and words in failed[resource], failed
+    if run > 0:
+        assert server.keys() == sorted(normalize_key(k) for k in case.runs()[run])
+        for request in server.requests:
+            check_request(case, request)
+        assert_rows(case, db)
+        return
     assert server.keys() == case.expected_requests()
     for request in server.requests:
         if case.id not in BODIES:
@@ -147,6 +165,11 @@ def assert_case(case: Case, server: RecordingServer, db: Path, info: Any) -> Non
         name, values = HEADER_CHECKS[case.id]
         sent_values = [r.headers.get(name) for r in server.requests if r.path != "/posts"]
         assert sorted(v or "" for v in sent_values) == sorted(values)
+    if case.second is None:
+        assert_rows(case, db)
+
+
+def assert_rows(case: Case, db: Path) -> None:
     for table, rows in case.rows.items():
         columns, expected = expected_rows(rows)
         if not rows:
@@ -155,13 +178,16 @@ def assert_case(case: Case, server: RecordingServer, db: Path, info: Any) -> Non
         assert table_rows(db, "ds", table, columns) == expected, table
 
 
-@pytest.mark.parametrize("case", [*CASES, *PYTHON_CASES],
-                         ids=[c.id for c in [*CASES, *PYTHON_CASES]])
+ALL_CASES = [*CASES, *MERGE_CASES, *PYTHON_CASES]
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.id for c in ALL_CASES])
 def test_dlt_config_sends_the_exact_requests_and_loads_the_rows(case: Case, tmp_path: Path
                                                                  ) -> None:
-    with recording_server(case.exchanges, body_handler(case.id)) as server:
-        info, _ = run_restsync(case, server, tmp_path / "out.duckdb")
-        assert_case(case, server, tmp_path / "out.duckdb", info)
+    for run, exchanges in enumerate(case.runs()):
+        with recording_server(exchanges, body_handler(case.id)) as server:
+            info, _ = run_restsync(case, server, tmp_path / "out.duckdb")
+            assert_case(case, server, tmp_path / "out.duckdb", info, run)
 
 
 def test_the_table_is_big_enough() -> None:

@@ -12,6 +12,7 @@ docs/spec.md ("Coming from dlt") lists them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.dlt_cases import CASES
+from tests.e2e.dlt_merge_cases import MERGE_CASES
 from tests.e2e.dlt_python_cases import PYTHON_CASES
 from tests.e2e.dlt_support import Case, expected_rows, run_restsync, table_rows
 from tests.e2e.test_dlt_dialect import body_handler
@@ -39,7 +41,7 @@ except ImportError as exc:  # CI installs the extra (make test does): a missing 
 pytestmark = pytest.mark.slow
 
 COMPARED_HEADERS = ("authorization", "cookie", "content-type", "if-modified-since")
-ORACLE_CASES = [c for c in [*CASES, *PYTHON_CASES] if c.oracle]
+ORACLE_CASES = [c for c in [*CASES, *MERGE_CASES, *PYTHON_CASES] if c.oracle]
 
 
 def _headers(request: Recorded) -> dict[str, str]:
@@ -83,6 +85,7 @@ def environ(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def run_dlt(case: Case, server: RecordingServer, workdir: Path) -> None:
+    """One run of the case through dlt (a second run continues the first's pipeline)."""
     source = rest_api.rest_api_source(case.build(server.base_url))
     pipe = dlt.pipeline(pipeline_name=f"oracle_{abs(hash(case.id))}",
                         destination=dlt.destinations.duckdb(str(workdir / "dlt.duckdb")),
@@ -94,15 +97,20 @@ def run_dlt(case: Case, server: RecordingServer, workdir: Path) -> None:
 def test_restsync_sends_what_dlt_sends(case: Case, tmp_path: Path, environ: None) -> None:
     if case.dlt_differs:
         pytest.skip(f"deliberate difference: {case.dlt_differs}")
-    with recording_server(case.exchanges, body_handler(case.id)) as server:
-        run_dlt(case, server, tmp_path)
-        dlt_sent = exchanges(server)
-    with recording_server(case.exchanges, body_handler(case.id)) as server:
-        info, _ = run_restsync(case, server, tmp_path / "restsync.duckdb")
-        restsync_sent = exchanges(server)
-    failed = {n: o.error for n, o in info.outcomes.items() if o.status == "failed"}
-    assert not failed, failed
-    assert restsync_sent == dlt_sent
+    for run in case.runs():  # merge cases run twice into the same destination
+        with recording_server(run, body_handler(case.id)) as server:
+            if case.fails is None:
+                run_dlt(case, server, tmp_path)
+            else:  # dlt fails the run where restsync fails the resource
+                with pytest.raises(Exception, match=re.escape(case.fails[0])):
+                    run_dlt(case, server, tmp_path)
+            dlt_sent = exchanges(server)
+        with recording_server(run, body_handler(case.id)) as server:
+            info, _ = run_restsync(case, server, tmp_path / "restsync.duckdb")
+            restsync_sent = exchanges(server)
+        failed = [n for n, o in info.outcomes.items() if o.status == "failed"]
+        assert failed == ([case.fails[0]] if case.fails else []), failed
+        assert restsync_sent == dlt_sent
     for table, rows in case.rows.items():
         columns, _ = expected_rows(rows)
         columns = columns or ["_dlt_id"]

@@ -58,14 +58,16 @@ class RecordingDestination:
     begun: list[str] = field(default_factory=list)
     committed: dict[str, tuple[dict[str, Any], dict[str, int]]] = field(default_factory=dict)
     aborted: list[str] = field(default_factory=list)
+    merge_keys: dict[str, Sequence[str] | None] = field(default_factory=dict)
 
     def get_state(self, resource: str) -> dict[str, Any]:
         return dict(self.states.get(resource, {}))
 
     def begin(self, resource: str, *, load_id: str, write_disposition: str,
               primary_key: Sequence[str] | None, root_table: str,
-              exclusive: bool = True) -> RecordingLoad:
+              exclusive: bool = True, merge_key: Sequence[str] | None = None) -> RecordingLoad:
         self.begun.append(resource)
+        self.merge_keys[resource] = merge_key
         return RecordingLoad(self, resource, write_disposition, root_table)
 
 
@@ -229,6 +231,19 @@ async def test_long_wait_stops_a_root_resource_cleanly_with_a_resume_point() -> 
     assert not any(isinstance(e, ResourceFinished) for e in events)
 
 
+async def test_long_wait_fails_a_merge_on_a_merge_key() -> None:
+    """Committing part of a merge-key load is not safe: the resumed run's rows of the same
+    key would replace the rows committed now."""
+    dest = RecordingDestination()
+    items = [{"id": i, "day": "d1"} for i in range(10)]
+    config = spec([{"name": "events", "endpoint": {"path": "events"},
+                    "write_disposition": "merge", "merge_key": "day"}])
+    outcomes, _ = await run(config, _throttled(items, 3), dest, max_wait=60)
+    assert outcomes["events"].status == "failed"
+    assert dest.committed == {} and dest.aborted == ["events"]
+    assert dest.merge_keys == {"events": ["day"]}
+
+
 async def test_long_wait_fails_a_resource_with_children() -> None:
     dest = RecordingDestination()
     outcomes, _ = await run(spec(PARENT_CHILD), _throttled(PROJECTS, 2), dest, max_wait=60)
@@ -267,3 +282,44 @@ async def test_processing_steps_apply_before_the_sink() -> None:
     assert outcomes["events"].status == "completed", outcomes["events"].error
     assert outcomes["events"].records == 3
     assert dest.committed["events"][1] == {"events": 3}
+
+
+def _with_owner(owners: dict[int, Any]) -> Any:
+    """Projects 1 and 2 (``owner`` only where ``owners`` has it); the task paths asked."""
+    projects = [{"id": i, "name": f"p{i}", **({"owner": owners[i]} if i in owners else {})}
+                for i in (1, 2)]
+    asked: list[str] = []
+
+    def handler(request: Request) -> Response:
+        path = urlsplit(request.url).path
+        if path.endswith("/projects"):
+            return paged(projects, request)
+        asked.append(path)
+        return paged([{"id": int(path.split("/")[-2]) * 10}], request)
+    return handler, asked
+
+
+INCLUDING_OWNER = [PARENT_CHILD[0], {**PARENT_CHILD[1], "include_from_parent": ["owner"]}]
+
+
+async def test_include_from_parent_missing_field_fails_the_child_as_dlt_does() -> None:
+    dest = RecordingDestination()
+    handler, asked = _with_owner({1: "ann"})
+    outcomes, _ = await run(spec(INCLUDING_OWNER), handler, dest)
+    assert outcomes["projects"].status == "completed"
+    assert outcomes["tasks"].status == "failed"
+    error = str(outcomes["tasks"].error)
+    assert "resource 'tasks', include_from_parent" in error
+    assert "record #1 of `projects` has no `owner` field" in error
+    assert "its fields: `id`, `name`" in error
+    assert "tasks" not in dest.committed and "tasks" in dest.aborted
+    assert "/v1/projects/2/tasks" not in asked  # refused before its requests
+
+
+async def test_include_from_parent_null_value_is_carried() -> None:
+    dest = RecordingDestination()
+    handler, asked = _with_owner({1: "ann", 2: None})
+    outcomes, _ = await run(spec(INCLUDING_OWNER), handler, dest)
+    assert outcomes["tasks"].status == "completed", outcomes["tasks"].error
+    assert dest.committed["tasks"][1] == {"tasks": 2}
+    assert sorted(asked) == ["/v1/projects/1/tasks", "/v1/projects/2/tasks"]

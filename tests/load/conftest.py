@@ -25,10 +25,12 @@ def dest(db_path: Path) -> Iterator[Destination]:
 
 def run_load(dest: Destination, resource: str, pages: Sequence[list[dict[str, Any]]], *,
              disposition: str = "merge", primary_key: Sequence[str] | None = ("id",),
-             load_id: str = "L1", state: Mapping[str, Any] | None = None) -> LoadReport:
+             load_id: str = "L1", state: Mapping[str, Any] | None = None,
+             merge_key: Sequence[str] | None = None) -> LoadReport:
     """One resource load as the engine does it (the normalizer follows the stored schema)."""
     load = dest.begin(resource, load_id=load_id, write_disposition=disposition,  # type: ignore[arg-type]
-                      primary_key=primary_key, root_table=normalize_identifier(resource))
+                      primary_key=primary_key, root_table=normalize_identifier(resource),
+                      merge_key=merge_key)
     norm = Normalizer(table_name=resource, primary_key=primary_key, load_id=load_id,
                       stored=load.stored_schema)
     for page in pages:

@@ -39,6 +39,7 @@ from .test_duckdb_destination import (  # noqa: F401
     test_two_resources_staged_at_once_commit_independently,
     test_unknown_disposition_is_refused,
 )
+from .test_merge_keys import *  # noqa: F403  (its tests, collected again with the lake `dest`)
 
 LAKES = ["delta", "iceberg"]
 

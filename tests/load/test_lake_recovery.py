@@ -18,7 +18,7 @@ from restsync import faultpoints
 from restsync.load import open_destination
 from restsync.normalize import Normalizer
 
-from .conftest import DATASET, count, lake_url, run_load
+from .conftest import DATASET, count, lake_url, rows, run_load
 
 RECORDS = [{"id": i, "tags": ["a", "b"]} for i in range(3)]
 
@@ -74,6 +74,44 @@ def test_a_commit_stopped_after_any_table_commit_is_completed_exactly_once(
         finally:
             dest.close()
     assert n - 1 >= 6  # two data tables, schema, changes, load record, state
+
+
+DAYS = [{"id": i, "day": f"d{i % 2}", "tags": [f"t{i}"]} for i in range(4)]
+
+
+@pytest.mark.parametrize("scheme", ["delta", "iceberg"])
+def test_a_merge_key_merge_stopped_after_any_table_commit_is_completed_exactly_once(
+        scheme: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The delete-insert steps of a merge on a merge key (roots by ``_dlt_id``, children by
+    ``_dlt_root_id``) are completed once: day d0 is replaced, day d1 stays."""
+    n = 0
+    stopped = True
+    while stopped:
+        n += 1
+        url = lake_url(scheme, tmp_path / f"n{n}")
+        dest: Any = open_destination(url, DATASET)
+        run_load(dest, "days", [DAYS], primary_key=None, merge_key=["day"])
+        crash_at(monkeypatch, "lake.commit.table", n)
+        try:
+            run_load(dest, "days", [[{"id": 9, "day": "d0", "tags": ["new"]}]],
+                     primary_key=None, merge_key=["day"], load_id="L2", state={"c": 2})
+            stopped = False
+        except Crash:
+            dest.lake.close()
+        finally:
+            monkeypatch.undo()
+        if not stopped:
+            dest.close()
+        dest = open_destination(url, DATASET)  # completes the commit
+        try:
+            assert sorted(rows(dest, "SELECT id, day FROM DS.days")) == [
+                (1, "d1"), (3, "d1"), (9, "d0")], n
+            assert sorted(rows(dest, "SELECT value FROM DS.days__tags")) == [
+                ("new",), ("t1",), ("t3",)], n
+            assert dest.get_state("days") == {"c": 2}, n
+        finally:
+            dest.close()
+    assert n - 1 >= 2
 
 
 @pytest.mark.parametrize("scheme", ["delta", "parquet"])

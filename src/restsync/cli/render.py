@@ -59,7 +59,8 @@ def plan_table(plan: Plan) -> Table:
                 f"\n  {{{b.placeholder}}} <- {', '.join(map(str, b.values))}")
         load: str = rp.config.write_disposition
         if rp.config.write_disposition == "merge":
-            load += f" on {rp.config.primary_key}"
+            load += f" on {rp.config.primary_key}" + (
+                f", merge key {rp.config.merge_key}" if rp.config.merge_key else "")
         if ep.incremental is not None:
             load += f"\nincremental {ep.incremental.cursor_path}"
         if not rp.load:

@@ -11,6 +11,7 @@ from restsync.errors import ResponseError
 from restsync.plan import Binding, ResourcePlan
 
 _MISSING = object()
+_FIELDS_SHOWN = 20  # parent field names an error lists
 
 
 def get_field(record: Mapping[str, Any], dotted: str) -> Any:
@@ -64,6 +65,33 @@ def _value_for(binding: Binding, rp: ResourcePlan, parent: Mapping[str, Any] | N
     return value
 
 
+def _included_fields(rp: ResourcePlan, parent: Mapping[str, Any],
+                     parent_index: int | None) -> dict[str, Any]:
+    """The ``include_from_parent`` columns (``_<parent>_<field>``) of one parent record.
+
+    As in dlt, a field the parent record lacks is an error (a field that is present with a
+    null value is carried as null).
+    """
+    included: dict[str, Any] = {}
+    for f in rp.config.include_from_parent:
+        value = get_field(parent, f)
+        if value is _MISSING:
+            where = f"record #{parent_index}" if parent_index is not None else "a record"
+            fields = list(parent)
+            shown = ", ".join(f"`{k}`" for k in fields[:_FIELDS_SHOWN]) + (
+                f" and {len(fields) - _FIELDS_SHOWN} more" if len(fields) > _FIELDS_SHOWN
+                else "")
+            raise ResponseError(
+                f"{where} of `{rp.parent}` has no `{f}` field, which include_from_parent "
+                f"needs (column `_{rp.parent}_{f.replace('.', '__')}`); its fields: "
+                f"{shown or 'none'}",
+                location=f"resource '{rp.name}', include_from_parent",
+                hint=f"check the field name, or give every `{rp.parent}` record the field "
+                     f"with a processing step of `{rp.parent}`")
+        included[f"_{rp.parent}_{f.replace('.', '__')}"] = value
+    return included
+
+
 def work_items(rp: ResourcePlan, parent: Mapping[str, Any] | None = None,
                parent_index: int | None = None) -> Iterator[WorkItem]:
     """Expand one parent record (``None`` for a root resource) into work items.
@@ -82,9 +110,7 @@ def work_items(rp: ResourcePlan, parent: Mapping[str, Any] | None = None,
         carried[b.column] = value
         labels.append(f"{b.resource}.{b.field}={value}")
     if parent is not None:
-        for f in rp.config.include_from_parent:
-            carried[f"_{rp.parent}_{f.replace('.', '__')}"] = (
-                None if (v := get_field(parent, f)) is _MISSING else v)
+        carried.update(_included_fields(rp, parent, parent_index))
     fanout = rp.fanout_params
     for combo in itertools.product(*(b.values for b in fanout)):
         path_values = dict(base_path)

@@ -55,6 +55,12 @@ def primary_key_of(rp: ResourcePlan) -> list[str] | None:
     return [primary_key] if isinstance(primary_key, str) else list(primary_key)
 
 
+def merge_key_of(rp: ResourcePlan) -> list[str] | None:
+    """The resource's merge key (JSON keys; set only where it applies: a delete-insert
+    merge)."""
+    return list(rp.config.merge_key) if rp.config.merge_key else None
+
+
 def processing_steps(rp: ResourcePlan) -> RecordProcessor:
     """The resource's ``processing_steps`` (filter/map/exclude) as one processor."""
     return RecordProcessor(rp.config.processing_steps,
@@ -94,8 +100,10 @@ async def item_pages(client: ApiClient, rp: ResourcePlan, item: WorkItem, *,
                      ) -> AsyncIterator[tuple[Page, list[dict[str, Any]]]]:
     """Pages of one request sequence with the records a run loads from each.
 
-    The incremental filter, the processing steps and the parent-key columns are applied;
-    paging stops early when the incremental filter says the rest is older than the cursor.
+    The parent columns (parent keys, ``include_from_parent``) are added first, as dlt adds
+    them, then the incremental filter and the processing steps apply (both see the parent
+    columns); paging stops early when the incremental filter says the rest is older than the
+    cursor.
     """
     extra: dict[str, Any] = dict(item.query_values)
     values = dict(item.path_values)
@@ -108,14 +116,14 @@ async def item_pages(client: ApiClient, rp: ResourcePlan, item: WorkItem, *,
     try:
         async for page in pages:
             records = page.records
+            if item.carried:  # first, as dlt adds them: the filter and steps see them
+                for r in records:
+                    r.update(item.carried)
             if incremental is not None:
                 records = incremental.apply(records, page=page.number, url=page.url)
             if steps:
                 records = steps.apply(records,
                                       location=f"resource '{rp.name}', page {page.number}")
-            if item.carried:
-                for r in records:
-                    r.update(item.carried)
             yield page, records
             if incremental is not None and incremental.stop_paging:
                 return

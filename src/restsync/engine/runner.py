@@ -21,6 +21,7 @@ from restsync.engine.loader import Loader
 from restsync.engine.outcome import ResourceOutcome, ResourceStatus
 from restsync.engine.records import (
     item_pages,
+    merge_key_of,
     primary_key_of,
     processing_steps,
     resource_limits,
@@ -197,7 +198,7 @@ class PlanRunner:
                 self.destination.begin, rp.name, load_id=self.load_id,
                 write_disposition=rp.config.write_disposition,
                 primary_key=primary_key_of(rp), root_table=root_table,
-                exclusive=root_table not in self.shared_tables)
+                exclusive=root_table not in self.shared_tables, merge_key=merge_key_of(rp))
         normalizer = resource_normalizer(
             rp, load_id=self.load_id,
             stored=run.load.stored_schema if run.load is not None else None,
@@ -355,10 +356,11 @@ async def _drain(inbox: asyncio.Queue[Any]) -> None:
 
 def _can_stop_cleanly(rp: ResourcePlan, exc: StoppedEarlyError) -> bool:
     """A clean stop commits a resource's rows so far: only safe for a root resource without
-    children (their parent records would be lost), that appends or merges (replace would
-    drop the rows not fetched yet)."""
+    children (their parent records would be lost), that appends or merges on a primary key
+    only (replace would drop the rows not fetched yet; so would a merge key: the rest of a
+    partition, committed by the resumed run, would replace the part committed now)."""
     return (rp.parent is None and not rp.fanout_params and not rp.children
-            and rp.config.write_disposition in ("append", "merge"))
+            and rp.config.write_disposition in ("append", "merge") and not rp.config.merge_key)
 
 
 def shared_root_tables(tables: list[str]) -> set[str]:

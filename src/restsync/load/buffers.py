@@ -73,17 +73,20 @@ class BufferedLoad:
     load_id: str
     write_disposition: str
     primary_key: tuple[str, ...]
+    merge_key: tuple[str, ...]
     root_table: str
     _closed: bool
     _buffers: TableBuffers
     _schemas: dict[str, TableSchema]
 
     def _init_load(self, resource: str, *, load_id: str, write_disposition: str,
-                   primary_key: tuple[str, ...], root_table: str) -> None:
+                   primary_key: tuple[str, ...], root_table: str,
+                   merge_key: tuple[str, ...] = ()) -> None:
         self.resource = resource
         self.load_id = load_id
         self.write_disposition = write_disposition
         self.primary_key = primary_key
+        self.merge_key = merge_key
         self.root_table = root_table
         self._closed = False
         self._buffers = TableBuffers()

@@ -63,7 +63,7 @@ class Destination(Protocol):
 
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
               primary_key: Sequence[str] | None, root_table: str,
-              exclusive: bool = True) -> ResourceLoad:
+              exclusive: bool = True, merge_key: Sequence[str] | None = None) -> ResourceLoad:
         """Start loading one resource.
 
         Args:
@@ -74,6 +74,9 @@ class Destination(Protocol):
             root_table: The resource's root table (children are ``<root>__...``).
             exclusive: No other resource of the run writes these tables (a destination may
                 load faster then).
+            merge_key: dlt's merge key of the root table as JSON keys (``merge``: stored
+                rows sharing it with a loaded row are replaced, see
+                :mod:`restsync.load.disposition`).
         """
         ...
 

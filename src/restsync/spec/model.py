@@ -255,6 +255,8 @@ class ColumnConfig(SpecModel):
     nullable: bool = True
     description: str | None = None
     primary_key: bool = False
+    merge_key: bool = False
+    """dlt's column-level merge key hint (the resource's ``merge_key`` replaces it)."""
     precision: int | None = Field(default=None, gt=0, le=38)
     scale: int | None = Field(default=None, ge=0, le=38)
 
@@ -269,7 +271,13 @@ class ResourceConfig(SpecModel):
     """The table the records go to (default: the resource name). Python API: a callable
     ``table_name(record) -> str`` routes each record to its own table (dlt's dynamic hint)."""
     primary_key: str | list[str] | None = None
+    merge_key: list[str] | None = None
+    """dlt's merge key (JSON keys): with ``merge`` (delete-insert), stored rows sharing it
+    with a loaded row are replaced. Left out by the spec stage where it has no effect
+    (another disposition, the upsert strategy)."""
     write_disposition: Literal["append", "replace", "merge"] = "append"
+    merge_strategy: Literal["delete-insert", "upsert"] = "delete-insert"
+    """dlt's ``write_disposition.strategy`` of a merge."""
     selected: bool = True
     include_from_parent: list[str] = Field(default_factory=list)
     processing_steps: list[ProcessingStep] = Field(default_factory=list)

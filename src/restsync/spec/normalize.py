@@ -19,15 +19,17 @@ from restsync.spec.context import Context
 from restsync.spec.endpoint import check_templates, incremental_from_sync, normalize_endpoint
 from restsync.spec.expressions import PROCESSING_NAMES, validate_expression
 from restsync.spec.issues import RawPath, check_keys
+from restsync.spec.merge_hints import normalize_keys
 from restsync.spec.schema_hints import normalize_contract, normalize_schema_hints
 from restsync.spec.templates import single_entity_path
 
 TOP_KEYS = ("client", "resource_defaults", "resources", "name", "schema_contract")
-RESOURCE_KEYS: tuple[str, ...] = (*model.ResourceConfig.model_fields, "incremental_sync",
-                                  "file_format")
+RESOURCE_KEYS: tuple[str, ...] = (
+    *(k for k in model.ResourceConfig.model_fields if k != "merge_strategy"),
+    "incremental_sync", "file_format")
 RESOURCE_UNSUPPORTED: dict[str, str] = {
     **{key: f"dlt resource option '{key}' is not supported by restsync yet"
-       for key in ("merge_key", "nested_hints", "references", "hints", "parent_table_name")},
+       for key in ("nested_hints", "references", "hints", "parent_table_name")},
 }
 FILE_FORMATS = ("jsonl", "parquet", "csv", "insert_values", "preferred", "model")
 DISPOSITIONS = ("append", "replace", "merge")
@@ -166,18 +168,21 @@ def normalize_resource(value: dict[str, Any], path: RawPath, ctx: Context, *,
     _single_entity(endpoint, (*path, "endpoint"), ctx)
     _dlt_hints(out, path, ctx)
     if "write_disposition" in out:
-        disposition = _write_disposition(out["write_disposition"], (*path, "write_disposition"),
-                                         ctx)
+        disposition, strategy = _write_disposition(out["write_disposition"],
+                                                   (*path, "write_disposition"), ctx)
         if disposition is None:
             out.pop("write_disposition")
         else:
             out["write_disposition"] = disposition
+        if disposition == "merge" and strategy is not None:
+            out["merge_strategy"] = strategy
     if "processing_steps" in out:
         out["processing_steps"] = _processing_steps(out["processing_steps"],
                                                     (*path, "processing_steps"), ctx)
     if isinstance(out.get("include_from_parent"), str):
         out["include_from_parent"] = [out["include_from_parent"]]
     normalize_schema_hints(out, path, ctx, source_contract)
+    normalize_keys(out, path, ctx)
     return out
 
 
@@ -223,7 +228,9 @@ def _dlt_hints(resource: dict[str, Any], path: RawPath, ctx: Context) -> None:
                                            "resource unless the destination supports them")
 
 
-def _write_disposition(value: Any, path: RawPath, ctx: Context) -> str | None:
+def _write_disposition(value: Any, path: RawPath, ctx: Context
+                       ) -> tuple[str | None, str | None]:
+    """The disposition and, when it is supported, the strategy."""
     if isinstance(value, Mapping):
         check_keys(value, ("disposition", "strategy"), path, ctx.issues,
                    what="write_disposition key")
@@ -237,8 +244,9 @@ def _write_disposition(value: Any, path: RawPath, ctx: Context) -> str | None:
                 ctx.issues.add((*path, "strategy"),
                                f"{disposition} strategy {strategy!r} is not supported; "
                                f"supported: {', '.join(allowed) or 'none'}")
-        return disposition
-    return ctx.choice(value, path, "write disposition", DISPOSITIONS)
+                strategy = None
+        return disposition, strategy
+    return ctx.choice(value, path, "write disposition", DISPOSITIONS), None
 
 
 STEP_KINDS = ("filter", "map", "yield_map")

@@ -1,7 +1,7 @@
 """Normalize a resource's schema hints: ``columns``, ``schema_contract``, ``json_columns``.
 
-dlt's vocabulary: ``columns: {name: {data_type, nullable, description, primary_key, precision,
-scale}}`` (a list of ``{name: ..., ...}`` mappings is accepted too) and ``schema_contract``
+dlt's vocabulary: ``columns: {name: {data_type, nullable, description, primary_key, merge_key,
+precision, scale}}`` (a list of ``{name: ..., ...}`` mappings is accepted too) and ``schema_contract``
 as a mode string (``freeze``) or ``{tables, columns, data_type}``. The source's top-level
 ``schema_contract`` is merged under every resource's (the resource wins per entity).
 """
@@ -21,7 +21,7 @@ DATA_TYPES: tuple[str, ...] = get_args(model.ColumnDataType)
 TYPE_ALIASES = {"complex": "json", "boolean": "bool", "string": "text", "integer": "bigint",
                 "float": "double", "timestamptz": "timestamp"}
 COLUMN_KEYS: tuple[str, ...] = tuple(model.ColumnConfig.model_fields)
-COLUMN_IGNORED = ("name", "unique", "sort", "merge_key", "partition", "cluster", "timezone",
+COLUMN_IGNORED = ("name", "unique", "sort", "partition", "cluster", "timezone",
                   "hard_delete", "dedup_sort", "row_key", "parent_key", "root_key", "variant")
 
 

@@ -17,10 +17,9 @@ from deltalake.schema import Schema as DeltaSchema
 
 from restsync.load.lake.journal import CommitMark
 from restsync.load.lake.table_format import Rows
-from restsync.normalize import DLT_ROOT_ID
 
 APP_ID = "restsync"
-_DELETE_ROOT = "_restsync_delete_root"
+_DELETE_ID = "_restsync_delete_id"
 
 
 def _quote(name: str) -> str:
@@ -111,29 +110,31 @@ class DeltaFormat:
                   commit_properties=self._props(mark))
          .when_matched_update_all().when_not_matched_insert_all().execute())
 
-    def replace_children(self, table: str, rows: Rows, schema: pa.Schema,
-                         root_ids: pa.Array, mark: CommitMark) -> None:
+    def replace_rows(self, table: str, rows: Rows, schema: pa.Schema, column: str,
+                     ids: pa.Array, mark: CommitMark) -> None:
         dt = self._table(table)
-        if dt is None or len(root_ids) == 0:
+        if dt is None or len(ids) == 0:
             self.append(table, rows, schema, mark)
             return
         dt = self._with_columns(table, dt, schema)
-        source_schema = schema.append(pa.field(_DELETE_ROOT, pa.string()))
+        source_schema = schema.append(pa.field(_DELETE_ID, pa.string()))
         markers = pa.Table.from_arrays(
-            [pa.nulls(len(root_ids), f.type) for f in schema] + [root_ids.cast(pa.string())],
+            [pa.nulls(len(ids), f.type) for f in schema] + [ids.cast(pa.string())],
             schema=source_schema)
 
         def source() -> Any:
             yield markers
             for chunk in rows:
-                yield chunk.append_column(_DELETE_ROOT, pa.nulls(chunk.num_rows, pa.string()))
+                yield chunk.append_column(_DELETE_ID, pa.nulls(chunk.num_rows, pa.string()))
 
+        # one commit: the marker rows match (and delete) the rows to go, the new rows match
+        # nothing (their marker is null) and are inserted
         (dt.merge(_reader(source(), source_schema),
-                  f"t.{_quote(DLT_ROOT_ID)} = s.{_quote(_DELETE_ROOT)}", source_alias="s",
+                  f"t.{_quote(column)} = s.{_quote(_DELETE_ID)}", source_alias="s",
                   target_alias="t", commit_properties=self._props(mark))
          .when_matched_delete()
          .when_not_matched_insert({c: f"s.{_quote(c)}" for c in schema.names},
-                                  predicate=f"s.{_quote(_DELETE_ROOT)} IS NULL")
+                                  predicate=f"s.{_quote(_DELETE_ID)} IS NULL")
          .execute())
 
     def close(self) -> None:

@@ -52,7 +52,7 @@ class DuckDBDestination(DuckDBDatabase, StateTableMixin, HistoryTableMixin):
 
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
               primary_key: Sequence[str] | None, root_table: str,
-              exclusive: bool = True) -> ResourceLoad:
+              exclusive: bool = True, merge_key: Sequence[str] | None = None) -> ResourceLoad:
         """Start loading one resource (see :meth:`restsync.load.protocol.Destination.begin`);
         nothing is visible before the load's ``commit``."""
         if write_disposition not in WRITE_DISPOSITIONS:
@@ -67,7 +67,7 @@ class DuckDBDestination(DuckDBDatabase, StateTableMixin, HistoryTableMixin):
             load = ResourceLoad(self, resource, load_id=load_id,
                                 write_disposition=write_disposition,
                                 primary_key=tuple(primary_key or ()), root_table=root_table,
-                                exclusive=exclusive)
+                                exclusive=exclusive, merge_key=tuple(merge_key or ()))
         except duckdb.Error as exc:
             raise DestinationError(f"cannot start the load: {safe_message(exc)}",
                                    location=f"resource '{resource}'") from exc

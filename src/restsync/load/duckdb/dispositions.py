@@ -1,12 +1,10 @@
-"""DuckDB's SQL for the write dispositions, run inside the commit transaction of a load.
+"""DuckDB's part of the write dispositions, run inside the commit transaction of a load.
 
-* ``append``: insert every staged row.
-* ``replace``: delete every row of the root table and its child tables (``<root>__...``), then
-  insert every staged row.
-* ``merge``: keep the LAST staged root row per primary key (staging order), delete target roots
-  with those keys and their descendants (by ``_dlt_root_id``), insert the kept roots and only the
-  children of kept roots. When no staged root row carries any primary key value the load is a
-  ``replace`` (a snapshot) with a note; when only some do, nothing is committed.
+The rules are :mod:`restsync.load.disposition`'s and the SQL sequence is
+:mod:`restsync.load.sql.rules`' (shared with PostgreSQL): ``append`` inserts every staged row;
+``replace`` empties the root table and its child tables (``<root>__...``) first; ``merge`` is
+dlt's delete-insert on the primary key and the merge key. What is DuckDB's own here: creating
+and evolving the target tables, inserting by name, and comparing keys across types.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from restsync.load.duckdb.database import DuckDBDatabase
 from restsync.load.report import LoadReport
 from restsync.load.sql import rules
 from restsync.load.sql.names import quote
-from restsync.normalize import DLT_ID, DLT_ROOT_ID, normalize_identifier
+from restsync.normalize import normalize_identifier
 
 
 @dataclass
@@ -41,10 +39,13 @@ class StagedTable:
 
 
 def apply_disposition(dest: DuckDBDatabase, load: rules.StagedLoad,
-                      primary_key: Sequence[str]) -> LoadReport:
-    """Move ``load``'s staged rows into the dataset according to its write disposition."""
+                      primary_key: Sequence[str], merge_key: Sequence[str] = ()) -> LoadReport:
+    """Move ``load``'s staged rows into the dataset according to its write disposition
+    (keys as JSON keys)."""
     return rules.apply_disposition(dest, load, [normalize_identifier(k) for k in primary_key],
-                                   ensure_target=_ensure_target, insert=_insert, merge=_merge)
+                                   ensure_target=_ensure_target, insert=_insert,
+                                   key_match=_key_match,
+                                   merge_key=[normalize_identifier(k) for k in merge_key])
 
 
 def _staged_ref(dest: DuckDBDatabase, staged: StagedTable) -> str:
@@ -68,30 +69,5 @@ def _insert(dest: DuckDBDatabase, staged: StagedTable, *, where: str) -> int:
     return int(row[0][0]) if row else 0
 
 
-def _merge(dest: DuckDBDatabase, load: rules.StagedLoad, root: StagedTable, pk: list[str],
-           report: LoadReport) -> None:
-    target_root = dest.ref(dest.dataset, root.table)
-    target_types = dest.columns(dest.dataset, root.table)
-    staged_root = _staged_ref(dest, root)
-    partition = ", ".join(quote(k) for k in pk)
-    kept = quote(f"_restsync_kept_{root.staging_name}")
-    dest.sql(
-        f"CREATE TEMP TABLE {kept} AS SELECT {quote(DLT_ID)} FROM {staged_root} "
-        f"QUALIFY row_number() OVER (PARTITION BY {partition} "
-        f"ORDER BY {quote(SEQ_COLUMN)} DESC) = 1")
-    match = " AND ".join(
-        f"tgt.{quote(k)} = CAST(s.{quote(k)} AS {target_types[k]})" for k in pk)
-    replaced_roots = (f"SELECT {quote(DLT_ID)} FROM {target_root} AS tgt WHERE EXISTS "
-                      f"(SELECT 1 FROM {staged_root} AS s WHERE {match})")
-    for table in dest.schema_tables(dest.dataset):
-        if table.startswith(load.root_table + "__") and \
-                DLT_ROOT_ID in dest.columns(dest.dataset, table):
-            dest.sql(f"DELETE FROM {dest.ref(dest.dataset, table)} "
-                        f"WHERE {quote(DLT_ROOT_ID)} IN ({replaced_roots})")
-    dest.sql(f"DELETE FROM {target_root} AS tgt WHERE EXISTS "
-                f"(SELECT 1 FROM {staged_root} AS s WHERE {match})")
-    for staged in load.staged.values():
-        key = DLT_ID if staged is root else DLT_ROOT_ID
-        report.rows[staged.table] = _insert(
-            dest, staged, where=f"WHERE {quote(key)} IN (SELECT {quote(DLT_ID)} FROM {kept})")
-    dest.sql(f"DROP TABLE {kept}")
+def _key_match(target_types: dict[str, str], staged: StagedTable, column: str) -> str:
+    return f"tgt.{quote(column)} = CAST(s.{quote(column)} AS {target_types[column]})"

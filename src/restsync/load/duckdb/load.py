@@ -51,9 +51,9 @@ class ResourceLoad(BufferedLoad):
 
     def __init__(self, dest: DuckDBDatabase, resource: str, *, load_id: str,
                  write_disposition: WriteDisposition, primary_key: tuple[str, ...],
-                 root_table: str, exclusive: bool) -> None:
+                 root_table: str, exclusive: bool, merge_key: tuple[str, ...] = ()) -> None:
         self._init_load(resource, load_id=load_id, write_disposition=write_disposition,
-                        primary_key=primary_key, root_table=root_table)
+                        primary_key=primary_key, root_table=root_table, merge_key=merge_key)
         self._own_transaction = exclusive
         self._direct = exclusive and write_disposition == "append"
         self._tag = f"{load_id}_{next(_load_numbers)}"
@@ -159,7 +159,7 @@ class ResourceLoad(BufferedLoad):
             if not self._own_transaction:
                 db.sql("BEGIN TRANSACTION")
             report = self._direct_report() if self._direct else \
-                apply_disposition(db, self, self.primary_key)
+                apply_disposition(db, self, self.primary_key, self.merge_key)
             faultpoints.reach("load.commit.data")
             self._record_schema(report)
             self._write_meta(state_json, sum(report.rows.values()),

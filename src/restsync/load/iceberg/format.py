@@ -25,7 +25,6 @@ from pyiceberg.table import Table, Transaction
 from restsync.load.lake.columns import TableColumns
 from restsync.load.lake.journal import CommitMark
 from restsync.load.lake.table_format import Rows
-from restsync.normalize import DLT_ROOT_ID
 
 MARK = "restsync.mark"
 
@@ -126,14 +125,13 @@ class IcebergFormat:
                 tx.delete(_matching(data, keys), snapshot_properties=self._props(mark))
             tx.append(data, snapshot_properties=self._props(mark))
 
-    def replace_children(self, table: str, rows: Rows, schema: pa.Schema,
-                         root_ids: pa.Array, mark: CommitMark) -> None:
+    def replace_rows(self, table: str, rows: Rows, schema: pa.Schema, column: str,
+                     ids: pa.Array, mark: CommitMark) -> None:
         tbl = self._open(table, schema)
         with _quiet(), tbl.transaction() as tx:
             self._evolve(tx, schema)
-            if len(root_ids):
-                tx.delete(_in(DLT_ROOT_ID, root_ids.to_pylist()),
-                          snapshot_properties=self._props(mark))
+            if len(ids):
+                tx.delete(_in(column, ids.to_pylist()), snapshot_properties=self._props(mark))
             tx.append(self._data(rows, schema), snapshot_properties=self._props(mark))
 
     def close(self) -> None:

@@ -82,10 +82,11 @@ def run_journal(fmt: TableFormat, journal: Journal, staging: Path) -> list[int]:
             fmt.replace(step.table, rows, schema, mark)
         elif step.op == "upsert":
             fmt.upsert(step.table, rows, schema, step.keys, mark)
-        else:
+        else:  # replace_children, delete_insert: the rows of stored roots replaced go
             ids = pq.read_table(staging / step.root_ids).column(DLT_ID).combine_chunks() \
                 if step.root_ids else pa.array([], pa.string())
-            fmt.replace_children(step.table, rows, schema, ids, mark)
+            fmt.replace_rows(step.table, rows, schema,
+                             DLT_ID if step.op == "delete_insert" else DLT_ROOT_ID, ids, mark)
         done.append(index)
         faultpoints.reach("lake.commit.table")
     return done

@@ -48,7 +48,8 @@ class LakeDestination:
 
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
               primary_key: Sequence[str] | None, root_table: str,
-              exclusive: bool = True) -> LakeResourceLoad:
+              exclusive: bool = True,
+              merge_key: Sequence[str] | None = None) -> LakeResourceLoad:
         """Start loading one resource (see :class:`restsync.load.protocol.Destination`)."""
         del exclusive  # every lake load stages on its own
         if write_disposition not in WRITE_DISPOSITIONS:
@@ -61,7 +62,8 @@ class LakeDestination:
         self.lake.check_open()
         load = LakeResourceLoad(self.lake, resource, load_id=load_id,
                                 write_disposition=write_disposition,
-                                primary_key=tuple(primary_key or ()), root_table=root_table)
+                                primary_key=tuple(primary_key or ()), root_table=root_table,
+                                merge_key=tuple(merge_key or ()))
         load.stored_schema = self.stored_schema(root_table)
         return load
 

@@ -27,7 +27,7 @@ import pyarrow as pa
 from restsync.load.lake.columns import TableColumns
 from restsync.load.lake.files import fsync_dir, write_atomic
 
-Operation = Literal["append", "replace", "upsert", "replace_children"]
+Operation = Literal["append", "replace", "upsert", "replace_children", "delete_insert"]
 JOURNAL_VERSION = 1
 
 
@@ -71,17 +71,21 @@ class Step:
 
     Attributes:
         table: The table.
-        op: ``append``, ``replace`` (every row), ``upsert`` (by ``keys``) or
+        op: ``append``, ``replace`` (every row), ``upsert`` (by ``keys``),
             ``replace_children`` (rows whose ``_dlt_root_id`` is in ``root_ids`` go, the new
-            ones come).
+            ones come) or ``delete_insert`` (a merge with a merge key: root rows whose
+            ``_dlt_id`` is in ``root_ids`` go, the new ones come, the last per ``keys`` when
+            ``keep_last_by`` is set).
         columns: The table's columns after this step (encoded :class:`TableColumns`).
         files: Staged files with the rows (relative to the staging folder).
         rows: Rows given inline (restsync's own small tables).
-        keys: Primary key columns (``upsert``).
-        keep_last_by: Keep only the last row per key by this column (``upsert``).
+        keys: Primary key columns (``upsert``, ``delete_insert``).
+        keep_last_by: Keep only the last row per key by this column (``upsert``,
+            ``delete_insert``).
         roots_from: Keep only rows whose ``_dlt_root_id`` is a kept row of this step index
             (children of a merge).
-        root_ids: Staged file with the ``_dlt_id``s of the replaced roots.
+        root_ids: Staged file with the ``_dlt_id``s of the replaced roots (``replace_children``,
+            ``delete_insert``).
     """
 
     table: str

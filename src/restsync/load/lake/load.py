@@ -51,14 +51,15 @@ class LakeResourceLoad(BufferedLoad):
         write_disposition: ``append``, ``replace`` or ``merge``.
         primary_key: The root table's key as JSON keys.
         root_table: The root table (children are ``<root>__...``).
+        merge_key: dlt's merge key as JSON keys.
     """
 
     def __init__(self, lake: LakeDataset, resource: str, *, load_id: str,
                  write_disposition: WriteDisposition, primary_key: tuple[str, ...],
-                 root_table: str) -> None:
+                 root_table: str, merge_key: tuple[str, ...] = ()) -> None:
         self.lake = lake
         self._init_load(resource, load_id=load_id, write_disposition=write_disposition,
-                        primary_key=primary_key, root_table=root_table)
+                        primary_key=primary_key, root_table=root_table, merge_key=merge_key)
         self.stored_schema: dict[str, TableSchema] = {}
         self._started_at = datetime.now(UTC)
         self._staging_name, staging_root = lake.new_staging(load_id)
@@ -131,23 +132,29 @@ class _Planner:
         self.report = LoadReport()
         self.steps: list[Step] = []
         self.after: dict[str, TableColumns] = {}
+        self._kept: pa.Array | None = None  # roots a merge keeps (None: every staged root)
 
     def plan(self) -> tuple[Journal, LoadReport]:
         load, report = self.load, self.report
         staged = self.staging.tables
         root = staged.get(load.root_table)
         pk = [ident(k) for k in load.primary_key]
-        lacking = self._rows_lacking_key(root, pk) if (
-            load.write_disposition == "merge" and pk and root is not None) else 0
+        mk = [ident(k) for k in load.merge_key]
+
+        def lacking(key: list[str]) -> int:
+            merging = load.write_disposition == "merge" and root is not None
+            return self._rows_lacking_key(root, key) if merging and key and root else 0
+
         disposition = choose_disposition(
-            load.write_disposition, pk, root.rows if root is not None else 0, lacking,
-            resource=load.resource, root_table=load.root_table, report=report)
+            load.write_disposition, pk, root.rows if root is not None else 0, lacking(pk),
+            resource=load.resource, root_table=load.root_table, report=report, merge_key=mk,
+            rows_lacking_merge_key=lacking(mk))
         report.disposition_applied = disposition
         family = [t for t in self.fmt.tables()
                   if t == load.root_table or t.startswith(load.root_table + "__")]
         tables = sorted(set(staged) | (set(family) if disposition != "append" else set()),
                         key=lambda t: (t != load.root_table, t))
-        replaced_ids = self._replaced_roots(root, pk) if (
+        replaced_ids = self._replaced_roots(root, pk, mk) if (
             disposition == "merge" and root is not None) else None
         root_step: int | None = None
         for table in tables:
@@ -165,8 +172,13 @@ class _Planner:
                 if files is None and (table == load.root_table or replaced_ids is None):
                     continue  # nothing to delete, nothing to add
                 if table == load.root_table:
-                    step.op, step.keys, step.keep_last_by = "upsert", pk, SEQ_COLUMN
                     root_step = len(self.steps)
+                    if mk:  # rows sharing the primary key OR the merge key go
+                        step.op, step.root_ids = "delete_insert", replaced_ids
+                        if pk:
+                            step.keys, step.keep_last_by = pk, SEQ_COLUMN
+                    else:
+                        step.op, step.keys, step.keep_last_by = "upsert", pk, SEQ_COLUMN
                 else:
                     step.op, step.roots_from = "replace_children", root_step
                     step.root_ids = replaced_ids
@@ -223,36 +235,44 @@ class _Planner:
 
     # -- merge ---------------------------------------------------------------------------------
 
-    def _rows_lacking_key(self, root: StagedFiles, pk: list[str]) -> int:
+    def _rows_lacking_key(self, root: StagedFiles, key: list[str]) -> int:
         lacking = 0
         for name in root.files:
             path = self.staging.root / name
             present = set(pq.read_schema(path).names)
-            if any(k not in present for k in pk):
+            if any(k not in present for k in key):
                 lacking += pq.read_metadata(path).num_rows
                 continue
-            table = pq.read_table(path, columns=pk)
-            missing = pc.is_null(table.column(pk[0]))
-            for k in pk[1:]:
+            table = pq.read_table(path, columns=key)
+            missing = pc.is_null(table.column(key[0]))
+            for k in key[1:]:
                 missing = pc.or_(missing, pc.is_null(table.column(k)))
             lacking += pc.sum(missing).as_py() or 0
         return lacking
 
-    def _replaced_roots(self, root: StagedFiles, pk: list[str]) -> str | None:
-        """Stage the ``_dlt_id`` of every stored root row a merge replaces."""
+    def _replaced_roots(self, root: StagedFiles, pk: list[str], mk: list[str]) -> str | None:
+        """Stage the ``_dlt_id`` of every stored root row a merge replaces: those that share
+        the primary key, or the merge key, with a staged root (dlt's delete-insert)."""
         target = self.fmt.schema(self.load.root_table)
-        if target is None or any(k not in target.names for k in pk) or DLT_ID not in target.names:
+        if target is None or DLT_ID not in target.names:
+            return None
+        keys = [key for key in (pk, mk) if key and all(k in target.names for k in key)]
+        if not keys:
             return None
         _, after = self._columns(self.load.root_table, root)
-        keys = TableColumns()
-        keys.types = {k: after.types[k] for k in pk}
-        keys.kinds = {k: after.kinds[k] for k in pk}
-        stored = self.fmt.read(self.load.root_table, [*pk, DLT_ID])
-        stored_keys = keys.conform(stored).append_column(DLT_ID, stored.column(DLT_ID))
+        names = list(dict.fromkeys(k for key in keys for k in key))
+        columns = TableColumns()
+        columns.types = {k: after.types[k] for k in names}
+        columns.kinds = {k: after.kinds[k] for k in names}
+        stored = self.fmt.read(self.load.root_table, [*names, DLT_ID])
+        stored_keys = columns.conform(stored.select(names)).append_column(
+            DLT_ID, stored.column(DLT_ID))
         staged_keys = pa.concat_tables(
-            [keys.conform(pq.read_table(self.staging.root / n, columns=pk)) for n in root.files])
-        ids = stored_keys.join(staged_keys.group_by(pk).aggregate([]), pk,
-                               join_type="left semi").select([DLT_ID])
+            [columns.conform(pq.read_table(self.staging.root / n, columns=names))
+             for n in root.files])
+        matched = [stored_keys.join(staged_keys.select(key).group_by(key).aggregate([]), key,
+                                    join_type="left semi").select([DLT_ID]) for key in keys]
+        ids = pa.concat_tables(matched).group_by([DLT_ID]).aggregate([])
         if ids.num_rows == 0:
             return None
         pq.write_table(ids, self.staging.root / "_replaced_roots.parquet")
@@ -260,14 +280,16 @@ class _Planner:
         return "_replaced_roots.parquet"
 
     def _rows_of(self, step: Step, files: StagedFiles | None) -> int:
-        """Rows the step inserts (a merge keeps the last row per key, and their children)."""
+        """Rows the step inserts (a merge on a primary key keeps the last row per key, and
+        their children)."""
         if files is None:
             return 0
-        if step.op == "upsert":
-            self._kept = _kept_root_ids(self.staging.root, step)
-            return len(self._kept)
-        if step.op == "replace_children" and step.roots_from is not None:
-            kept = getattr(self, "_kept", pa.array([], pa.string()))
+        if step.op in ("upsert", "delete_insert"):
+            self._kept = _kept_root_ids(self.staging.root, step) if step.keep_last_by else None
+            return files.rows if self._kept is None else len(self._kept)
+        if step.op == "replace_children" and step.roots_from is not None and \
+                self._kept is not None:
+            kept = self._kept
             return sum(pc.sum(pc.is_in(pq.read_table(self.staging.root / n,
                                                      columns=[DLT_ROOT_ID]).column(0),
                                        value_set=kept)).as_py() or 0 for n in step.files)

@@ -29,7 +29,7 @@ class TableFormat(Protocol):
     name: str
     """Format name for messages (``Delta``, ``Iceberg``, ``Parquet``)."""
     supports_upsert: bool
-    """Whether merge (``upsert``, ``replace_children``) is possible."""
+    """Whether merge (``upsert``, ``replace_rows``) is possible."""
     table_formats: frozenset[str]
     """The dlt ``table_format`` names these tables are (see the Destination protocol)."""
 
@@ -66,9 +66,10 @@ class TableFormat(Protocol):
         """Rows replace the rows with the same ``keys`` values; others are added."""
         ...
 
-    def replace_children(self, table: str, rows: Rows, schema: pa.Schema,
-                         root_ids: pa.Array, mark: CommitMark) -> None:
-        """Delete rows whose ``_dlt_root_id`` is in ``root_ids``, add ``rows``."""
+    def replace_rows(self, table: str, rows: Rows, schema: pa.Schema, column: str,
+                     ids: pa.Array, mark: CommitMark) -> None:
+        """Delete rows whose ``column`` (``_dlt_root_id`` of children, ``_dlt_id`` of roots)
+        is in ``ids``, add ``rows``."""
         ...
 
     def close(self) -> None:

@@ -105,8 +105,8 @@ class ParquetFormat:
                mark: CommitMark) -> None:
         raise NotImplementedError("Parquet tables are appended to or replaced, not merged")
 
-    def replace_children(self, table: str, rows: Rows, schema: pa.Schema,
-                         root_ids: pa.Array, mark: CommitMark) -> None:
+    def replace_rows(self, table: str, rows: Rows, schema: pa.Schema, column: str,
+                     ids: pa.Array, mark: CommitMark) -> None:
         raise NotImplementedError("Parquet tables are appended to or replaced, not merged")
 
     def close(self) -> None:

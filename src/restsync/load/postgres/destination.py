@@ -41,7 +41,8 @@ class PostgresDestination(PostgresDatabase, StateTableMixin, HistoryTableMixin):
 
     def begin(self, resource: str, *, load_id: str, write_disposition: WriteDisposition,
               primary_key: Sequence[str] | None, root_table: str,
-              exclusive: bool = True) -> PostgresResourceLoad:
+              exclusive: bool = True,
+              merge_key: Sequence[str] | None = None) -> PostgresResourceLoad:
         """Start loading one resource (see :meth:`restsync.load.protocol.Destination.begin`);
         nothing is visible before the load's ``commit``."""
         del exclusive
@@ -51,7 +52,8 @@ class PostgresDestination(PostgresDatabase, StateTableMixin, HistoryTableMixin):
         load = PostgresResourceLoad(self, resource, load_id=load_id,
                                     write_disposition=write_disposition,
                                     primary_key=tuple(primary_key or ()),
-                                    root_table=pg_identifier(root_table))
+                                    root_table=pg_identifier(root_table),
+                                    merge_key=tuple(merge_key or ()))
         try:
             load.stored_schema = self.stored_schema(load.root_table)
         except psycopg.Error as exc:

@@ -48,10 +48,10 @@ class PostgresResourceLoad(BufferedLoad):
 
     def __init__(self, dest: PostgresDatabase, resource: str, *, load_id: str,
                  write_disposition: WriteDisposition, primary_key: tuple[str, ...],
-                 root_table: str) -> None:
+                 root_table: str, merge_key: tuple[str, ...] = ()) -> None:
         self._dest = dest
         self._init_load(resource, load_id=load_id, write_disposition=write_disposition,
-                        primary_key=primary_key, root_table=root_table)
+                        primary_key=primary_key, root_table=root_table, merge_key=merge_key)
         self._number = next(_load_numbers)
         self._staged: dict[str, StagedTable] = {}
         self._started_at = datetime.now(UTC)
@@ -97,7 +97,7 @@ class PostgresResourceLoad(BufferedLoad):
                 self._flush(table)
             with self._dest.con.transaction():
                 self._dest.check_lock(self._where())
-                report = apply_disposition(self._dest, self, self.primary_key)
+                report = apply_disposition(self._dest, self, self.primary_key, self.merge_key)
                 if self._nul_values:
                     report.notes.append(
                         f"{self._nul_values} text value(s) held NUL characters (U+0000), which "

@@ -55,6 +55,7 @@ from restsync.extract.retry import (
     transport_again,
 )
 from restsync.extract.selectors import DataSelector
+from restsync.extract.templated import templated_pages
 from restsync.spec.limits import Limits, effective_limits
 from restsync.spec.model import ClientConfig, EndpointConfig, ResponseAction
 
@@ -156,6 +157,7 @@ class ApiClient:
         for flow in self.auth_flows.all():
             values.extend(flow.secret_values())
         values.extend(self._basic_forms)
+        values.extend(v.get_secret_value() for v in self.config.extra_secrets)
         return values
 
     def redact(self, text: str) -> str:
@@ -205,8 +207,14 @@ class ApiClient:
             ConfigError: A placeholder has no value, a path/expression is invalid, or
                 ``resume_from`` is not a resume state.
         """
-        stats = self.stats.setdefault(resource, ResourceStats())
         limits = limits or self.limits
+        if endpoint.templated is not None:  # requests rendered from templates (manifests)
+            async for page in templated_pages(self, resource=resource, endpoint=endpoint,
+                                              path_values=path_values or {},
+                                              resume_from=resume_from, limits=limits):
+                yield page
+            return
+        stats = self.stats.setdefault(resource, ResourceStats())
         where = f"resources[{resource}].endpoint"
         pager = build_paginator(paginator, where=f"{where}.paginator",
                                 config_values=self._config_values)
@@ -297,7 +305,7 @@ class ApiClient:
     # ------------------------------------------------------------------ one logical request
 
     async def _fetch(self, resource: str, page: int, request: Request,
-                     actions: list[ResponseAction],
+                     actions: list[ResponseAction] | Callable[[Response], list[ResponseAction]],
                      resume: Callable[[], dict[str, Any]] | None = None,
                      limits: Limits | None = None) -> Response | None:
         """Send with retries; ``None`` when a response action says "ignore"."""
@@ -318,7 +326,8 @@ class ApiClient:
                 raise AuthError(exc.message, location=location, hint=exc.hint) from None
             except LimitExceededError as exc:  # the body was too large: name the setting
                 raise located_limit_error(exc, limits, where()) from None
-            return judge_response(response, actions, where=where, redact=self.redact,
+            found = actions(response) if callable(actions) else actions
+            return judge_response(response, found, where=where, redact=self.redact,
                                   retriable=lambda status: self._policy.rule_for(status) is not None)
 
         async def wait(decision: RetryDecision, reason: str) -> None:

@@ -137,8 +137,13 @@ def _validate(values: dict[str, Any], schema: Any, issues: Issues) -> None:
     validator = validator_class(schema)
     errors = sorted(validator.iter_errors(values), key=lambda e: [str(p) for p in e.path])
     for error in errors[:50]:
-        where = "config" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
-                                   for p in error.path)
+        path = list(error.path)
+        if error.validator == "required" and isinstance(error.instance, Mapping):
+            named = [k for k in error.validator_value
+                     if k not in error.instance and f"{k!r} is" in error.message]
+            if named:
+                path.append(named[0])  # located at the missing property itself
+        where = "config" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
         message = error.message
         if error.validator in ("pattern", "enum", "const", "format", "type") and \
                 isinstance(error.instance, str) and _is_secret_instance(error, schema):

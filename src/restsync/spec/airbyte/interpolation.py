@@ -8,7 +8,9 @@ Safety: the environment is Jinja's ``ImmutableSandboxedEnvironment`` (no attribu
 object starting with ``_``, no method that changes a list or dict, no ``range``), and the compiler walks each
 template's syntax tree first and refuses ``import``/``include``/``extends``/``macro`` blocks,
 attribute or item names starting with ``__`` and any name that is not one of the CDK's
-variables, macros or loop variables. Nothing is ever passed to Python's ``eval``: a rendered
+variables, macros or loop variables. Output is bounded: ``*`` builds at most 1,000,000
+items, ``**`` at most 100,000 bits, format widths stop at 9999, padding methods (``ljust``...)
+and Jinja's ``center``/``indent``/``wordwrap``/``format`` filters are gone. Nothing is ever passed to Python's ``eval``: a rendered
 text becomes a value with :func:`ast.literal_eval` (literals only), as the CDK does.
 
 Rendering follows the CDK's ``JinjaInterpolation.eval``: the text is rendered; a non-empty
@@ -195,10 +197,74 @@ FILTERS: dict[str, Any] = {
     "regex_search": _regex_search, "regex_replace": _regex_replace, "hmac": _hmac,
 }
 
-_ENV = ImmutableSandboxedEnvironment()
+_MAX_REPEAT = 1_000_000
+"""Longest string/list a template may build with ``*`` (items)."""
+_MAX_EXPONENT = 1_000
+"""Largest exponent of ``**``."""
+_MAX_POWER_BITS = 100_000
+"""Largest integer ``**`` may build (bits)."""
+_WIDE_PERCENT = re.compile(r"%[^a-zA-Z%]*(\d{5,}|\*)")
+"""A %-format width/precision above 9999, or given as an argument (``%*s``)."""
+_WIDE_FORMAT = re.compile(r"\{[^{}]*:[^{}]*(\d{5,}|\{)")
+"""A ``str.format`` width/precision above 9999, or given as an argument (``{0:{1}}``)."""
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with ``*`` and ``**`` bounded (``'a' * 10**9`` or
+    ``9 ** 10**9`` would exhaust memory or time) and no global beyond the CDK's macros and
+    ``dict`` (no ``range``, ``lipsum``, ``cycler``, ``joiner``, ``namespace``)."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%":
+            if isinstance(left, str) and _WIDE_PERCENT.search(left):
+                raise SecurityError("a %-format width or precision above 9999 is refused")
+            return left % right
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
+                raise SecurityError(f"exponent {right} is larger than {_MAX_EXPONENT}")
+            if isinstance(left, int) and isinstance(right, int) \
+                    and left.bit_length() * right > _MAX_POWER_BITS:
+                raise SecurityError(f"power larger than {_MAX_POWER_BITS:,} bits")
+            return left ** right
+        for seq, times in ((left, right), (right, left)):
+            if isinstance(seq, str | list | tuple) and isinstance(times, int) \
+                    and len(seq) * times > _MAX_REPEAT:
+                raise SecurityError(f"repetition longer than {_MAX_REPEAT:,} items")
+        return left * right
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _check_format(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        _check_format(obj, argument)
+        return super().getitem(obj, argument)
+
+
+_PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+"""String methods whose output is sized by an argument: refused."""
+
+
+def _check_format(obj: Any, name: Any) -> None:
+    """``str.format`` in a template: a width or precision above 9999 is refused; padding
+    methods are refused."""
+    if not isinstance(obj, str | bytes):
+        return
+    if name in _PADDING_METHODS:
+        raise SecurityError(f"the string method {name} is refused (unbounded output)")
+    if name in ("format", "format_map") and isinstance(obj, str) and _WIDE_FORMAT.search(obj):
+        raise SecurityError("a format width or precision above 9999 is refused")
+
+
+_ENV = _BoundedSandbox()
+for _unbounded in ("center", "indent", "wordwrap", "format"):  # output sized by an argument
+    _ENV.filters.pop(_unbounded, None)
 _ENV.filters.update(FILTERS)
+for _name in ("range", "lipsum", "cycler", "joiner", "namespace"):
+    _ENV.globals.pop(_name, None)  # range as the CDK; the others are no CDK macro
 _ENV.globals.update(MACROS)
-_ENV.globals.pop("range", None)  # as the CDK: range() can cost unbounded time
 _GLOBALS = frozenset(_ENV.globals)
 
 _REFUSED_NODES: tuple[tuple[type[nodes.Node], str], ...] = (
@@ -311,7 +377,10 @@ class Template:
             raise InterpolationError(f"template syntax error (line {exc.lineno}): "
                                      f"{exc.message}") from None
         _check_tree(tree)
-        self._compiled = _ENV.from_string(text)
+        try:
+            self._compiled = _ENV.from_string(text)
+        except TemplateSyntaxError as exc:  # an unknown filter or test
+            raise InterpolationError(f"template error: {exc.message}") from None
 
     def names(self) -> set[str]:
         """The context variables the template reads (``config``, ``stream_partition``...)."""

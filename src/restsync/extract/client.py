@@ -32,6 +32,7 @@ from restsync.events import (
     RunTimeInference,
     discard,
 )
+from restsync.extract import auth_session as _auth_session  # noqa: F401  (registers its flow)
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
 from restsync.extract.detect import detect_records_path
 from restsync.extract.http import AiohttpTransport, Request, Response, Transport, host_key

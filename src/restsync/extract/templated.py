@@ -18,7 +18,7 @@ import copy
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from restsync.errors import ConfigError, PageLimitError, PaginationError, ResponseError
 from restsync.events import PageFetched
@@ -39,6 +39,8 @@ from restsync.spec.templated import (
     RequestOption,
     TemplatedEndpoint,
     TemplateValue,
+    join_manifest_url,
+    render_nested,
 )
 
 
@@ -86,22 +88,6 @@ def slice_variables(te: TemplatedEndpoint, partition: Mapping[str, Any],
 # --------------------------------------------------------------------------- rendering
 
 
-def _render_nested(value: Any, variables: Mapping[str, Any]) -> Any:
-    if isinstance(value, TemplateValue):
-        return value.render(variables)
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            key = k.render(variables) if isinstance(k, TemplateValue) else k
-            rendered = _render_nested(v, variables)
-            if rendered is not None:
-                out[str(key)] = rendered
-        return out
-    if isinstance(value, list):
-        return [_render_nested(v, variables) for v in value]
-    return value
-
-
 def _render_flat(value: Any, variables: Mapping[str, Any], where: str) -> Any:
     """A mapping of templates (``None`` values left out), or one template's mapping/text."""
     if value is None:
@@ -142,16 +128,6 @@ def _inject(option: RequestOption, value: Any, config: Mapping[str, Any],
     targets[key][name] = value
 
 
-def join_url(base: str, path: str) -> str:
-    """Airbyte's URL join: an empty path is the base; else the path is joined to the base
-    taken as a folder (a full URL as path replaces it)."""
-    if not path:
-        return base
-    if not base.endswith("/"):
-        base += "/"
-    return urljoin(base, path)
-
-
 def _dedupe(url: str, params: dict[str, Any]) -> dict[str, Any]:
     """Leave out parameters the URL already carries with the same value (the CDK does)."""
     query = urlsplit(url).query
@@ -169,7 +145,7 @@ def render_request(te: TemplatedEndpoint, variables: Mapping[str, Any], token: A
         "params": _render_flat(te.params, variables, f"{where}.request_parameters"),
         "headers": _render_flat(te.headers, variables, f"{where}.request_headers"),
         "body_data": _render_flat(te.body_data, variables, f"{where}.request_body_data"),
-        "body_json": _render_nested(copy.copy(te.body_json), variables) or {},
+        "body_json": render_nested(copy.copy(te.body_json), variables) or {},
     }
     if not isinstance(targets["body_json"], dict):
         raise ConfigError("request_body_json must render to an object",
@@ -195,7 +171,7 @@ def render_request(te: TemplatedEndpoint, variables: Mapping[str, Any], token: A
         path = str(token)
     else:
         path = str(te.path.render(variables)).lstrip("/") if te.path is not None else ""
-    url = join_url(base, path)
+    url = join_manifest_url(base, path)
     params = _dedupe(url, {k: v for k, v in targets["params"].items() if v is not None})
     request = Request(method=te.method, url=url, params=params)
     headers = {}

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal, Protocol, runtime_checkable
+from urllib.parse import urljoin
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -33,6 +34,8 @@ __all__ = [
     "RequestOption",
     "TemplateValue",
     "TemplatedEndpoint",
+    "join_manifest_url",
+    "render_nested",
 ]
 
 
@@ -270,3 +273,31 @@ class TemplatedEndpoint:
     def parent(self) -> ParentPartition | None:
         """The parent router, if any."""
         return next((p for p in self.partitions if isinstance(p, ParentPartition)), None)
+
+
+def join_manifest_url(base: str, path: str) -> str:
+    """Airbyte's URL join: an empty path is the base; else the path is joined to the base
+    taken as a folder (a full URL as path replaces it)."""
+    if not path:
+        return base
+    if not base.endswith("/"):
+        base += "/"
+    return urljoin(base, path)
+
+
+def render_nested(value: Any, variables: Mapping[str, Any]) -> Any:
+    """A structure of templates rendered (keys too); a value rendering to ``None`` is left
+    out of its mapping."""
+    if isinstance(value, TemplateValue):
+        return value.render(variables)
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            key = k.render(variables) if isinstance(k, TemplateValue) else k
+            rendered = render_nested(v, variables)
+            if rendered is not None:
+                out[str(key)] = rendered
+        return out
+    if isinstance(value, list):
+        return [render_nested(v, variables) for v in value]
+    return value

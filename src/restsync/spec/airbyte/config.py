@@ -223,8 +223,8 @@ def _example(schema: Mapping[str, Any], name: str) -> Any:
 
 
 def generate_config(spec_schema: Any, *, everything: bool = True) -> dict[str, Any]:
-    """A config a spec accepts: required properties (and, with ``everything``, the others)
-    filled from ``const``/``default``/``enum``/``examples``, else a value of the type."""
+    """A config a spec accepts: required properties and those with a ``const`` or a
+    ``default`` (with ``everything``: all of them) filled from ``const``/``default``/``enum``/``examples``, else a value of the type."""
     if not isinstance(spec_schema, Mapping):
         return {}
     required = set(spec_schema.get("required") or [])
@@ -232,6 +232,6 @@ def generate_config(spec_schema: Any, *, everything: bool = True) -> dict[str, A
     for name, sub in (spec_schema.get("properties") or {}).items():
         if not isinstance(sub, Mapping):
             continue
-        if name in required or everything:
+        if name in required or everything or "const" in sub or "default" in sub:
             out[str(name)] = _example(sub, str(name))
     return out

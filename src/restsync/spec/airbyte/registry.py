@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from restsync.spec.airbyte import auth, errors, incremental, paginators, partitions, records
+from restsync.spec.airbyte import (
+    auth,
+    errors,
+    incremental,
+    paginators,
+    partitions,
+    records,
+    session,
+)
 from restsync.spec.airbyte import requester as requesters
 from restsync.spec.airbyte.context import Compiler, Unsupported, path_of
 from restsync.spec.issues import did_you_mean
@@ -42,6 +50,7 @@ REGISTRY: dict[str, tuple[str, Handler]] = {
     "BasicHttpAuthenticator": ("authenticator", auth.basic),
     "OAuthAuthenticator": ("authenticator", auth.oauth),
     "SelectiveAuthenticator": ("authenticator", auth.selective),
+    "SessionTokenAuthenticator": ("authenticator", session.session_token),
     # errors
     "DefaultErrorHandler": ("error handler", errors.default_error_handler),
     "CompositeErrorHandler": ("error handler", errors.composite_error_handler),
@@ -70,7 +79,6 @@ REGISTRY: dict[str, tuple[str, Handler]] = {
 
 NOT_SUPPORTED: dict[str, str] = {
     "AsyncRetriever": "asynchronous jobs (create, poll, download) are not supported",
-    "SessionTokenAuthenticator": "session-token login is not supported yet",
     "LegacySessionTokenAuthenticator": "session-token login is not supported",
     "JwtAuthenticator": "JWT signing is not supported",
     "XmlDecoder": "XML responses are not supported",

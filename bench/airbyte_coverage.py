@@ -94,9 +94,14 @@ def check_manifest(path: Path) -> ManifestResult:
     if source is None and refusals and not problems:  # run the others, as --streams does
         others = [n for n in _stream_names(raw) if n not in {r.stream for r in refusals}]
         if others:
-            source, _, _ = compile_manifest(path, config=generate_config(schema),
-                                            validate=False, name=path.parent.name,
-                                            streams=others)
+            try:
+                source, _, _ = compile_manifest(path, config=generate_config(schema),
+                                                validate=False, name=path.parent.name,
+                                                streams=others)
+            except Exception as exc:  # a crash is a finding of this report
+                return ManifestResult(label, custom, "failed", causes=["crash"],
+                                      messages=[f"{type(exc).__name__}: {exc}",
+                                                traceback.format_exc(limit=-3)])
             result.status = "partial"
     refused = {r.stream for r in refusals}
     result.refused_streams = len(refused)

@@ -193,14 +193,28 @@ def render_request(te: TemplatedEndpoint, variables: Mapping[str, Any], token: A
 # --------------------------------------------------------------------------- responses
 
 
+class _Headers(dict[str, Any]):
+    """Response headers looked up without regard to case (as ``requests`` does)."""
+
+    def __getitem__(self, name: str) -> Any:
+        return super().__getitem__(name.lower() if isinstance(name, str) else name)
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name.lower() if isinstance(name, str) else name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return super().get(name.lower() if isinstance(name, str) else name, default)
+
+
 def headers_dict(response: Response) -> dict[str, Any]:
-    """``headers`` as Airbyte's templates see them: the response headers as sent (repeated
+    """``headers`` as Airbyte's templates see them: the response headers (any case; repeated
     ones joined), plus ``link``: the ``Link`` header as ``{rel: {"url": ..., "rel": ...}}``."""
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = _Headers()
     for name in response.headers:
-        if name not in out:
-            out[name] = ", ".join(response.headers.getall(name))
-    out["link"] = {rel: {"url": url, "rel": rel} for rel, url in response.links.items()}
+        if name.lower() not in out:
+            dict.__setitem__(out, name.lower(), ", ".join(response.headers.getall(name)))
+    dict.__setitem__(out, "link", {rel: {"url": url, "rel": rel}
+                                   for rel, url in response.links.items()})
     return out
 
 

@@ -129,13 +129,18 @@ def api_budget(c: Compiler, component: Mapping[str, Any]) -> RateLimitConfig | N
             if kind == "FixedWindowCallRatePolicy":
                 limit, interval = policy.get("call_limit"), policy.get("period")
             from restsync.spec.airbyte.datetimes import parse_duration
+            if isinstance(limit, str):  # a template over the config
+                limit = c.evaluate(limit, policy, f"{where}.policies[{i}].limit")
             try:
                 seconds = parse_duration(str(interval)).total_seconds()
-            except (ValueError, AttributeError):
+                limit = int(limit)
+            except (ValueError, AttributeError, TypeError):
+                c.infer(f"{where}.policies[{i}]", f"call-rate policy not understood (limit "
+                                                  f"{limit!r}, interval {interval!r}): not applied")
                 continue
             c.infer(f"{where}.policies[{i}]", f"call-rate policy: at most {limit} requests per "
                                               f"{seconds:g} s (restsync's rate_limit)")
-            return RateLimitConfig(requests=int(limit), per_seconds=seconds)
+            return RateLimitConfig(requests=limit, per_seconds=seconds)
         if kind == "UnlimitedCallRatePolicy":
             continue
     return None

@@ -6,20 +6,17 @@ over real HTTP into a real DuckDB file, as the seed runs of ``tests/seed_run.py`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from restsync.engine import Pipeline, RunInfo
-from restsync.events import Event
-from restsync.extract.retry import RecordingSleeper
-from restsync.sandbox import SandboxServer, start_sandboxes
+from restsync.sandbox import SandboxServer
 from restsync.spec.airbyte import load_manifest
 from restsync.spec.model import SourceConfig
+from tests.seed_run import DocumentRun
 
 MANIFESTS = Path(__file__).resolve().parent / "manifests"
 
@@ -46,14 +43,10 @@ def sandbox_config(name: str, server: SandboxServer) -> dict[str, Any]:
 
 
 @dataclass
-class ManifestRun:
-    """One of our manifests wired to its sandbox, runnable several times into one DuckDB."""
+class ManifestRun(DocumentRun):
+    """One of our manifests wired to its sandbox, runnable several times into one DuckDB
+    (queries as :class:`tests.seed_run.DocumentRun`)."""
 
-    name: str
-    server: SandboxServer
-    db_path: Path
-    events: list[Event] = field(default_factory=list)
-    sleeper: RecordingSleeper = field(default_factory=RecordingSleeper)
     config_changes: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -61,44 +54,24 @@ class ManifestRun:
         return MANIFESTS / f"{self.name}.yaml"
 
     @property
-    def destination(self) -> str:
-        return f"duckdb:///{self.db_path}"
-
-    @property
     def config(self) -> dict[str, Any]:
         return {**sandbox_config(self.name, self.server), **self.config_changes}
 
-    def source(self, streams: list[str] | None = None) -> SourceConfig:
+    def source(self, streams: list[str] | None = None) -> SourceConfig:  # type: ignore[override]
         return load_manifest(self.manifest, config=self.config, streams=streams, name=self.name)
 
-    def run(self, streams: list[str] | None = None) -> RunInfo:
+    def run(self, streams: list[str] | None = None) -> RunInfo:  # type: ignore[override]
         pipe = Pipeline(destination=self.destination, events=self.events.append,
                         sleeper=self.sleeper)
         return pipe.run(self.source(streams))
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        con = duckdb.connect(str(self.db_path), read_only=True)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
-
-    def count(self, table: str) -> int:
-        [(n,)] = self.query(f'SELECT count(*) FROM "{self.name}"."{table}"')
-        return int(n)
-
 
 @pytest.fixture
-def manifest_run(tmp_path: Path) -> Iterator[Any]:
-    """``manifest_run("email_api", **sandbox_options)`` starts that sandbox for the test."""
-    groups: list[Any] = []
-
+def manifest_run(seed_run: Any) -> Any:
+    """``manifest_run("email_api", **sandbox_options)``: the sandbox started as for
+    ``seed_run``, our manifest instead of the seed document."""
     def make(name: str, **options: Any) -> ManifestRun:
-        group = start_sandboxes([name], options={name: options} if options else None)
-        group.start()
-        groups.append(group)
-        return ManifestRun(name=name, server=group[name], db_path=tmp_path / f"{name}_run.duckdb")
-
-    yield make
-    for group in groups:
-        group.stop()
+        started = seed_run(name, **options)
+        return ManifestRun(name=name, server=started.server,
+                           db_path=started.db_path.with_name(f"{name}_manifest.duckdb"))
+    return make

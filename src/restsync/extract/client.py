@@ -21,7 +21,6 @@ from restsync.errors import (
     AuthError,
     CredentialLeakError,
     LimitExceededError,
-    PageLimitError,
 )
 from restsync.events import (
     EventSink,
@@ -36,7 +35,7 @@ from restsync.extract import auth_session as _auth_session  # noqa: F401  (regis
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
 from restsync.extract.detect import detect_records_path
 from restsync.extract.http import AiohttpTransport, Request, Response, Transport, host_key
-from restsync.extract.page import Page, ResourceStats
+from restsync.extract.page import Page, ResourceStats, page_limit_error
 from restsync.extract.paginators import build_paginator
 from restsync.extract.ratelimit import HostPacer, LimitChange
 from restsync.extract.redact import basic_auth_forms, redact_text, redact_url
@@ -269,11 +268,9 @@ class ApiClient:
                 return
             fetched += 1
             if fetched >= limits.max_pages:
-                raise PageLimitError(
-                    f"{fetched:,} pages fetched and the API says there are more; stopping (the "
-                    f"next run resumes at page {number + 1:,})", resource=resource, pages=fetched,
-                    resume_state=resume, setting=limits.setting("max_pages"),
-                    location=f"{location} ({limits.setting('max_pages')})",
+                raise page_limit_error(
+                    resource=resource, fetched=fetched, next_page=number + 1, resume=resume,
+                    limits=limits, location=location,
                     hint="raise the limit if the feed is really that long; a feed that never "
                          "ends needs a stop_condition or a paginator that stops")
 

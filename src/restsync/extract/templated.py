@@ -20,10 +20,10 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from restsync.errors import ConfigError, PageLimitError, PaginationError, ResponseError
+from restsync.errors import ConfigError, PaginationError, ResponseError
 from restsync.events import PageFetched
 from restsync.extract.http import Request, Response
-from restsync.extract.page import Page, ResourceStats
+from restsync.extract.page import Page, ResourceStats, page_limit_error
 from restsync.extract.template_records import (
     decode_body,
     extract_records,
@@ -407,13 +407,9 @@ async def templated_pages(client: PageClient, *, resource: str, endpoint: Endpoi
                 break
             fetched += 1
             if fetched >= limits.max_pages:
-                setting = limits.setting("max_pages")
-                raise PageLimitError(
-                    f"{fetched:,} pages fetched and the API says there are more; stopping (the "
-                    f"next run resumes at page {number + 1:,})", resource=resource,
-                    pages=fetched, resume_state=resume, setting=setting,
-                    location=f"{location} ({setting})",
-                    hint="raise the limit if the feed is really that long")
+                raise page_limit_error(resource=resource, fetched=fetched, next_page=number + 1,
+                                       resume=resume, limits=limits, location=location,
+                                       hint="raise the limit if the feed is really that long")
 
 
 Bounds = tuple[datetime, datetime] | None

@@ -131,17 +131,29 @@ def simple_transformation(c: Compiler, component: Mapping[str, Any]) -> Transfor
     raise Unsupported(str(kind), where, f"transformation {kind} is not supported")
 
 
+_PLAIN_DECODERS = {"JsonDecoder": "json", "JsonParser": "json", "JsonlDecoder": "jsonl",
+                   "JsonLineParser": "jsonl"}
+"""Decoders and parsers that need no settings."""
+
+
+def _plain_or_csv(component: Mapping[str, Any]) -> dict[str, Any] | None:
+    kind = component.get("type")
+    if kind in _PLAIN_DECODERS:
+        return {"decoder": _PLAIN_DECODERS[str(kind)]}
+    if kind in ("CsvDecoder", "CsvParser"):
+        return {"decoder": "csv", "delimiter": str(component.get("delimiter") or ","),
+                "encoding": str(component.get("encoding") or "utf-8")}
+    return None
+
+
 def decoder(c: Compiler, component: Mapping[str, Any]) -> dict[str, Any]:
     """A decoder: ``{"decoder": json|jsonl|csv, "gzip": bool, ...}``."""
     where = path_of(component)
     kind = component.get("type")
-    if kind == "JsonDecoder":
-        return {"decoder": "json"}
-    if kind == "JsonlDecoder":
-        return {"decoder": "jsonl"}
-    if kind == "CsvDecoder":
-        return {"decoder": "csv", "delimiter": str(component.get("delimiter") or ","),
-                "encoding": str(component.get("encoding") or "utf-8")}
+    found = _plain_or_csv(component) if kind in ("JsonDecoder", "JsonlDecoder",
+                                                 "CsvDecoder") else None
+    if found is not None:
+        return found
     if kind == "GzipDecoder":
         inner = component.get("decoder")
         out = dict(c.build(inner, "decoder")) if isinstance(inner, Mapping) else {"decoder": "json"}
@@ -157,13 +169,10 @@ def _parser(c: Compiler, parser: Any, where: str) -> dict[str, Any]:
     if not isinstance(parser, Mapping):
         raise Unsupported("CompositeRawDecoder", where, "parser is required")
     kind = parser.get("type")
-    if kind == "JsonParser":
-        return {"decoder": "json"}
-    if kind == "JsonLineParser":
-        return {"decoder": "jsonl"}
-    if kind == "CsvParser":
-        return {"decoder": "csv", "delimiter": str(parser.get("delimiter") or ","),
-                "encoding": str(parser.get("encoding") or "utf-8")}
+    found = _plain_or_csv(parser) if kind in ("JsonParser", "JsonLineParser",
+                                              "CsvParser") else None
+    if found is not None:
+        return found
     if kind == "GzipParser":
         out = _parser(c, parser.get("inner_parser"), f"{where}.inner_parser")
         out["gzip"] = True

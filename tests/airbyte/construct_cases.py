@@ -255,6 +255,17 @@ def substream(parent: dict[str, Any], **config: Any) -> dict[str, Any]:
 
 PARENT = stream("parents", "/parents")
 
+
+def router_over(parent: dict[str, Any], field: str, **config: Any) -> dict[str, Any]:
+    return {"type": "SubstreamPartitionRouter", "parent_stream_configs": [
+        {"type": "ParentStreamConfig", "parent_key": "id", "partition_field": field,
+         "stream": parent, **config}]}
+
+
+GRANTS = stream("grants", "/grants")
+CALENDARS = stream("calendars", "/grants/{{ stream_partition.grant_id }}/calendars",
+                   retriever={"partition_router": router_over(GRANTS, "grant_id")})
+
 PARTITIONS = [
     Case("list-router-into-parameter",
          [stream(retriever={"partition_router": {
@@ -328,6 +339,21 @@ PARTITIONS = [
          {"GET /parents": data(1, 2), "GET /p/1?kind=a": data(11), "GET /p/1?kind=b": data(12),
           "GET /p/2?kind=a": data(21), "GET /p/2?kind=b": data(22)},
          {"children": ids(11, 12, 21, 22)}),
+    Case("two-parent-routers-second-a-child-of-the-first-run-as-pairs",
+         [GRANTS, CALENDARS, stream(
+             "events", "/grants/{{ stream_partition.grant_id }}/events",
+             retriever={"partition_router": [
+                 router_over(GRANTS, "grant_id"),
+                 router_over(CALENDARS, "calendar_id",
+                             request_option=opt("request_parameter", "calendar_id"))]})],
+         {"GET /grants": data(1, 2), "GET /grants/1/calendars": data(10),
+          "GET /grants/2/calendars": data(20, 21),
+          "GET /grants/1/events?calendar_id=10": data(100),
+          "GET /grants/2/events?calendar_id=20": data(200),
+          "GET /grants/2/events?calendar_id=21": data(210)},
+         {"events": ids(100, 200, 210),
+          "calendars": [{"id": 10, "_grants_grant_id": 1}, {"id": 20, "_grants_grant_id": 2},
+                        {"id": 21, "_grants_grant_id": 2}]}),
     Case("parent-paged-children-paged",
          [PARENT, stream("children", "/p/{{ stream_partition.pid }}",
                          paginator=cursor("{{ response.next }}",

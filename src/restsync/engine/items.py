@@ -74,8 +74,9 @@ def work_items(rp: ResourcePlan, parent: Mapping[str, Any] | None = None,
     """
     templated = rp.config.endpoint.templated
     if templated is not None:
-        for values, label in partition_values(templated, parent, parent_index, rp.name):
-            yield WorkItem(path_values=values, label=label)
+        for values, label, carry in partition_values(templated, parent, parent_index,
+                                                       rp.name):
+            yield WorkItem(path_values=values, carried=carry, label=label)
         return
     base_path: dict[str, Any] = {}
     base_query: dict[str, Any] = {}

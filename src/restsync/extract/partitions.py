@@ -14,7 +14,12 @@ from typing import Any
 
 from restsync.errors import ResponseError
 from restsync.extract.templated import EXTRA_FIELDS, OPTIONS, PARTITION
-from restsync.spec.templated import ListPartition, ParentPartition, TemplatedEndpoint
+from restsync.spec.templated import (
+    AncestorPartition,
+    ListPartition,
+    ParentPartition,
+    TemplatedEndpoint,
+)
 
 __all__ = ["partition_values"]
 
@@ -33,10 +38,18 @@ def _dig(record: Any, path: tuple[str, ...]) -> Any:
     return node
 
 
+def _missing(parent_index: int | None, parent: str, key: str, field: str,
+             resource: str) -> ResponseError:
+    where = f"record #{parent_index}" if parent_index is not None else "a record"
+    return ResponseError(f"{where} of `{parent}` has no `{key}`, which the partition field "
+                         f"`{field}` needs", location=f"resource '{resource}'")
+
+
 def partition_values(te: TemplatedEndpoint, parent: Mapping[str, Any] | None,
                      parent_index: int | None, resource: str
-                     ) -> Iterator[tuple[dict[str, Any], str]]:
-    """``(path_values, label)`` of each partition (one per combination of the routers).
+                     ) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
+    """``(path_values, label, carried columns)`` of each partition (one per combination of
+    the routers).
 
     Raises:
         ResponseError: A parent record has no value at ``parent_key``.
@@ -53,17 +66,23 @@ def partition_values(te: TemplatedEndpoint, parent: Mapping[str, Any] | None,
                 raise AssertionError("a parent router without a parent record")
             value = _dig(parent, router.parent_key)
             if value is _MISSING:
-                where = f"record #{parent_index}" if parent_index is not None else "a record"
-                raise ResponseError(
-                    f"{where} of `{router.parent}` has no `{'.'.join(router.parent_key)}`, "
-                    f"which the partition field `{router.partition_field}` needs",
-                    location=f"resource '{resource}'")
+                raise _missing(parent_index, router.parent, ".".join(router.parent_key),
+                               router.partition_field, resource)
             extras = {name: v for keys, name in router.extra_fields
                       if (v := _dig(parent, keys)) is not _MISSING}
             opts = [(router.request_option, value)] if router.request_option else []
             options.append(({router.partition_field: value, "parent_slice": {}}, extras, opts,
                             f"{router.parent}.{'.'.join(router.parent_key)}={value}"))
+        elif isinstance(router, AncestorPartition):
+            if parent is None or router.column not in parent:
+                raise _missing(parent_index, "its parent", router.column, router.field,
+                               resource)
+            value = parent[router.column]
+            opts = [(router.request_option, value)] if router.request_option else []
+            options.append(({router.field: value}, {}, opts, f"{router.ancestor}={value}"))
         choices.append(options)
+    carried = {r.carried_column for r in te.partitions
+               if isinstance(r, ParentPartition) and r.carry}
     for combo in itertools.product(*choices):
         partition: dict[str, Any] = {}
         extra: dict[str, Any] = {}
@@ -79,4 +98,6 @@ def partition_values(te: TemplatedEndpoint, parent: Mapping[str, Any] | None,
             values[EXTRA_FIELDS] = extra
         if injected:
             values[OPTIONS] = injected
-        yield values, ", ".join(labels)
+        carry = {r.carried_column: partition.get(r.partition_field) for r in te.partitions
+                 if isinstance(r, ParentPartition) and r.carried_column in carried}
+        yield values, ", ".join(labels), carry

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from restsync.spec import templates
 from restsync.spec.model import EndpointConfig, ResolveParam, ResourceConfig
-from restsync.spec.templated import ParentPartition, TemplatedEndpoint
+from restsync.spec.templated import AncestorPartition, ParentPartition, TemplatedEndpoint
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,8 @@ def _partition_bindings(templated: TemplatedEndpoint) -> dict[str, Binding]:
     parent resource; list routers fan out (so each partition keeps its own state)."""
     out: dict[str, Binding] = {}
     for router in templated.partitions:
+        if isinstance(router, AncestorPartition):  # read from the parent record: no binding
+            continue
         key = f"stream_partition.{getattr(router, 'partition_field', None) or router.field}"  # type: ignore[union-attr]
         if isinstance(router, ParentPartition):
             out[key] = Binding(name=router.partition_field, target="query", kind="resource",

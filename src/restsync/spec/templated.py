@@ -25,6 +25,7 @@ from pydantic_core import core_schema
 
 __all__ = [
     "AddField",
+    "AncestorPartition",
     "DateWindows",
     "ErrorRule",
     "ListPartition",
@@ -174,6 +175,26 @@ class ParentPartition:
     request_option: RequestOption | None = None
     extra_fields: tuple[tuple[tuple[str, ...], str], ...] = ()
     incremental_dependency: bool = False
+    carry: bool = False
+    """Each record carries the partition value as ``_<parent>_<partition_field>`` (a
+    child pairs it with its own parent's records: :class:`AncestorPartition`)."""
+
+    @property
+    def carried_column(self) -> str:
+        """The column that carries the partition value (with ``carry``)."""
+        return f"_{self.parent}_{self.partition_field}"
+
+
+@dataclass(frozen=True)
+class AncestorPartition:
+    """The partition of a grandparent, read from the parent record that carries it:
+    ``stream_partition[field] = parent_record[column]`` (a product of two parent routers
+    where the second parent is a child of the first: each pair restsync sees)."""
+
+    field: str
+    column: str
+    ancestor: str
+    request_option: RequestOption | None = None
 
 
 @dataclass(frozen=True)
@@ -255,7 +276,7 @@ class TemplatedEndpoint:
     body_data: Nested = None
     paging: PageStrategy = field(default_factory=PageStrategy)
     records: RecordPipeline = field(default_factory=RecordPipeline)
-    partitions: tuple[ListPartition | ParentPartition, ...] = ()
+    partitions: tuple[ListPartition | ParentPartition | AncestorPartition, ...] = ()
     windows: DateWindows | None = None
     error_rules: tuple[ErrorRule, ...] = ()
     config: Mapping[str, Any] = field(default_factory=dict)

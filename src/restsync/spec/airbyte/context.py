@@ -54,6 +54,9 @@ class Compiler:
     builder: Any = None
     parent_streams: dict[str, Any] = field(default_factory=dict)
     """Parent streams met in partition routers, by name (compiled as resources)."""
+    carried: set[tuple[str, str, str]] = field(default_factory=set)
+    """``(stream, its parent, partition field)``: that stream's records carry the partition
+    value for a child that pairs them (:func:`~.partitions.chain_parents`)."""
     retry_handlers: dict[str, Any] = field(default_factory=dict)
     """Each stream's compiled error handler (the client's retry policy comes from one)."""
 

@@ -186,6 +186,10 @@ def _is_json_schema(component: Mapping[str, Any]) -> bool:
     return component.get("type") in ("object", ["null", "object"])
 
 
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else str(key)
+
+
 def _propagate(field_id: str, component: Mapping[str, Any], parent_params: Mapping[str, Any],
                where: str) -> dict[str, Any]:
     out = dict(component)
@@ -199,7 +203,7 @@ def _propagate(field_id: str, component: Mapping[str, Any], parent_params: Mappi
     if "type" not in out:
         for key, value in list(out.items()):
             if isinstance(value, dict) and value.get("type"):
-                out[key] = _propagate(field_id, value, params, f"{where}.{key}")
+                out[key] = _propagate(field_id, value, params, _join(where, key))
         return out
     for key, value in params.items():
         out[key] = out.get(key) or value
@@ -209,10 +213,10 @@ def _propagate(field_id: str, component: Mapping[str, Any], parent_params: Mappi
             continue
         if isinstance(value, dict):
             inner = {k: v for k, v in params.items() if k != key}
-            out[key] = _propagate(f"{kind}.{key}", value, inner, f"{where}.{key}")
+            out[key] = _propagate(f"{kind}.{key}", value, inner, _join(where, key))
         elif isinstance(value, list):
             inner = {k: v for k, v in params.items() if k != key}
-            out[key] = [_propagate(f"{kind}.{key}", item, inner, f"{where}.{key}[{i}]")
+            out[key] = [_propagate(f"{kind}.{key}", item, inner, f"{_join(where, key)}[{i}]")
                         if isinstance(item, dict) else item for i, item in enumerate(value)]
     if params:
         out[_PARAMETERS] = params

@@ -9,6 +9,10 @@ of routers (their cartesian product).
   partition, ``extra_fields`` copy more parent fields into the partition's extra fields.
   In restsync the parent is a resource of the plan (extracted, loaded when selected) whose
   records stream into the child as they arrive. One parent stream per child.
+* A product of two parent routers whose second parent is itself a child of the first
+  (Nylas' events: grants x calendars) runs as the pairs restsync sees: each record of the
+  second parent with the record of the first it came from (:func:`chain_parents`). The CDK
+  crosses every record of the first with every record of the second.
 """
 
 from __future__ import annotations
@@ -17,9 +21,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from restsync.spec.airbyte.context import Compiler, Unsupported, path_of
-from restsync.spec.templated import ListPartition, ParentPartition, RequestOption
+from restsync.spec.templated import (
+    AncestorPartition,
+    ListPartition,
+    ParentPartition,
+    RequestOption,
+)
 
-__all__ = ["list_router", "substream_router"]
+__all__ = ["chain_parents", "list_router", "substream_router"]
 
 
 def _option(c: Compiler, component: Mapping[str, Any]) -> RequestOption | None:
@@ -97,3 +106,46 @@ def substream_router(c: Compiler, component: Mapping[str, Any]) -> list[ParentPa
         raise Unsupported("SubstreamPartitionRouter", f"{where}.parent_stream_configs",
                           "several configurations of one parent stream are not supported")
     return out
+
+
+def _own_router(stream: Any, parent: str) -> tuple[tuple[str, ...], str] | None:
+    """``(parent_key, partition_field)`` of ``stream``'s own router over ``parent``."""
+    retriever = stream.get("retriever") if isinstance(stream, Mapping) else None
+    router = retriever.get("partition_router") if isinstance(retriever, Mapping) else None
+    for item in router if isinstance(router, list) else [router]:
+        for config in (item.get("parent_stream_configs") or []) if isinstance(item, Mapping) \
+                else []:
+            inner = config.get("stream") if isinstance(config, Mapping) else None
+            if isinstance(inner, Mapping) and inner.get("name") == parent:
+                return (_key_path(str(config.get("parent_key", ""))),
+                        str(config.get("partition_field", "")))
+    return None
+
+
+def chain_parents(c: Compiler, where: str, partitions: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Several parent routers: allowed when they are two and the second parent stream is a
+    child of the first by the same key; the first becomes an :class:`AncestorPartition`.
+
+    Raises:
+        Unsupported: Any other product of parent routers.
+    """
+    parents = [p for p in partitions if isinstance(p, ParentPartition)]
+    if len(parents) < 2:
+        return partitions
+    for first, last in (parents, parents[::-1]) if len(parents) == 2 else ():
+        own = _own_router(c.parent_streams.get(last.parent), first.parent)
+        if own is None or own[0] != first.parent_key:
+            continue
+        c.carried.add((last.parent, first.parent, own[1]))
+        c.infer(where, f"{c.stream}: the product of `{first.parent}` and `{last.parent}` runs "
+                       f"as pairs: each `{last.parent}` record with the `{first.parent}` record "
+                       f"it came from (the CDK crosses every `{first.parent}` with every "
+                       f"`{last.parent}`); `{last.parent}` records carry "
+                       f"`_{first.parent}_{own[1]}`")
+        ancestor = AncestorPartition(field=first.partition_field,
+                                     column=f"_{first.parent}_{own[1]}", ancestor=first.parent,
+                                     request_option=first.request_option)
+        return tuple(ancestor if p is first else p for p in partitions)
+    raise Unsupported("SubstreamPartitionRouter", where,
+                      "partitions from several parent streams are supported only for two, the "
+                      "second a child of the first by the same key")

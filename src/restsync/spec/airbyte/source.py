@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from restsync.spec.airbyte.interpolation import TemplateRenderError
 from restsync.spec.airbyte.registry import build
 from restsync.spec.airbyte.streams import declarative_stream
 from restsync.spec.model import ClientConfig, Inference, ResourceConfig, SourceConfig
+from restsync.spec.templated import ParentPartition
 
 __all__ = ["StreamRefusal", "compile_source"]
 
@@ -117,6 +118,7 @@ def compile_source(manifest: Mapping[str, Any], config: dict[str, Any], *, name:
             refusals.append(StreamRefusal(parent, exc.kind, exc.where, exc.message))
         pending.extend(n for n in c.parent_streams if n not in resources and n not in pending
                        and n not in top and not any(r.stream == n for r in refusals))
+    _mark_carried(c, resources)
     refused = {r.stream for r in refusals}
     changed = True
     while changed:  # a child of a refused parent cannot run either
@@ -152,6 +154,18 @@ def compile_source(manifest: Mapping[str, Any], config: dict[str, Any], *, name:
     source = SourceConfig(name=name, client=client, resources=list(resources.values()),
                           inferences=[Inference(path=p, message=m) for p, m in c.inferences])
     return source, refusals, c
+
+
+def _mark_carried(c: Compiler, resources: Mapping[str, ResourceConfig]) -> None:
+    """Make parents paired by a child (a product of parent routers) carry their partition."""
+    for stream, parent, field_name in c.carried:
+        resource = resources.get(stream)
+        templated = resource.endpoint.templated if resource is not None else None
+        if templated is None:
+            continue
+        templated.partitions = tuple(
+            replace(p, carry=True) if isinstance(p, ParentPartition) and p.parent == parent
+            and p.partition_field == field_name else p for p in templated.partitions)
 
 
 def _client(c: Compiler, manifest: Mapping[str, Any], resources: list[ResourceConfig],

@@ -15,6 +15,7 @@ from typing import Any
 
 from restsync.spec import templates
 from restsync.spec.airbyte.context import Compiler, Unsupported, path_of
+from restsync.spec.airbyte.partitions import chain_parents
 from restsync.spec.airbyte.records import pipeline
 from restsync.spec.model import (
     ColumnConfig,
@@ -98,10 +99,7 @@ def _partitions(c: Compiler, retriever: Mapping[str, Any]) -> tuple[Any, ...]:
     for item in routers:
         built = c.build(item, "partition router")
         out.extend(built or [])
-    if sum(1 for p in out if hasattr(p, "parent")) > 1:
-        raise Unsupported("SubstreamPartitionRouter", path_of(retriever),
-                          "partitions from several parent streams are not supported")
-    return tuple(out)
+    return chain_parents(c, path_of(retriever), tuple(out))
 
 
 def _shown(text: str) -> str:

@@ -3,7 +3,8 @@ has ``airbyte-cdk`` (the ``airbyte`` extra), never imported by restsync.
 
 ``python bench/cdk_reader.py MANIFEST.yaml CONFIG.json [--streams a,b]`` reads every stream
 (full refresh) and prints one JSON line per record: ``{"stream": ..., "data": {...}}``, then
-``{"done": {stream: count}}``. Errors the CDK reports are printed as ``{"error": ...}``.
+``{"done": {stream: count}, "seconds": the read's duration}`` (``--count-only``: no
+records). Errors the CDK reports are printed as ``{"error": ...}``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("DO_NOT_TRACK", "1")  # no telemetry
@@ -36,6 +38,8 @@ def main() -> int:
     parser.add_argument("manifest", type=Path)
     parser.add_argument("config", type=Path)
     parser.add_argument("--streams")
+    parser.add_argument("--count-only", action="store_true",
+                        help="print no records, only the counts and the read's seconds")
     args = parser.parse_args()
     manifest = yaml.safe_load(args.manifest.read_text())
     config = json.loads(args.config.read_text())
@@ -52,15 +56,17 @@ def main() -> int:
             sync_mode=SyncMode.full_refresh, destination_sync_mode=DestinationSyncMode.overwrite)
         for n in wanted])
     counts = dict.fromkeys(wanted, 0)
+    started = time.perf_counter()
     for message in source.read(logger, config, catalog, None):
         if message.type == Type.RECORD and message.record is not None:
             counts[message.record.stream] = counts.get(message.record.stream, 0) + 1
-            print(json.dumps({"stream": message.record.stream, "data": message.record.data},
-                             default=str))
+            if not args.count_only:
+                print(json.dumps({"stream": message.record.stream,
+                                  "data": message.record.data}, default=str))
         elif message.type == Type.TRACE and message.trace is not None \
                 and message.trace.error is not None:
             print(json.dumps({"error": message.trace.error.message}))
-    print(json.dumps({"done": counts}))
+    print(json.dumps({"done": counts, "seconds": time.perf_counter() - started}))
     return 0
 
 

@@ -43,3 +43,15 @@ def assert_no_secret_in_urls(run: Any) -> None:
 def assert_each_page_once(run: Any, **filters: Any) -> None:
     """No successful request target was asked for twice."""
     assert run.server.requests.duplicates(status=200, server="api", **filters) == {}
+
+
+def assert_one_refresh_grant(run: Any) -> None:
+    """One refresh-token grant on the token host, and its one access token used everywhere."""
+    log = run.server.requests
+    token_calls = log.matching(server="token")
+    assert len(token_calls) == 1
+    form = token_calls[0].form or {}
+    assert form.get("grant_type") == "refresh_token"
+    assert form.get("refresh_token") == run.server.secrets["client_refresh_token"]
+    [auth] = log.authorization_headers("api")
+    assert auth.startswith("Bearer ") and run.server.bearer_ok(auth.removeprefix("Bearer "))

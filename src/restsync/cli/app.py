@@ -15,11 +15,13 @@ import typer
 
 from restsync.cli.cassette_opts import RecordOpt, ReplayOpt
 from restsync.cli.common import (
+    ConfigOpt,
     DatasetOpt,
     DestinationOpt,
     ParamOpt,
     SetOpt,
     SpecArg,
+    StreamsOpt,
     config_lookup,
     console,
     err,
@@ -54,6 +56,8 @@ def check(
         help="Where earlier runs loaded (to show what the limits changed there); default "
              "duckdb:///restsync.duckdb, read only if it exists")] = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset (schema) name.")] = None,
+    config: ConfigOpt = None,
+    streams: StreamsOpt = None,
 ) -> None:
     """Validate a spec and print the plan and every inference. Sends no request."""
     from restsync.cli.limits_view import print_limits
@@ -65,7 +69,7 @@ def check(
     missing: MissingValuesError | None = None
     try:
         try:
-            source = load_source(spec, set_, param)
+            source = load_source(spec, set_, param, config=config, streams=streams)
         except MissingValuesError as exc:
             missing = exc
             source = load_source(spec, set_, param, resolve_values=False)
@@ -95,6 +99,8 @@ def run(
                            "the next run resumes it.")] = None,
     record: RecordOpt = None,
     replay: ReplayOpt = None,
+    config: ConfigOpt = None,
+    streams: StreamsOpt = None,
 ) -> None:
     """Extract every selected resource and load it into the destination."""
     from restsync.cli.cassette_opts import replay_source
@@ -102,7 +108,10 @@ def run(
     from restsync.engine import Pipeline
 
     try:
-        source = replay_source(spec, set_, param) if replay else load_source(spec, set_, param)
+        if streams is not None and config is None and spec.suffix in (".yaml", ".yml"):
+            raise RestsyncError("--streams needs --config (the connector's config)")
+        source = (replay_source(spec, set_, param, config=config, streams=streams) if replay
+                  else load_source(spec, set_, param, config=config, streams=streams))
         selected = [r for r in resources.split(",") if r] if resources else None
         with ProgressRenderer(console) as renderer:
             pipe = Pipeline(destination=destination, dataset_name=dataset, events=renderer,

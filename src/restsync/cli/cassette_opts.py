@@ -20,7 +20,8 @@ STAND_IN = "replay-stand-in-for-{name}"
 """The value a secret the environment does not have gets in a replay (it is never sent)."""
 
 
-def replay_source(spec: Path, sets: list[str] | None, params: list[str] | None) -> Any:
+def replay_source(spec: Path, sets: list[str] | None, params: list[str] | None, *,
+                  config: Path | None = None, streams: str | None = None) -> Any:
     """The source for a replay: secrets nobody has get stand-ins (a cassette holds
     placeholders, never secrets, so any value matches); a missing config value is still an
     error (config values shape the requests)."""
@@ -30,7 +31,7 @@ def replay_source(spec: Path, sets: list[str] | None, params: list[str] | None) 
     from restsync.spec.values import ValueResolver
 
     try:
-        return load_source(spec, sets, params)
+        return load_source(spec, sets, params, config=config, streams=streams)
     except MissingValuesError as exc:
         if any(m.kind != "secret" for m in exc.missing):
             raise

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from restsync.errors import ResponseError
+from restsync.extract.partitions import partition_values
 from restsync.plan import Binding, ResourcePlan
 
 _MISSING = object()
@@ -97,7 +98,14 @@ def work_items(rp: ResourcePlan, parent: Mapping[str, Any] | None = None,
     """Expand one parent record (``None`` for a root resource) into work items.
 
     Fan-out params multiply: ``--param provider=a,b`` gives two items per parent record.
+    A templated endpoint (a manifest stream) gets one item per partition of its routers.
     """
+    templated = rp.config.endpoint.templated
+    if templated is not None:
+        for values, label, carry in partition_values(templated, parent, parent_index,
+                                                       rp.name):
+            yield WorkItem(path_values=values, carried=carry, label=label)
+        return
     base_path: dict[str, Any] = {}
     base_query: dict[str, Any] = {}
     carried: dict[str, Any] = {}

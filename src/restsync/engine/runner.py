@@ -338,7 +338,8 @@ class PlanRunner:
                 await run.sink.add(records, f"page {page.number}"
                                    + (f" of {item.label}" if item.label else ""))
         except HTTPStatusError as exc:
-            if exc.status in SKIP_STATUSES and (rp.parent is not None or rp.fanout_params):
+            if exc.status in SKIP_STATUSES and (rp.parent is not None or rp.fanout_params) \
+                    and rp.config.endpoint.templated is None:  # manifests: their own rules
                 outcome.skipped_parents += 1
                 self.events(ParentItemSkipped(resource=rp.name, parent=item.label,
                                               reason=f"HTTP {exc.status}"))

@@ -269,10 +269,10 @@ class _OAuth2Flow(AuthFlow):
         except ValueError:
             raise self._fail("token response is not JSON: "
                              f"{response.text_excerpt(80)}") from None
-        token = body.get("access_token") if isinstance(body, dict) else None
+        token = self._token_from(body)
         if not isinstance(token, str) or not token:
             keys = ", ".join(sorted(body)) if isinstance(body, dict) else type(body).__name__
-            raise self._fail(f"token response has no access_token (found: {keys})")
+            raise self._fail(f"token response has no {self._token_label} (found: {keys})")
         self._token = token
         self._accept_rotated_refresh_token(body)
         lifetime = _seconds(body.get("expires_in"))
@@ -285,11 +285,16 @@ class _OAuth2Flow(AuthFlow):
             self._expires_at = self._ctx.clock() + lifetime - margin
         self._ctx.events(TokenRefreshed(reason=reason))
 
+    _token_label = "access_token"
+
+    def _token_from(self, body: Any) -> Any:
+        """The token in a token response's JSON body."""
+        return body.get("access_token") if isinstance(body, dict) else None
+
     def _accept_rotated_refresh_token(self, body: dict[str, Any]) -> None:
         """Keep a rotated refresh token (refresh-token grant only)."""
 
-    @staticmethod
-    def _with_token(request: Request, token: str) -> Request:
+    def _with_token(self, request: Request, token: str) -> Request:
         out = request.copy()
         out.headers["Authorization"] = f"Bearer {token}"
         return out

@@ -21,7 +21,6 @@ from restsync.errors import (
     AuthError,
     CredentialLeakError,
     LimitExceededError,
-    PageLimitError,
 )
 from restsync.events import (
     EventSink,
@@ -32,10 +31,11 @@ from restsync.events import (
     RunTimeInference,
     discard,
 )
+from restsync.extract import auth_session as _auth_session  # noqa: F401  (registers its flow)
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
 from restsync.extract.detect import detect_records_path
 from restsync.extract.http import AiohttpTransport, Request, Response, Transport, host_key
-from restsync.extract.page import Page, ResourceStats
+from restsync.extract.page import Page, ResourceStats, page_limit_error
 from restsync.extract.paginators import build_paginator
 from restsync.extract.ratelimit import HostPacer, LimitChange
 from restsync.extract.redact import basic_auth_forms, redact_text, redact_url
@@ -55,6 +55,7 @@ from restsync.extract.retry import (
     transport_again,
 )
 from restsync.extract.selectors import DataSelector
+from restsync.extract.templated import templated_pages
 from restsync.spec.limits import Limits, effective_limits
 from restsync.spec.model import ClientConfig, EndpointConfig, ResponseAction
 
@@ -156,6 +157,7 @@ class ApiClient:
         for flow in self.auth_flows.all():
             values.extend(flow.secret_values())
         values.extend(self._basic_forms)
+        values.extend(v.get_secret_value() for v in self.config.extra_secrets)
         return values
 
     def redact(self, text: str) -> str:
@@ -205,8 +207,14 @@ class ApiClient:
             ConfigError: A placeholder has no value, a path/expression is invalid, or
                 ``resume_from`` is not a resume state.
         """
-        stats = self.stats.setdefault(resource, ResourceStats())
         limits = limits or self.limits
+        if endpoint.templated is not None:  # requests rendered from templates (manifests)
+            async for page in templated_pages(self, resource=resource, endpoint=endpoint,
+                                              path_values=path_values or {},
+                                              resume_from=resume_from, limits=limits):
+                yield page
+            return
+        stats = self.stats.setdefault(resource, ResourceStats())
         where = f"resources[{resource}].endpoint"
         pager = build_paginator(paginator, where=f"{where}.paginator",
                                 config_values=self._config_values)
@@ -260,11 +268,9 @@ class ApiClient:
                 return
             fetched += 1
             if fetched >= limits.max_pages:
-                raise PageLimitError(
-                    f"{fetched:,} pages fetched and the API says there are more; stopping (the "
-                    f"next run resumes at page {number + 1:,})", resource=resource, pages=fetched,
-                    resume_state=resume, setting=limits.setting("max_pages"),
-                    location=f"{location} ({limits.setting('max_pages')})",
+                raise page_limit_error(
+                    resource=resource, fetched=fetched, next_page=number + 1, resume=resume,
+                    limits=limits, location=location,
                     hint="raise the limit if the feed is really that long; a feed that never "
                          "ends needs a stop_condition or a paginator that stops")
 
@@ -297,7 +303,7 @@ class ApiClient:
     # ------------------------------------------------------------------ one logical request
 
     async def _fetch(self, resource: str, page: int, request: Request,
-                     actions: list[ResponseAction],
+                     actions: list[ResponseAction] | Callable[[Response], list[ResponseAction]],
                      resume: Callable[[], dict[str, Any]] | None = None,
                      limits: Limits | None = None) -> Response | None:
         """Send with retries; ``None`` when a response action says "ignore"."""
@@ -318,7 +324,8 @@ class ApiClient:
                 raise AuthError(exc.message, location=location, hint=exc.hint) from None
             except LimitExceededError as exc:  # the body was too large: name the setting
                 raise located_limit_error(exc, limits, where()) from None
-            return judge_response(response, actions, where=where, redact=self.redact,
+            found = actions(response) if callable(actions) else actions
+            return judge_response(response, found, where=where, redact=self.redact,
                                   retriable=lambda status: self._policy.rule_for(status) is not None)
 
         async def wait(decision: RetryDecision, reason: str) -> None:

@@ -174,6 +174,10 @@ class IncrementalFilter:
                 if policy == "include":
                     kept.append(record)
                 continue
+            if not self.config.filter_records:  # only track the cursor
+                self._track(value)
+                kept.append(record)
+                continue
             try:
                 key = self.codec.key(value)
                 if self._start_key is not None and self._before_start(key):
@@ -190,6 +194,15 @@ class IncrementalFilter:
                                     location=where) from None
             kept.append(record)
         return kept
+
+    def _track(self, value: Any) -> None:
+        """Keep ``value`` as the highest cursor when it is (unreadable values are skipped)."""
+        try:
+            key = self.codec.key(value)
+        except ValueError:
+            return
+        if self._last_key is None or less(self._last_key, key):
+            self._last_key, self.last_value = key, value
 
     def _before_start(self, key: CursorKey) -> bool:
         assert self._start_key is not None

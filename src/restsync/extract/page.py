@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Page", "ResourceStats"]
+from restsync.errors import PageLimitError
+
+if TYPE_CHECKING:
+    from restsync.spec.limits import Limits
+
+__all__ = ["Page", "ResourceStats", "page_limit_error"]
 
 
 @dataclass
@@ -41,3 +46,14 @@ class ResourceStats:
     records: int = 0
     inferences: list[str] = field(default_factory=list)
     """What the run inferred for this resource (detected paginator, records path), once each."""
+
+
+def page_limit_error(*, resource: str, fetched: int, next_page: int,
+                     resume: dict[str, Any] | None, limits: Limits, location: str,
+                     hint: str) -> PageLimitError:
+    """``max_pages`` reached while the API says there are more pages (the next run resumes)."""
+    setting = limits.setting("max_pages")
+    return PageLimitError(
+        f"{fetched:,} pages fetched and the API says there are more; stopping (the next run "
+        f"resumes at page {next_page:,})", resource=resource, pages=fetched,
+        resume_state=resume, setting=setting, location=f"{location} ({setting})", hint=hint)

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from restsync.spec import templates
 from restsync.spec.model import EndpointConfig, ResolveParam, ResourceConfig
+from restsync.spec.templated import AncestorPartition, ParentPartition, TemplatedEndpoint
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,9 @@ def explicit_bindings(resource: ResourceConfig) -> dict[str, Binding]:
                 found[f.text] = Binding(name=f.text, target=target, kind="resource",
                                         resource=parent[0], field=parent[1], how="explicit",
                                         placeholder=f.text)
+    templated = resource.endpoint.templated
+    if templated is not None:  # a manifest stream: its partition routers say it all
+        found.update(_partition_bindings(templated))
     for key, value in resource.endpoint.params.items():
         if isinstance(value, ResolveParam):
             found[key] = Binding(
@@ -165,3 +169,21 @@ def explicit_bindings(resource: ResourceConfig) -> dict[str, Binding]:
                 field=value.field, how="explicit", placeholder=key,
             )
     return found
+
+
+def _partition_bindings(templated: TemplatedEndpoint) -> dict[str, Binding]:
+    """A templated endpoint's partition routers as bindings: the parent router binds the
+    parent resource; list routers fan out (so each partition keeps its own state)."""
+    out: dict[str, Binding] = {}
+    for router in templated.partitions:
+        if isinstance(router, AncestorPartition):  # read from the parent record: no binding
+            continue
+        key = f"stream_partition.{getattr(router, 'partition_field', None) or router.field}"  # type: ignore[union-attr]
+        if isinstance(router, ParentPartition):
+            out[key] = Binding(name=router.partition_field, target="query", kind="resource",
+                               resource=router.parent, field=".".join(router.parent_key),
+                               how="explicit", placeholder=key)
+        else:
+            out[key] = Binding(name=router.field, target="query", kind="param",
+                               values=tuple(router.values), how="static", placeholder=key)
+    return out

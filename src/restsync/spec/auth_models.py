@@ -73,8 +73,30 @@ class OAuth2ClientCredentialsAuth(TypedModel):
     access_token: SecretStr | None = None
 
 
+class SessionTokenAuth(TypedModel):
+    """restsync: a token obtained by a login request (Airbyte's
+    ``SessionTokenAuthenticator``), then sent in a header or a query parameter.
+
+    The login request (``login_request``: JSON of ``params``, ``headers``, ``json``,
+    ``data``) is a secret as a whole: it carries passwords. The token is read at
+    ``token_path`` of the login response, renewed after ``expires_in`` seconds (``None``:
+    until a 401) and sent as ``prefix`` + token in ``name``.
+    """
+
+    type: Literal["session_token"] = "session_token"
+    login_url: str
+    login_method: Literal["GET", "POST"] = "POST"
+    login_request: SecretStr = SecretStr("{}")
+    token_path: list[str]
+    location: Literal["header", "query"] = "header"
+    name: str = "Authorization"
+    prefix: str = ""
+    expires_in: int | None = None
+
+
 AuthConfig = Annotated[
-    BearerAuth | HttpBasicAuth | ApiKeyAuth | OAuth2RefreshTokenAuth | OAuth2ClientCredentialsAuth,
+    BearerAuth | HttpBasicAuth | ApiKeyAuth | OAuth2RefreshTokenAuth | OAuth2ClientCredentialsAuth
+    | SessionTokenAuth,
     Field(discriminator="type"),
 ]
 

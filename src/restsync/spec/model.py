@@ -71,6 +71,7 @@ from restsync.spec.paginator_models import (
     SinglePagePaginator as SinglePagePaginator,
 )
 from restsync.spec.row_order import infer_row_order
+from restsync.spec.templated import TemplatedEndpoint
 
 # --------------------------------------------------------------------------- retries
 
@@ -151,6 +152,9 @@ class IncrementalConfig(SpecModel):
     """dlt's option; only ``false`` is accepted (restsync has no external scheduler)."""
     convert: UserCode | None = None
     """Python API only: applied to the start/end values before they are sent."""
+    filter_records: bool = True
+    """restsync: drop records outside the window client-side; ``False`` only tracks the
+    cursor (Airbyte manifests filter only with ``is_client_side_incremental``)."""
 
     @field_validator("lookback_window", mode="before")
     @classmethod
@@ -203,6 +207,10 @@ class EndpointConfig(SpecModel):
     ``auth: null`` (no credentials for this endpoint)."""
     response_actions: list[ResponseAction] = Field(default_factory=list)
     incremental: IncrementalConfig | None = None
+    templated: TemplatedEndpoint | None = None
+    """restsync: requests rebuilt from templates for every page, partition and window (a
+    compiled Airbyte manifest stream, :mod:`restsync.spec.templated`); when set, ``path``
+    is only shown and the extract stage renders every request from it."""
 
     @model_validator(mode="after")
     def _row_order_from_sort_params(self) -> EndpointConfig:
@@ -353,6 +361,8 @@ class ClientConfig(SpecModel):
     """restsync: halve a host's in-flight limit on 429, regain it slowly (AIMD)."""
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     """restsync: bounds on every resource (see :mod:`restsync.spec.limits`)."""
+    extra_secrets: list[SecretStr] = Field(default_factory=list)
+    """restsync: more values masked everywhere (a manifest config's secret fields)."""
 
 
 class Inference(SpecModel):

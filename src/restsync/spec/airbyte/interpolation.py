@@ -1,0 +1,440 @@
+"""Airbyte's interpolation: Jinja2 in a sandbox, with exactly the CDK's variables and macros.
+
+Every template is compiled when the manifest is compiled (a syntax error, an unknown variable
+or a reach outside the data is a located error before any request); it is rendered at
+request time by the extract stage through :class:`restsync.spec.templated.TemplateValue`.
+
+Safety: the environment is Jinja's ``ImmutableSandboxedEnvironment`` (no attribute of an
+object starting with ``_``, no method that changes a list or dict, no ``range``), and the compiler walks each
+template's syntax tree first and refuses ``import``/``include``/``extends``/``macro`` blocks,
+attribute or item names starting with ``__`` and any name that is not one of the CDK's
+variables, macros or loop variables. Output is bounded: ``*`` builds at most 1,000,000
+items, ``**`` at most 100,000 bits, format widths stop at 9999, padding methods (``ljust``...)
+and Jinja's ``center``/``indent``/``wordwrap``/``format`` filters are gone. Nothing is ever passed to Python's ``eval``: a rendered
+text becomes a value with :func:`ast.literal_eval` (literals only), as the CDK does.
+
+Rendering follows the CDK's ``JinjaInterpolation.eval``: the text is rendered; a non-empty
+result is read as a Python literal (``"5"`` -> ``5``, ``"['a']"`` -> a list) when its type is
+one the caller accepts; an empty result, or an undefined value met on the way, gives the
+default (for a plain string template: the rendering itself, empty; for a mapping value:
+``None``, which leaves the key out).
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import builtins
+import hashlib
+import hmac as hmac_lib
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote_plus
+from zoneinfo import ZoneInfo
+
+from jinja2 import TemplateSyntaxError, UndefinedError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from restsync.spec.airbyte.datetimes import format_datetime as _format
+from restsync.spec.airbyte.datetimes import parse_datetime, parse_duration, parse_iso
+
+__all__ = ["MACROS", "VARIABLES", "InterpolationError", "Template", "TemplateRenderError",
+           "compile_template", "is_template"]
+
+VARIABLES = frozenset({
+    "config", "parameters", "stream_slice", "stream_partition", "stream_interval",
+    "next_page_token", "response", "headers", "last_record", "last_page_size", "record",
+    "stream_state", "last_page_token_value", "creation_response", "polling_response",
+    "download_target", "components_values", "query_properties", "extra_fields", "property",
+})
+"""The names the CDK puts in a template's context (depending on where it is used)."""
+
+
+class InterpolationError(ValueError):
+    """A template cannot be compiled (syntax, an unknown name, a reach outside the data)."""
+
+
+class TemplateRenderError(ValueError):
+    """A template failed while rendering (an undefined value, a refused operation)."""
+
+
+# --------------------------------------------------------------------------- macros
+
+
+def now_utc() -> datetime:
+    """The current date-time in UTC."""
+    return datetime.now(UTC)
+
+
+def today_utc() -> date:
+    """Today's date in UTC."""
+    return datetime.now(UTC).date()
+
+
+def today_with_timezone(timezone: str) -> date:
+    """Today's date in an IANA time zone."""
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def str_to_datetime(text: str) -> datetime:
+    """An ISO-8601 string as a UTC date-time (UTC when it has no zone)."""
+    return parse_iso(text)
+
+
+def timestamp(value: Any) -> int | float:
+    """A number as an int, or an ISO-8601 string as epoch seconds."""
+    if isinstance(value, int | float):
+        return int(value)
+    return str_to_datetime(str(value)).timestamp()
+
+
+def max(*args: Any) -> Any:
+    """The largest argument (or item of one iterable)."""
+    return builtins.max(*args)
+
+
+def min(*args: Any) -> Any:
+    """The smallest argument (or item of one iterable)."""
+    return builtins.min(*args)
+
+
+def day_delta(num_days: int, format: str = "%Y-%m-%dT%H:%M:%S.%f%z") -> str:
+    """Now plus ``num_days`` days, written in ``format``."""
+    return (datetime.now(UTC) + timedelta(days=num_days)).strftime(format)
+
+
+def duration(text: str) -> Any:
+    """An ISO-8601 duration (``P1D``) as a time delta."""
+    return parse_duration(text)
+
+
+def format_datetime(value: Any, format: str, input_format: str | None = None) -> str:
+    """A date-time (object, ISO string, or epoch int) written in ``format``."""
+    if isinstance(value, datetime):
+        return value.strftime(format)
+    if isinstance(value, int):
+        parsed = parse_datetime(value, input_format or "%s")
+    elif input_format:
+        parsed = datetime.strptime(str(value), input_format)
+    else:
+        parsed = str_to_datetime(str(value))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return _format(parsed, format)
+
+
+def sanitize_url(value: str) -> str:
+    """``value`` URL-quoted (``quote_plus``)."""
+    return quote_plus(value)
+
+
+def camel_case_to_snake_case(value: str) -> str:
+    """``CamelCase`` -> ``camel_case``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", value).lower()
+
+
+def generate_uuid() -> str:
+    """A random UUID4."""
+    return str(uuid.uuid4())
+
+
+MACROS: dict[str, Any] = {f.__name__: f for f in (
+    now_utc, today_utc, timestamp, max, min, day_delta, duration, format_datetime,
+    today_with_timezone, str_to_datetime, sanitize_url, camel_case_to_snake_case,
+    generate_uuid)}
+
+# --------------------------------------------------------------------------- filters
+
+
+def _hash(value: Any, hash_type: str = "md5", salt: str | None = None) -> str:
+    if hash_type not in hashlib.algorithms_guaranteed:
+        raise TemplateRenderError(f"no hashing function named {hash_type}")
+    digest = hashlib.new(hash_type)
+    digest.update(str(value).encode())
+    if salt:
+        digest.update(str(salt).encode())
+    return digest.hexdigest()
+
+
+def _base64encode(value: str) -> str:
+    return base64.b64encode(value.encode()).decode()
+
+
+def _base64decode(value: str) -> str:
+    return base64.b64decode(value.encode()).decode()
+
+
+def _base64binascii_decode(value: str) -> str:
+    return base64.standard_b64encode(value.encode("ascii")).decode("ascii")
+
+
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else f'"""{json.dumps(value)}"""'
+
+
+def _regex_search(value: str, regex: str) -> str:
+    match = re.search(regex, value)
+    return match.group(1) if match and match.groups() else ""
+
+
+def _regex_replace(value: str, regex: str, replacement: str) -> str:
+    return re.sub(regex, replacement, value)
+
+
+def _hmac(value: Any, key: str, hash_type: str = "sha256") -> str:
+    if hash_type != "sha256":
+        raise TemplateRenderError(f"hash type {hash_type!r} is not allowed (sha256 only)")
+    return hmac_lib.new(str(key).encode(), str(value).encode(), hashlib.sha256).hexdigest()
+
+
+FILTERS: dict[str, Any] = {
+    "hash": _hash, "base64encode": _base64encode, "base64decode": _base64decode,
+    "base64binascii_decode": _base64binascii_decode, "string": _string,
+    "regex_search": _regex_search, "regex_replace": _regex_replace, "hmac": _hmac,
+}
+
+_MAX_REPEAT = 1_000_000
+"""Longest string/list a template may build with ``*`` (items)."""
+_MAX_EXPONENT = 1_000
+"""Largest exponent of ``**``."""
+_MAX_POWER_BITS = 100_000
+"""Largest integer ``**`` may build (bits)."""
+_WIDE_PERCENT = re.compile(r"%[^a-zA-Z%]*(\d{5,}|\*)")
+"""A %-format width/precision above 9999, or given as an argument (``%*s``)."""
+_WIDE_FORMAT = re.compile(r"\{[^{}]*:[^{}]*(\d{5,}|\{)")
+"""A ``str.format`` width/precision above 9999, or given as an argument (``{0:{1}}``)."""
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with ``*`` and ``**`` bounded (``'a' * 10**9`` or
+    ``9 ** 10**9`` would exhaust memory or time) and no global beyond the CDK's macros and
+    ``dict`` (no ``range``, ``lipsum``, ``cycler``, ``joiner``, ``namespace``)."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%":
+            if isinstance(left, str) and _WIDE_PERCENT.search(left):
+                raise SecurityError("a %-format width or precision above 9999 is refused")
+            return left % right
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
+                raise SecurityError(f"exponent {right} is larger than {_MAX_EXPONENT}")
+            if isinstance(left, int) and isinstance(right, int) \
+                    and left.bit_length() * right > _MAX_POWER_BITS:
+                raise SecurityError(f"power larger than {_MAX_POWER_BITS:,} bits")
+            return left ** right
+        for seq, times in ((left, right), (right, left)):
+            if isinstance(seq, str | list | tuple) and isinstance(times, int) \
+                    and len(seq) * times > _MAX_REPEAT:
+                raise SecurityError(f"repetition longer than {_MAX_REPEAT:,} items")
+        return left * right
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _check_format(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        _check_format(obj, argument)
+        return super().getitem(obj, argument)
+
+
+_PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+"""String methods whose output is sized by an argument: refused."""
+
+
+def _check_format(obj: Any, name: Any) -> None:
+    """``str.format`` in a template: a width or precision above 9999 is refused; padding
+    methods are refused."""
+    if not isinstance(obj, str | bytes):
+        return
+    if name in _PADDING_METHODS:
+        raise SecurityError(f"the string method {name} is refused (unbounded output)")
+    if name in ("format", "format_map") and isinstance(obj, str) and _WIDE_FORMAT.search(obj):
+        raise SecurityError("a format width or precision above 9999 is refused")
+
+
+_ENV = _BoundedSandbox()
+for _unbounded in ("center", "indent", "wordwrap", "format"):  # output sized by an argument
+    _ENV.filters.pop(_unbounded, None)
+_ENV.filters.update(FILTERS)
+for _name in ("range", "lipsum", "cycler", "joiner", "namespace"):
+    _ENV.globals.pop(_name, None)  # range as the CDK; the others are no CDK macro
+_ENV.globals.update(MACROS)
+_GLOBALS = frozenset(_ENV.globals)
+
+_REFUSED_NODES: tuple[tuple[type[nodes.Node], str], ...] = (
+    (nodes.Import, "import"), (nodes.FromImport, "from ... import"),
+    (nodes.Include, "include"), (nodes.Extends, "extends"), (nodes.Macro, "macro"),
+    (nodes.CallBlock, "call block"), (nodes.Block, "block"),
+)
+
+_MAX_TEMPLATE_LENGTH = 20_000
+
+
+def is_template(text: str) -> bool:
+    """Whether ``text`` holds Jinja syntax (``{{``, ``{%`` or ``{#``)."""
+    return "{{" in text or "{%" in text or "{#" in text
+
+
+def _check_tree(tree: nodes.Template) -> None:
+    for node_type, what in _REFUSED_NODES:
+        if tree.find(node_type) is not None:
+            raise InterpolationError(f"`{what}` is not allowed in a template")
+    for getattr_node in tree.find_all(nodes.Getattr):
+        if getattr_node.attr.startswith("__"):
+            raise InterpolationError(
+                f"attribute `{getattr_node.attr}` is refused (Python internals are outside "
+                "the data)")
+    for item in tree.find_all(nodes.Getitem):
+        arg = item.arg
+        if isinstance(arg, nodes.Const) and isinstance(arg.value, str) \
+                and arg.value.startswith("__"):
+            raise InterpolationError(
+                f"item `{arg.value}` is refused (Python internals are outside the data)")
+    assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    for name in tree.find_all(nodes.Name):
+        if name.ctx != "load" or name.name in assigned:
+            continue
+        if name.name in VARIABLES or name.name in _GLOBALS or name.name == "loop":
+            continue
+        raise InterpolationError(
+            f"unknown name `{name.name}` (known variables: {', '.join(sorted(VARIABLES))}; "
+            f"macros: {', '.join(sorted(MACROS))})")
+
+
+class _SliceView(dict[str, Any]):
+    """``stream_slice`` as the CDK shows it: a mapping (partition and interval merged) with
+    ``partition``, ``cursor_slice`` and ``extra_fields`` attributes."""
+
+    def __init__(self, partition: Mapping[str, Any], cursor_slice: Mapping[str, Any],
+                 extra_fields: Mapping[str, Any]) -> None:
+        super().__init__({**partition, **cursor_slice})
+        self.partition = dict(partition)
+        self.cursor_slice = dict(cursor_slice)
+        self.extra_fields = dict(extra_fields)
+
+
+def slice_view(partition: Mapping[str, Any] | None, cursor_slice: Mapping[str, Any] | None,
+               extra_fields: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A ``stream_slice`` value from a partition and a date window (both may be empty)."""
+    return _SliceView(partition or {}, cursor_slice or {}, extra_fields or {})
+
+
+def _literal(text: Any, valid_types: tuple[type, ...] | None) -> Any:
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+    if valid_types is None:
+        return text if isinstance(value, complex) else value
+    return value if isinstance(value, valid_types) else text
+
+
+class Template:
+    """One compiled manifest string (a :class:`restsync.spec.templated.TemplateValue`).
+
+    Args:
+        text: The string as written.
+        parameters: The component's ``$parameters`` (the ``parameters`` variable).
+        default: What an empty or undefined rendering gives: ``"self"`` (the CDK's
+            interpolated strings: render the text again), ``None`` (mapping values: the key
+            is left out), or another template text (``"False"`` for conditions).
+        valid_types: Types a rendered literal may become (``None``: any but complex).
+        literal: Read the rendering as a Python literal (the CDK does; field names don't).
+        where: Manifest path, for messages.
+
+    Raises:
+        InterpolationError: A syntax error, an unknown name, a refused construct.
+    """
+
+    def __init__(self, text: str, parameters: Mapping[str, Any] | None = None, *,
+                 default: str | None = "self", valid_types: tuple[type, ...] | None = None,
+                 literal: bool = True, where: str = "") -> None:
+        self.text = text
+        self.where = where
+        self.parameters = dict(parameters or {})
+        self._valid_types = valid_types
+        self._literal = literal
+        self._default = default
+        self._compiled: Any = None
+        self._constant: Any = None
+        self.is_plain = not is_template(text)
+        if len(text) > _MAX_TEMPLATE_LENGTH:
+            raise InterpolationError(f"template longer than {_MAX_TEMPLATE_LENGTH:,} characters")
+        if self.is_plain:
+            self._constant = (_literal(text, valid_types) if literal and text else text)
+            if not text:
+                self._constant = self._empty_default()
+            return
+        try:
+            tree = _ENV.parse(text)
+        except TemplateSyntaxError as exc:
+            raise InterpolationError(f"template syntax error (line {exc.lineno}): "
+                                     f"{exc.message}") from None
+        _check_tree(tree)
+        try:
+            self._compiled = _ENV.from_string(text)
+        except TemplateSyntaxError as exc:  # an unknown filter or test
+            raise InterpolationError(f"template error: {exc.message}") from None
+
+    def names(self) -> set[str]:
+        """The context variables the template reads (``config``, ``stream_partition``...)."""
+        if self.is_plain:
+            return set()
+        tree = _ENV.parse(self.text)
+        return {n.name for n in tree.find_all(nodes.Name)
+                if n.ctx == "load" and n.name in VARIABLES}
+
+    def _empty_default(self) -> Any:
+        if self._default is None:
+            return None
+        if self._default == "self":
+            return ""
+        return _literal(self._default, self._valid_types) if self._literal else self._default
+
+    def render(self, variables: Mapping[str, Any]) -> Any:
+        """The value for one request (``variables``: the context, ``config`` included).
+
+        Raises:
+            TemplateRenderError: Rendering failed (an undefined value where the CDK fails
+                too, a refused operation, an error in a macro).
+        """
+        if self.is_plain:
+            return self._constant
+        context = dict(variables)
+        context.setdefault("parameters", self.parameters)
+        if "stream_slice" in context:
+            context.setdefault("stream_partition", context["stream_slice"])
+            context.setdefault("stream_interval", context["stream_slice"])
+        try:
+            text = self._compiled.render(context)
+        except UndefinedError as exc:
+            if self._default is None:
+                return None
+            if self._default != "self":
+                return self._empty_default()
+            raise TemplateRenderError(f"{self.where or 'template'}: {exc.message}") from None
+        except SecurityError as exc:
+            raise TemplateRenderError(f"{self.where or 'template'}: refused: {exc}") from None
+        except TemplateRenderError:
+            raise
+        except Exception as exc:  # an error inside a macro or filter (bad date, bad type)
+            raise TemplateRenderError(
+                f"{self.where or 'template'}: {type(exc).__name__}: {exc}") from None
+        if not text:
+            return self._empty_default()
+        return _literal(text, self._valid_types) if self._literal else text
+
+    def __repr__(self) -> str:
+        return f"Template({self.text!r})"
+
+
+def compile_template(text: str, parameters: Mapping[str, Any] | None = None, **kwargs: Any
+                     ) -> Template:
+    """Compile one manifest string (see :class:`Template` for the options)."""
+    return Template(text, parameters, **kwargs)

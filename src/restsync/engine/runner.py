@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from restsync import faultpoints
-from restsync.engine.items import WorkItem, work_items
+from restsync.engine.items import WorkItem, partition_items, work_items
 from restsync.engine.loader import Loader
 from restsync.engine.outcome import ResourceOutcome
 from restsync.engine.records import (
@@ -40,7 +40,7 @@ from restsync.extract import ApiClient
 from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
 from restsync.normalize import normalize_identifier
-from restsync.plan import Plan, ResourcePlan
+from restsync.plan import Plan, ResourcePlan, resource_partitions
 
 __all__ = ["SKIP_STATUSES", "PlanRunner", "ResourceOutcome", "ResourceRun",
            "shared_root_tables"]
@@ -201,7 +201,8 @@ class PlanRunner:
 
     async def _run_root(self, run: ResourceRun) -> None:
         assert run.state is not None
-        items = list(work_items(run.rp))
+        split = resource_partitions(run.rp, self.started_at, start_for=run.state.start_for)
+        items = list(partition_items(run.rp, split.partitions))
         run.outcome.items_total = len(items)
         resume = run.state.resume_from
         for item in items:
@@ -317,7 +318,7 @@ class PlanRunner:
         rp, outcome = run.rp, run.outcome
         try:
             async for page, records in item_pages(
-                    self.client, rp, item, incremental=run.state.filter_for(item.path_values),
+                    self.client, rp, item, incremental=run.state.filter_for(item.path_values, item.window),
                     steps=run.steps, limits=resource_limits(rp, self.plan.source.client.limits),
                     resume_from=resume_from):
                 faultpoints.reach("extract.page")

@@ -71,6 +71,7 @@ from restsync.spec.paginator_models import (
     SinglePagePaginator as SinglePagePaginator,
 )
 from restsync.spec.row_order import infer_row_order
+from restsync.spec.steps import parse_step
 
 # --------------------------------------------------------------------------- retries
 
@@ -151,6 +152,19 @@ class IncrementalConfig(SpecModel):
     """dlt's option; only ``false`` is accepted (restsync has no external scheduler)."""
     convert: UserCode | None = None
     """Python API only: applied to the start/end values before they are sent."""
+    step: str | float | None = None
+    """restsync: split the run into windows of this length (``P1M``, ``P7D``, ``PT6H``, or a
+    number: seconds, or units of a numeric cursor), from the start to ``end_value`` (else the
+    run's start time); each window is one request sequence with its bounds sent as
+    ``start_param``/``end_param`` and the ``{incremental.*}`` values, and one partition of a
+    scaled-out run (``docs/scale-out.md``)."""
+
+    @field_validator("step")
+    @classmethod
+    def _check_step(cls, value: str | float | None) -> str | float | None:
+        if value is not None:
+            parse_step(value)
+        return value
 
     @field_validator("lookback_window", mode="before")
     @classmethod

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from restsync.engine.capabilities import check_table_formats
+from restsync.engine.executor import Executor, InProcessExecutor, RunContext
 from restsync.engine.gc_tuning import fewer_collections
 from restsync.engine.loader import Loader
 from restsync.engine.outcome import ResourceOutcome
-from restsync.engine.runner import PlanRunner
 from restsync.events import EventSink, discard
-from restsync.extract import ApiClient
 from restsync.load import open_destination
 from restsync.plan import Plan, ValueLookup, build_plan
 from restsync.spec import load_spec
@@ -105,12 +104,14 @@ class Pipeline:
         sleeper: Sleeper override for retry waits (tests).
         max_wait: Longest retry wait (seconds) to sleep through; a resource that would wait
             longer commits what it fetched and stops, and the next run resumes it.
+        executor: What runs the extract and normalise work (default: this process's asyncio
+            loop; see :mod:`restsync.engine.executor`).
     """
 
     def __init__(self, pipeline_name: str | None = None, destination: str | None = None,
                  dataset_name: str | None = None, *, events: EventSink = discard,
                  transport: Any = None, sleeper: Any = None,
-                 max_wait: float | None = None) -> None:
+                 max_wait: float | None = None, executor: Executor | None = None) -> None:
         self.pipeline_name = pipeline_name
         self.destination = destination or DEFAULT_DESTINATION
         self.dataset_name = dataset_name
@@ -118,6 +119,7 @@ class Pipeline:
         self.transport = transport
         self.sleeper = sleeper
         self.max_wait = max_wait
+        self.executor: Executor = executor or InProcessExecutor()
 
     def plan(self, source: SourceConfig, resources: Sequence[str] | None = None,
              lookup: ValueLookup | None = None) -> Plan:
@@ -157,11 +159,9 @@ class Pipeline:
         destination = await loader.call(open_destination, self.destination, dataset)
         try:
             check_table_formats(plan, destination, self.destination)
-            async with ApiClient(plan.source.client, events=self.events,
-                                 transport=self.transport, sleeper=self.sleeper,
-                                 max_wait=self.max_wait) as client:
-                runner = PlanRunner(plan, client, destination, loader, load_id, self.events)
-                info.outcomes = await runner.run()
+            info.outcomes = await self.executor.run(RunContext(
+                plan, destination, loader, load_id, self.events, transport=self.transport,
+                sleeper=self.sleeper, max_wait=self.max_wait))
         finally:
             await loader.call(destination.close)
 

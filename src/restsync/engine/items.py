@@ -27,6 +27,12 @@ def get_field(record: Mapping[str, Any], dotted: str) -> Any:
     return cur
 
 
+def field_or_none(record: Mapping[str, Any], dotted: str) -> Any:
+    """Like :func:`get_field`, with ``None`` for a missing field."""
+    value = get_field(record, dotted)
+    return None if value is _MISSING else value
+
+
 @dataclass(frozen=True)
 class WorkItem:
     """One request sequence of a resource.

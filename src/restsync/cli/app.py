@@ -32,6 +32,12 @@ from restsync.errors import MissingValuesError, RestsyncError
 
 __all__ = ["app", "main", "parse_params"]
 
+ExecutorOpt = Annotated[str, typer.Option(
+    help="What runs the extract and normalise work: in-process (default, one asyncio loop) "
+         "or ray (partitions on Ray workers; pip install 'restsync[ray]').")]
+ChunkSizeOpt = Annotated[int | None, typer.Option(
+    help="--executor ray: parent records per partition of a child resource (default 100).")]
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="restsync: run declarative REST API specs into tables.")
 sandbox_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -49,9 +55,15 @@ def check(
         help="Where earlier runs loaded (to show what the limits changed there); default "
              "duckdb:///restsync.duckdb, read only if it exists")] = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset (schema) name.")] = None,
+    executor: ExecutorOpt = "in-process",
+    show_partitions: Annotated[bool, typer.Option(
+        "--show-partitions", help="Show how a scaled-out run splits the work (also shown "
+                                  "with --executor ray).")] = False,
+    chunk_size: ChunkSizeOpt = None,
 ) -> None:
     """Validate a spec and print the plan and every inference. Sends no request."""
     from restsync.cli.limits_view import print_limits
+    from restsync.cli.partitions_view import print_partitions
     from restsync.cli.render import print_plan
     from restsync.engine.api import DEFAULT_DESTINATION, dataset_name_for
     from restsync.engine.limits_seen import limit_notes
@@ -71,6 +83,11 @@ def check(
     print_plan(console, plan)
     print_limits(console, source, limit_notes(source, destination or DEFAULT_DESTINATION,
                                               dataset or dataset_name_for(source.name)))
+    if show_partitions or executor != "in-process":
+        try:
+            print_partitions(console, plan, chunk_size=chunk_size)  # None: the default
+        except RestsyncError as exc:
+            raise fail(exc) from None
     if missing is not None:
         raise fail(missing)
     console.print("spec OK", style="green")
@@ -88,17 +105,27 @@ def run(
         "--max-wait", help="Longest retry wait to sleep through (seconds); a resource that "
                            "would wait longer commits what it has and stops (exit 3), and "
                            "the next run resumes it.")] = None,
+    executor: ExecutorOpt = "in-process",
+    workers: Annotated[int | None, typer.Option(
+        help="--executor ray: workers (a local instance's CPUs; default 2).")] = None,
+    ray_address: Annotated[str | None, typer.Option(
+        help="--executor ray: join this cluster (auto, ray://host:10001) instead of "
+             "starting a local instance.")] = None,
+    chunk_size: ChunkSizeOpt = None,
 ) -> None:
     """Extract every selected resource and load it into the destination."""
     from restsync.cli.render import ProgressRenderer, summary_table
     from restsync.engine import Pipeline
+    from restsync.engine.executor import executor_named
 
     try:
         source = load_source(spec, set_, param)
         selected = [r for r in resources.split(",") if r] if resources else None
+        chosen = executor_named(executor, workers=workers, ray_address=ray_address,
+                                chunk_size=chunk_size)
         with ProgressRenderer(console) as renderer:
             pipe = Pipeline(destination=destination, dataset_name=dataset, events=renderer,
-                            max_wait=max_wait)
+                            max_wait=max_wait, executor=chosen)
             info = pipe.run(source, resources=selected, lookup=config_lookup())
     except RestsyncError as exc:
         raise fail(exc) from None

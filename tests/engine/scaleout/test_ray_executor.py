@@ -66,3 +66,17 @@ def test_seed_gives_the_same_tables_and_counts_as_the_default_executor(
     ray_state = run.query(state.format(seed))
     run.db_path = default_db
     assert ray_state == run.query(state.format(seed))
+
+
+def test_a_failing_partition_fails_its_resource_and_children_as_in_process(
+        seed_run: Any, local_ray: Any) -> None:
+    run = seed_run("email_events_api")
+    run.server.faults.add(r"/v1/domains$", status=403, times=None)
+    default = run_with(run, None, f"duckdb:///{run.db_path.with_name('default.duckdb')}")
+    on_ray = run_with(run, RayExecutor(workers=2),
+                      f"duckdb:///{run.db_path.with_name('ray.duckdb')}")
+    assert default.failed, "the fault did not fail anything"
+    assert {n: (o.status, o.error) for n, o in on_ray.outcomes.items()} == {
+        n: (o.status, o.error) for n, o in default.outcomes.items()}
+    run.db_path = run.db_path.with_name("ray.duckdb")
+    assert not {str(n) for n in on_ray.failed} & run.tables()

@@ -1,6 +1,7 @@
 """Connecting to Ray: a local instance for the run, or a running cluster.
 
-* **Local** (no ``--ray-address``): restsync starts Ray with ``--workers`` CPUs, every Ray
+* **Local** (no ``--ray-address``): restsync starts a new Ray instance (never one it finds
+  through ``RAY_ADDRESS`` or ``/tmp/ray``, which ``ray.init()`` would join) with ``--workers`` CPUs, every Ray
   process on ``127.0.0.1`` (``_node_ip_address`` and Ray's single-node mode: without it Ray
   2.60 replaces a loopback node address by the interface address, and its GCS, raylet and
   workers listen on every interface), no dashboard, usage stats off, and shuts it down
@@ -123,7 +124,9 @@ def ray_session(address: str | None, workers: int) -> Iterator[Any]:
         try:
             if address is None:
                 with _loopback_node(ray):
-                    ray.init(num_cpus=workers, include_dashboard=False,
+                    # "local": a new instance, never one found through RAY_ADDRESS or
+                    # /tmp/ray (Ray joins those when the address is left out)
+                    ray.init(address="local", num_cpus=workers, include_dashboard=False,
                              _node_ip_address=LOOPBACK, log_to_driver=False,
                              configure_logging=False)
             else:

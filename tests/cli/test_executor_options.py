@@ -91,12 +91,10 @@ def test_run_on_its_own_local_ray_loads_and_shuts_it_down(tmp_path: Path,
             args += ["--set", o]
         result = runner.invoke(app, args, env=env_for(server))
         assert result.exit_code == 0, result.output
-    con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
-    try:
-        [(n,)] = con.execute("SELECT count(*) FROM marketing_api.email_clicks").fetchall()
-    finally:
-        con.close()
-    assert n == server.expected_records["email_clicks"]
+    with duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True) as con:
+        loaded = {t: con.execute(f"SELECT count(*) FROM marketing_api.{t}").fetchone()
+                  for t in server.expected_records}
+    assert loaded == {t: (n,) for t, n in server.expected_records.items()}
     # the instance is gone, and the run's token and switches left the environment
     assert listening_addresses() == {}
     ours = ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_USAGE_STATS_ENABLED",

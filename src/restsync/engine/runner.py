@@ -17,7 +17,12 @@ from typing import Any
 from restsync import faultpoints
 from restsync.engine.items import WorkItem, partition_items, work_items
 from restsync.engine.loader import Loader
-from restsync.engine.outcome import ResourceOutcome
+from restsync.engine.outcome import (
+    ResourceOutcome,
+    check_not_all_skipped,
+    describe,
+    finished_event,
+)
 from restsync.engine.records import (
     item_pages,
     primary_key_of,
@@ -27,13 +32,12 @@ from restsync.engine.records import (
 )
 from restsync.engine.sink import RecordSink
 from restsync.engine.state import ResourceState
-from restsync.errors import FatalError, HTTPStatusError, RestsyncError, StoppedEarlyError
+from restsync.errors import FatalError, HTTPStatusError, StoppedEarlyError
 from restsync.events import (
     EventSink,
     Notice,
     ParentItemSkipped,
     ResourceFailed,
-    ResourceFinished,
     ResourceStarted,
 )
 from restsync.extract import ApiClient
@@ -42,7 +46,7 @@ from restsync.load import Destination, ResourceLoad
 from restsync.normalize import normalize_identifier
 from restsync.plan import Plan, ResourcePlan, resource_partitions
 
-__all__ = ["SKIP_STATUSES", "PlanRunner", "ResourceOutcome", "ResourceRun",
+__all__ = ["SKIP_STATUSES", "PlanRunner", "ResourceOutcome", "ResourceRun", "begin_load",
            "shared_root_tables"]
 
 SKIP_STATUSES = frozenset({404, 410})
@@ -142,10 +146,7 @@ class PlanRunner:
                 await self._run_children(run)
             assert run.sink is not None and run.state is not None
             await run.sink.drain()
-            if outcome.skipped_parents and outcome.skipped_parents == outcome.items_total:
-                raise FatalError(
-                    f"every one of its {outcome.skipped_parents} parent item(s) answered "
-                    f"404/410; the path is likely wrong", location=run.where)
+            check_not_all_skipped(outcome, run.where)
             for child in run.children:
                 await self.inboxes[child].put(_END)
             if run.load is not None:
@@ -168,11 +169,7 @@ class PlanRunner:
                 outcome.notes.extend(f"inferred {text}" for text in stats.inferences)
             outcome.seconds = time.monotonic() - started
         if outcome.status in ("completed", "extracted"):
-            self.events(ResourceFinished(
-                resource=rp.name, records=outcome.records, pages=outcome.pages,
-                requests=outcome.requests, retries=outcome.retries,
-                skipped_parents=outcome.skipped_parents, tables=dict(outcome.tables),
-                notes=tuple(outcome.notes), schema_changes=tuple(outcome.schema_changes)))
+            self.events(finished_event(outcome))
 
     def _inferred(self, rp: ResourcePlan) -> list[str]:
         """What the client inferred for this resource from its responses."""
@@ -186,12 +183,8 @@ class PlanRunner:
         run.state = ResourceState(rp, stored, self.started_at)
         run.steps = processing_steps(rp)
         if rp.load:
-            root_table = normalize_identifier(rp.table_name)
-            run.load = await self.loader.call(
-                self.destination.begin, rp.name, load_id=self.load_id,
-                write_disposition=rp.config.write_disposition,
-                primary_key=primary_key_of(rp), root_table=root_table,
-                exclusive=root_table not in self.shared_tables)
+            run.load = await begin_load(self.loader, self.destination, rp, self.load_id,
+                                        self.shared_tables)
         normalizer = resource_normalizer(
             rp, load_id=self.load_id,
             stored=run.load.stored_schema if run.load is not None else None,
@@ -249,12 +242,12 @@ class PlanRunner:
     async def _fail(self, run: ResourceRun, exc: BaseException) -> None:
         outcome = run.outcome
         outcome.status = "failed"
-        outcome.error = _describe(exc)
+        outcome.error = describe(exc)
         if run.load is not None:
             try:
                 await self.loader.call(run.load.abort)
             except Exception as abort_exc:  # pragma: no cover - reported, not raised
-                outcome.notes.append(f"abort failed: {_describe(abort_exc)}")
+                outcome.notes.append(f"abort failed: {describe(abort_exc)}")
         for child in run.children:
             await self.inboxes[child].put(_PARENT_FAILED)
         if run.rp.parent is not None and run.name not in self.inbox_closed:
@@ -351,6 +344,16 @@ def _can_stop_cleanly(rp: ResourcePlan, exc: StoppedEarlyError) -> bool:
             and rp.config.write_disposition in ("append", "merge"))
 
 
+async def begin_load(loader: Loader, destination: Destination, rp: ResourcePlan, load_id: str,
+                     shared_tables: set[str]) -> ResourceLoad:
+    """Begin loading ``rp`` (on the loader thread)."""
+    root_table = normalize_identifier(rp.table_name)
+    return await loader.call(
+        destination.begin, rp.name, load_id=load_id,
+        write_disposition=rp.config.write_disposition, primary_key=primary_key_of(rp),
+        root_table=root_table, exclusive=root_table not in shared_tables)
+
+
 def shared_root_tables(tables: list[str]) -> set[str]:
     """Root tables whose table family (``t`` and ``t__*``) another loading resource writes."""
     shared: set[str] = set()
@@ -359,11 +362,3 @@ def shared_root_tables(tables: list[str]) -> set[str]:
             if a == b or b.startswith(a + "__") or a.startswith(b + "__"):
                 shared |= {a, b}
     return shared
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, RestsyncError):
-        return str(exc)
-    if isinstance(exc, asyncio.CancelledError):
-        return "cancelled"
-    return f"internal error {type(exc).__name__}: {exc}"

@@ -290,18 +290,13 @@ def _check_incremental_extras(inc: dict[str, Any], path: RawPath, ctx: Context) 
         if problem:
             ctx.issues.add((*path, "datetime_format"), problem)
             inc.pop("datetime_format")
-    if inc.get("lookback_window") is not None:
-        try:
-            parse_duration(inc["lookback_window"])
-        except ValueError as exc:
-            ctx.issues.add((*path, "lookback_window"), str(exc))
-            inc.pop("lookback_window")
-    if inc.get("step") is not None:
-        try:
-            parse_step(inc["step"])
-        except ValueError as exc:
-            ctx.issues.add((*path, "step"), str(exc))
-            inc.pop("step")
+    for key, parse in (("lookback_window", parse_duration), ("step", parse_step)):
+        if inc.get(key) is not None:
+            try:
+                parse(inc[key])
+            except ValueError as exc:
+                ctx.issues.add((*path, key), str(exc))
+                inc.pop(key)
 
 
 def normalize_actions(value: Any, path: RawPath, ctx: Context) -> list[Any]:

@@ -29,6 +29,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from unittest.mock import patch
 
 from restsync.errors import ConfigError
 
@@ -49,20 +50,6 @@ def import_ray() -> Any:
         raise ConfigError("--executor ray needs Ray: pip install 'restsync[ray]'",
                           location="--executor") from None
     return ray
-
-
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    before = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 _SINGLE_NODE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
@@ -115,7 +102,7 @@ def ray_session(address: str | None, workers: int) -> Iterator[Any]:
         env[_SINGLE_NODE] = "0"
         if "RAY_AUTH_MODE" not in os.environ:
             env |= {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
-    with _environment(env):
+    with patch.dict(os.environ, env):  # restored as it was afterwards
         ray = import_ray()
         if ray.is_initialized():
             yield ray

@@ -22,15 +22,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from restsync.engine.executor import RunContext
 from restsync.engine.items import WorkItem, partition_items, work_items
-from restsync.engine.outcome import ResourceOutcome
-from restsync.engine.records import primary_key_of
-from restsync.engine.runner import shared_root_tables
+from restsync.engine.outcome import (
+    ResourceOutcome,
+    check_not_all_skipped,
+    describe,
+    finished_event,
+)
+from restsync.engine.runner import begin_load, shared_root_tables
 from restsync.engine.scaleout.work import (
     PartitionResult,
     PartitionTask,
@@ -38,12 +42,11 @@ from restsync.engine.scaleout.work import (
     run_partition,
 )
 from restsync.engine.state import ResourceState
-from restsync.errors import FatalError, RestsyncError
+from restsync.errors import FatalError
 from restsync.events import (
     Notice,
     ParentItemSkipped,
     ResourceFailed,
-    ResourceFinished,
     ResourceStarted,
 )
 from restsync.load import ResourceLoad
@@ -108,19 +111,12 @@ class RayDriver:
             stored = await ctx.loader.call(ctx.destination.get_state, rp.name) if rp.load else {}
             state = ResourceState(rp, stored, self.started_at)
             if rp.load:
-                root_table = normalize_identifier(rp.table_name)
-                load = await ctx.loader.call(
-                    ctx.destination.begin, rp.name, load_id=ctx.load_id,
-                    write_disposition=rp.config.write_disposition,
-                    primary_key=primary_key_of(rp), root_table=root_table,
-                    exclusive=root_table not in self.shared_tables)
+                load = await begin_load(ctx.loader, ctx.destination, rp, ctx.load_id,
+                                        self.shared_tables)
             partial = _Resource(rp, outcome, state, load, children, stored)
             units = self._roots(partial) if rp.parent is None else self._chunks(partial)
             await self._dispatch_and_load(partial, units)
-            if outcome.skipped_parents and outcome.skipped_parents == outcome.items_total:
-                raise FatalError(f"every one of its {outcome.skipped_parents} parent item(s) "
-                                 f"answered 404/410; the path is likely wrong",
-                                 location=f"resource '{rp.name}'")
+            check_not_all_skipped(outcome, f"resource '{rp.name}'")
             for child in children:
                 await self.feeds[child].put(_END)
             if load is not None:
@@ -134,11 +130,7 @@ class RayDriver:
         finally:
             outcome.seconds = time.monotonic() - started
         if outcome.status in ("completed", "extracted"):
-            ctx.events(ResourceFinished(
-                resource=rp.name, records=outcome.records, pages=outcome.pages,
-                requests=outcome.requests, retries=outcome.retries,
-                skipped_parents=outcome.skipped_parents, tables=dict(outcome.tables),
-                notes=tuple(outcome.notes), schema_changes=tuple(outcome.schema_changes)))
+            ctx.events(finished_event(outcome))
 
     # ------------------------------------------------------------------ units of work
 
@@ -260,12 +252,12 @@ class RayDriver:
     async def _fail(self, rp: ResourcePlan, outcome: ResourceOutcome,
                     load: ResourceLoad | None, children: list[str], exc: BaseException) -> None:
         outcome.status = "failed"
-        outcome.error = _describe(exc)
+        outcome.error = describe(exc)
         if load is not None:
             try:
                 await self.ctx.loader.call(load.abort)
             except Exception as abort_exc:  # pragma: no cover - reported, not raised
-                outcome.notes.append(f"abort failed: {_describe(abort_exc)}")
+                outcome.notes.append(f"abort failed: {describe(abort_exc)}")
         for child in children:
             await self.feeds[child].put(_PARENT_FAILED)
         self.ctx.events(ResourceFailed(resource=rp.name, error=outcome.error,
@@ -284,22 +276,21 @@ class RayDriver:
         return exc
 
 
+@dataclass
 class _Resource:
     """One resource's run on the driver."""
 
-    def __init__(self, rp: ResourcePlan, outcome: ResourceOutcome, state: ResourceState,
-                 load: ResourceLoad | None, children: list[str], stored: dict[str, Any]):
-        self.rp = rp
-        self.outcome = outcome
-        self.state = state
-        self.load = load
-        self.children = children
-        self.stored = stored
-        self.schemas: dict[str, TableSchema] = {}
-        self.inferred: dict[str, None] = {}
-        self.dropped: dict[str, int] = {}
-        self.discarded: dict[str, int] = {}
-        self.limit_notes: dict[str, None] = {}
+    rp: ResourcePlan
+    outcome: ResourceOutcome
+    state: ResourceState
+    load: ResourceLoad | None
+    children: list[str]
+    stored: dict[str, Any]
+    schemas: dict[str, TableSchema] = field(default_factory=dict)
+    inferred: dict[str, None] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+    discarded: dict[str, int] = field(default_factory=dict)
+    limit_notes: dict[str, None] = field(default_factory=dict)
 
 
 def _merge_schema(schemas: dict[str, TableSchema], batch: TableBatch) -> TableSchema | None:
@@ -319,11 +310,3 @@ def _merge_schema(schemas: dict[str, TableSchema], batch: TableBatch) -> TableSc
 def _write_all(load: ResourceLoad, batches: list[TableBatch]) -> None:
     for batch in batches:
         load.write(batch)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, RestsyncError):
-        return str(exc)
-    if isinstance(exc, asyncio.CancelledError):
-        return "cancelled"
-    return f"internal error {type(exc).__name__}: {exc}"

@@ -11,6 +11,10 @@ state, exactly as in the default executor. A parent's records reach its children
 its partitions is loaded: the children cut them into chunks of ``chunk_size`` records and
 dispatch each chunk as a partition.
 
+Per-host limits (``max_concurrency``, ``rate_limit``, the adaptive halving on 429) hold for
+the whole run: every worker's client takes its permits from one
+:class:`~restsync.engine.scaleout.permits.PermitService` actor.
+
 Ray re-runs a task whose worker process died (``max_retries``); since a worker writes
 nothing, the re-run's rows are the only ones loaded. A partition that raises fails its
 resource (nothing of it is committed) and the resource's children, as in the default
@@ -35,6 +39,7 @@ from restsync.engine.outcome import (
     finished_event,
 )
 from restsync.engine.runner import begin_load, shared_root_tables
+from restsync.engine.scaleout.permits import PermitService
 from restsync.engine.scaleout.work import (
     PartitionResult,
     PartitionTask,
@@ -73,15 +78,19 @@ class RayDriver:
         ctx: The run.
         workers: Workers of the run (in-flight bound: twice as many partitions).
         chunk_size: Parent records per child partition.
+        global_limits: One permit service for the run (else each worker paces alone).
     """
 
-    def __init__(self, ray: Any, ctx: RunContext, workers: int, chunk_size: int) -> None:
+    def __init__(self, ray: Any, ctx: RunContext, workers: int, chunk_size: int, *,
+                 global_limits: bool = True) -> None:
         self.ray = ray
         self.ctx = ctx
         self.chunk_size = chunk_size
         self.remote = ray.remote(num_cpus=1, max_retries=WORKER_RETRIES,
                                  retry_exceptions=False)(run_partition)
         self.plan_ref = ray.put(ctx.plan)
+        self.permits = (ray.remote(num_cpus=0)(PermitService).remote(ctx.plan.source.client)
+                        if global_limits else None)
         self.slots = asyncio.Semaphore(max(1, workers) * 2)
         self.started_at = datetime.now(UTC)
         self.outcomes: dict[str, ResourceOutcome] = {}
@@ -97,7 +106,11 @@ class RayDriver:
         for rp in to_run:
             if rp.parent is not None:
                 self.feeds[rp.name] = asyncio.Queue()
-        await asyncio.gather(*(self._resource(rp, running) for rp in to_run))
+        try:
+            await asyncio.gather(*(self._resource(rp, running) for rp in to_run))
+        finally:
+            if self.permits is not None:
+                self.ray.kill(self.permits)
         return self.outcomes
 
     async def _resource(self, rp: ResourcePlan, running: set[str]) -> None:
@@ -175,7 +188,7 @@ class RayDriver:
                         stored_state=res.stored,
                         stored_schema=res.load.stored_schema if res.load is not None else None,
                         run_started_at=self.started_at, load_id=ctx.load_id,
-                        child_fields=fields, max_wait=ctx.max_wait)
+                        child_fields=fields, max_wait=ctx.max_wait, permits=self.permits)
                     await submitted.put((partition, self.remote.remote(self.plan_ref, task)))
                 await submitted.put(None)
             except BaseException as exc:

@@ -25,6 +25,7 @@ from restsync.engine.records import (
     resource_normalizer,
 )
 from restsync.engine.runner import SKIP_STATUSES
+from restsync.engine.scaleout.permits import RemotePacer
 from restsync.engine.sink import BATCH_ROWS
 from restsync.engine.state import ResourceState, Window
 from restsync.errors import HTTPStatusError
@@ -51,6 +52,8 @@ class PartitionTask:
         load_id: The run's load id.
         child_fields: Fields of each record the children need (``parent_fields``).
         max_wait: Longest retry wait to sleep through.
+        permits: The run's :class:`~restsync.engine.scaleout.permits.PermitService` actor
+            (per-host limits across all workers), or ``None``: this worker's own limits.
     """
 
     resource: str
@@ -62,6 +65,7 @@ class PartitionTask:
     load_id: str
     child_fields: tuple[str, ...] = ()
     max_wait: float | None = None
+    permits: Any = None
 
 
 @dataclass
@@ -137,6 +141,8 @@ async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
 
     async with ApiClient(plan.source.client, events=discard,
                          max_wait=task.max_wait) as client:
+        if task.permits is not None:
+            client.pacer = RemotePacer(task.permits)  # type: ignore[assignment]
         for item in task.items:
             flt = state.filter_for(item.path_values, item.window)
             try:

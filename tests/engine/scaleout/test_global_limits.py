@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ import pytest
 from restsync.engine import Pipeline
 from restsync.engine.scaleout import RayExecutor
 from restsync.spec import load_spec
+from tests.engine.scaleout.conftest import served
 
 pytestmark = pytest.mark.slow
 
@@ -32,40 +31,22 @@ class CountingApi:
         self.in_flight = 0
         self.most_in_flight = 0
         self.arrivals: list[float] = []
-        api = self
+        self.url = ""
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                with api.lock:
-                    api.arrivals.append(time.monotonic())
-                    api.in_flight += 1
-                    api.most_in_flight = max(api.most_in_flight, api.in_flight)
-                time.sleep(SERVICE_SECONDS)
-                with api.lock:
-                    api.in_flight -= 1
-                body = json.dumps([{"id": self.path}]).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+    def respond(self, target: str) -> tuple[int, Any]:
+        with self.lock:
+            self.arrivals.append(time.monotonic())
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(SERVICE_SECONDS)
+        with self.lock:
+            self.in_flight -= 1
+        return 200, [{"id": target}]
 
 
 @pytest.fixture
 def counting_api() -> Iterator[CountingApi]:
-    api = CountingApi()
-    thread = threading.Thread(target=api.server.serve_forever, daemon=True)
-    thread.start()
-    yield api
-    api.server.shutdown()
-    api.server.server_close()
+    yield from served(CountingApi())
 
 
 def run(api: CountingApi, tmp_path: Path, *, global_limits: bool) -> None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,45 +13,28 @@ from restsync.engine.items import partition_items, work_items
 from restsync.engine.scaleout.work import PartitionTask, parent_fields, run_partition
 from restsync.plan import build_plan, resource_partitions
 from restsync.spec import load_spec
+from tests.engine.scaleout.conftest import json_server
 
 COMMENTS = {1: [{"id": 10, "at": "2024-01-05T00:00:00Z"}, {"id": 11, "at": "2024-02-07T00:00:00Z"}],
             2: [{"id": 20, "at": "2024-01-09T00:00:00Z"}]}
 
 
-class Api(BaseHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        parts = url.path.strip("/").split("/")
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        if parts == ["events"]:
-            rows = [c for cs in COMMENTS.values() for c in cs
-                    if query["since"] <= c["at"] < query["until"]]
-            self.reply(200, rows)
-        elif len(parts) == 3 and int(parts[1]) in COMMENTS:
-            self.reply(200, COMMENTS[int(parts[1])])
-        else:
-            self.reply(404, {"error": "no such post"})
-
-    def reply(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+def respond(target: str) -> tuple[int, Any]:
+    url = urlsplit(target)
+    parts = url.path.strip("/").split("/")
+    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    if parts == ["events"]:
+        return 200, [c for cs in COMMENTS.values() for c in cs
+                     if query["since"] <= c["at"] < query["until"]]
+    if len(parts) == 3 and int(parts[1]) in COMMENTS:
+        return 200, COMMENTS[int(parts[1])]
+    return 404, {"error": "no such post"}
 
 
 @pytest.fixture
 def base_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with json_server(respond) as url:
+        yield url
 
 
 def plan_for(base_url: str) -> Any:

@@ -3,13 +3,11 @@ row exactly once (a worker writes nothing; the driver loads each partition's res
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -20,7 +18,7 @@ import pytest
 from restsync.engine import Pipeline
 from restsync.engine.scaleout import RayExecutor
 from restsync.spec import load_spec
-from tests.engine.scaleout.conftest import _descendants
+from tests.engine.scaleout.conftest import descendants, served
 
 pytestmark = pytest.mark.slow
 
@@ -35,51 +33,32 @@ class TenantApi:
     def __init__(self) -> None:
         self.hanging = threading.Event()
         self.served: list[tuple[str, int]] = []
-        api = self
+        self.url = ""
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                url = urlsplit(self.path)
-                tenant = url.path.split("/")[2]
-                page = int(parse_qs(url.query).get("page", ["1"])[0])
-                api.served.append((tenant, page))
-                if (tenant, page) == ("c", 2) and not api.hanging.is_set():
-                    api.hanging.set()
-                    time.sleep(30)  # the worker dies meanwhile; nobody reads this answer
-                    return
-                rows = [{"id": f"{tenant}-{page}-{i}", "tenant": tenant, "n": i}
-                        for i in range(PER_PAGE)]
-                nxt = f"/t/{tenant}/events?page={page + 1}" if page < PAGES else None
-                body = json.dumps({"data": rows, "next": nxt}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+    def respond(self, target: str) -> tuple[int, Any] | None:
+        url = urlsplit(target)
+        tenant = url.path.split("/")[2]
+        page = int(parse_qs(url.query).get("page", ["1"])[0])
+        self.served.append((tenant, page))
+        if (tenant, page) == ("c", 2) and not self.hanging.is_set():
+            self.hanging.set()
+            time.sleep(30)  # the worker dies meanwhile; nobody reads this answer
+            return None
+        rows = [{"id": f"{tenant}-{page}-{i}", "tenant": tenant, "n": i} for i in range(PER_PAGE)]
+        return 200, {"data": rows,
+                     "next": f"/t/{tenant}/events?page={page + 1}" if page < PAGES else None}
 
 
 @pytest.fixture
 def tenant_api() -> Iterator[TenantApi]:
-    api = TenantApi()
-    thread = threading.Thread(target=api.server.serve_forever, daemon=True)
-    thread.start()
-    yield api
-    api.server.shutdown()
-    api.server.server_close()
+    yield from served(TenantApi())
 
 
 def kill_partition_workers(api: TenantApi, killed: list[int]) -> None:
     """Once tenant c's page 2 hangs, SIGKILL the Ray workers running partitions (ours)."""
     if not api.hanging.wait(120):
         return
-    for pid in _descendants(os.getpid()):
+    for pid in descendants(os.getpid()):
         try:
             title = Path(f"/proc/{pid}/cmdline").read_text()
         except OSError:

@@ -31,6 +31,7 @@ URLs through :func:`restsync.extract.redact.redact_url` (or equivalent) before b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class RestsyncError(Exception):
@@ -54,6 +55,19 @@ class RestsyncError(Exception):
         if self.hint:
             text += f" ({self.hint})"
         return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by state, not by constructor arguments (subclasses take keyword-only ones),
+        so an error raised on a Ray worker reaches the driver as itself."""
+        return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild_error(cls: type[RestsyncError], args: tuple[Any, ...],
+                   state: dict[str, Any]) -> RestsyncError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigError(RestsyncError):

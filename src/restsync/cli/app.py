@@ -39,6 +39,12 @@ from restsync.errors import MissingValuesError, RestsyncError
 
 __all__ = ["app", "main", "parse_params"]
 
+ExecutorOpt = Annotated[str, typer.Option(
+    help="What runs the extract and normalise work: in-process (default, one asyncio loop) "
+         "or ray (partitions on Ray workers; pip install 'restsync[ray]').")]
+ChunkSizeOpt = Annotated[int | None, typer.Option(
+    help="--executor ray: parent records per partition of a child resource (default 100).")]
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="restsync: run declarative REST API specs into tables.")
 sandbox_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -58,9 +64,15 @@ def check(
     dataset: Annotated[str | None, typer.Option(help="Dataset (schema) name.")] = None,
     config: ConfigOpt = None,
     streams: StreamsOpt = None,
+    executor: ExecutorOpt = "in-process",
+    show_partitions: Annotated[bool, typer.Option(
+        "--show-partitions", help="Show how a scaled-out run splits the work (also shown "
+                                  "with --executor ray).")] = False,
+    chunk_size: ChunkSizeOpt = None,
 ) -> None:
     """Validate a spec and print the plan and every inference. Sends no request."""
     from restsync.cli.limits_view import print_limits
+    from restsync.cli.partitions_view import print_partitions
     from restsync.cli.render import print_plan
     from restsync.engine.api import DEFAULT_DESTINATION, dataset_name_for
     from restsync.engine.limits_seen import limit_notes
@@ -80,6 +92,11 @@ def check(
     print_plan(console, plan)
     print_limits(console, source, limit_notes(source, destination or DEFAULT_DESTINATION,
                                               dataset or dataset_name_for(source.name)))
+    if show_partitions or executor != "in-process":
+        try:
+            print_partitions(console, plan, chunk_size=chunk_size)  # None: the default
+        except RestsyncError as exc:
+            raise fail(exc) from None
     if missing is not None:
         raise fail(missing)
     console.print("spec OK", style="green")
@@ -101,11 +118,19 @@ def run(
     replay: ReplayOpt = None,
     config: ConfigOpt = None,
     streams: StreamsOpt = None,
+    executor: ExecutorOpt = "in-process",
+    workers: Annotated[int | None, typer.Option(
+        help="--executor ray: workers (a local instance's CPUs; default 2).")] = None,
+    ray_address: Annotated[str | None, typer.Option(
+        help="--executor ray: join this cluster (auto, ray://host:10001) instead of "
+             "starting a local instance.")] = None,
+    chunk_size: ChunkSizeOpt = None,
 ) -> None:
     """Extract every selected resource and load it into the destination."""
     from restsync.cli.cassette_opts import replay_source
     from restsync.cli.render import ProgressRenderer, summary_table
     from restsync.engine import Pipeline
+    from restsync.engine.executor import executor_named
 
     try:
         if streams is not None and config is None and spec.suffix in (".yaml", ".yml"):
@@ -113,9 +138,12 @@ def run(
         source = (replay_source(spec, set_, param, config=config, streams=streams) if replay
                   else load_source(spec, set_, param, config=config, streams=streams))
         selected = [r for r in resources.split(",") if r] if resources else None
+        chosen = executor_named(executor, workers=workers, ray_address=ray_address,
+                                chunk_size=chunk_size)
         with ProgressRenderer(console) as renderer:
             pipe = Pipeline(destination=destination, dataset_name=dataset, events=renderer,
-                            max_wait=max_wait, record=record, replay=replay)
+                            max_wait=max_wait, record=record, replay=replay,
+                            executor=chosen)
             info = pipe.run(source, resources=selected, lookup=config_lookup())
     except RestsyncError as exc:
         raise fail(exc) from None

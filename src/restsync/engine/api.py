@@ -12,14 +12,13 @@ from typing import Any
 
 from restsync.engine.capabilities import check_table_formats
 from restsync.engine.cassettes import Cassette
+from restsync.engine.executor import Executor, InProcessExecutor, RunContext
 from restsync.engine.gc_tuning import fewer_collections
 from restsync.engine.history import RunRecorder, redacted_destination, run_status
 from restsync.engine.loader import Loader
 from restsync.engine.outcome import ResourceOutcome
-from restsync.engine.runner import PlanRunner
 from restsync.errors import ConfigError, RestsyncError
 from restsync.events import EventSink, Notice, discard
-from restsync.extract import ApiClient
 from restsync.load import open_destination
 from restsync.plan import Plan, ValueLookup, build_plan
 from restsync.spec import load_spec
@@ -112,13 +111,15 @@ class Pipeline:
             (:mod:`restsync.extract.cassette`).
         replay: Answer every request from the cassette in this folder; nothing is sent and
             retry waits are not slept.
+        executor: What runs the extract and normalise work (default: this process's asyncio
+            loop; see :mod:`restsync.engine.executor`).
     """
 
     def __init__(self, pipeline_name: str | None = None, destination: str | None = None,
                  dataset_name: str | None = None, *, events: EventSink = discard,
                  transport: Any = None, sleeper: Any = None,
                  max_wait: float | None = None, record: str | Path | None = None,
-                 replay: str | Path | None = None) -> None:
+                 replay: str | Path | None = None, executor: Executor | None = None) -> None:
         self.pipeline_name = pipeline_name
         self.destination = destination or DEFAULT_DESTINATION
         self.dataset_name = dataset_name
@@ -130,6 +131,11 @@ class Pipeline:
             raise ConfigError("give --record or --replay, not both")
         self.record = record
         self.replay = replay
+        self.executor: Executor = executor or InProcessExecutor()
+        if (record is not None or replay is not None) and \
+                not isinstance(self.executor, InProcessExecutor):
+            raise ConfigError("--record and --replay run in process: not with --executor "
+                              f"{type(self.executor).__name__}")
 
     def plan(self, source: SourceConfig, resources: Sequence[str] | None = None,
              lookup: ValueLookup | None = None) -> Plan:
@@ -179,14 +185,10 @@ class Pipeline:
             check_table_formats(plan, destination, self.destination)
             cassette = Cassette(plan.source, self.transport, record=self.record,
                                 replay=self.replay)
-            async with ApiClient(plan.source.client, events=history,
-                                 transport=cassette.transport,
-                                 sleeper=cassette.sleeper(self.sleeper),
-                                 max_wait=self.max_wait) as client:
-                cassette.watch(client)
-                runner = PlanRunner(plan, client, destination, loader, history.run_id, history,
-                                    history=history)
-                info.outcomes = await runner.run()
+            info.outcomes = await self.executor.run(RunContext(
+                plan, destination, loader, history.run_id, history,
+                transport=cassette.transport, sleeper=cassette.sleeper(self.sleeper),
+                max_wait=self.max_wait, history=history, on_client=cassette.watch))
             ended = run_status(info.outcomes)
         except BaseException as exc:
             error = str(exc) if isinstance(exc, RestsyncError) else type(exc).__name__

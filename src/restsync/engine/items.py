@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from restsync.errors import ResponseError
 from restsync.extract.partitions import partition_values
-from restsync.plan import Binding, ResourcePlan
+from restsync.plan import Binding, Partition, ResourcePlan
+from restsync.plan.windows import Bound, bound_text
 
 _MISSING = object()
 _FIELDS_SHOWN = 20  # parent field names an error lists
@@ -28,6 +29,12 @@ def get_field(record: Mapping[str, Any], dotted: str) -> Any:
     return cur
 
 
+def field_or_none(record: Mapping[str, Any], dotted: str) -> Any:
+    """Like :func:`get_field`, with ``None`` for a missing field."""
+    value = get_field(record, dotted)
+    return None if value is _MISSING else value
+
+
 @dataclass(frozen=True)
 class WorkItem:
     """One request sequence of a resource.
@@ -39,12 +46,14 @@ class WorkItem:
             for callers that merge them).
         carried: Columns every record of this sequence carries (parent keys).
         label: Human-readable parent, e.g. ``projects.id=7, schedules.id=3``.
+        window: ``[start, end)`` of its date window (an incremental ``step``), or ``None``.
     """
 
     path_values: dict[str, Any] = field(default_factory=dict)
     query_values: dict[str, Any] = field(default_factory=dict)
     carried: dict[str, Any] = field(default_factory=dict)
     label: str = ""
+    window: tuple[Bound, Bound] | None = None
 
 
 def _value_for(binding: Binding, rp: ResourcePlan, parent: Mapping[str, Any] | None,
@@ -131,3 +140,16 @@ def work_items(rp: ResourcePlan, parent: Mapping[str, Any] | None = None,
             item_labels.append(f"{b.name}={value}")
         yield WorkItem(path_values=path_values, query_values=dict(base_query),
                        carried=item_carried, label=", ".join(item_labels))
+
+
+def partition_items(rp: ResourcePlan, partitions: Iterable[Partition]) -> Iterator[WorkItem]:
+    """The work item of each partition of a resource without parent, in partition order."""
+    by_values = {repr(sorted(item.path_values.items(), key=str)): item
+                 for item in work_items(rp)}
+    for partition in partitions:
+        item = by_values[repr(sorted(partition.fanout, key=str))]
+        if partition.window is not None:
+            low, high = (bound_text(b) for b in partition.window)
+            item = replace(item, window=partition.window,
+                           label=", ".join(filter(None, (item.label, f"window {low}..{high}"))))
+        yield item

@@ -16,9 +16,15 @@ from typing import Any
 
 from restsync import faultpoints
 from restsync.engine.history import RunRecorder
-from restsync.engine.items import WorkItem, work_items
+from restsync.engine.items import WorkItem, partition_items, work_items
 from restsync.engine.loader import Loader
-from restsync.engine.outcome import ResourceOutcome, ResourceStatus
+from restsync.engine.outcome import (
+    ResourceOutcome,
+    ResourceStatus,
+    check_not_all_skipped,
+    describe,
+    finished_event,
+)
 from restsync.engine.records import (
     item_pages,
     merge_key_of,
@@ -29,22 +35,21 @@ from restsync.engine.records import (
 )
 from restsync.engine.sink import RecordSink
 from restsync.engine.state import ResourceState
-from restsync.errors import FatalError, HTTPStatusError, RestsyncError, StoppedEarlyError
+from restsync.errors import FatalError, HTTPStatusError, StoppedEarlyError
 from restsync.events import (
     EventSink,
     Notice,
     ParentItemSkipped,
     ResourceFailed,
-    ResourceFinished,
     ResourceStarted,
 )
 from restsync.extract import ApiClient
 from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
 from restsync.normalize import normalize_identifier
-from restsync.plan import Plan, ResourcePlan
+from restsync.plan import Plan, ResourcePlan, resource_partitions
 
-__all__ = ["SKIP_STATUSES", "PlanRunner", "ResourceOutcome", "ResourceRun",
+__all__ = ["SKIP_STATUSES", "PlanRunner", "ResourceOutcome", "ResourceRun", "begin_load",
            "shared_root_tables"]
 
 SKIP_STATUSES = frozenset({404, 410})
@@ -147,10 +152,7 @@ class PlanRunner:
                 await self._run_children(run)
             assert run.sink is not None and run.state is not None
             await run.sink.drain()
-            if outcome.skipped_parents and outcome.skipped_parents == outcome.items_total:
-                raise FatalError(
-                    f"every one of its {outcome.skipped_parents} parent item(s) answered "
-                    f"404/410; the path is likely wrong", location=run.where)
+            check_not_all_skipped(outcome, run.where)
             for child in run.children:
                 await self.inboxes[child].put(_END)
             if run.load is not None:
@@ -173,11 +175,7 @@ class PlanRunner:
                 outcome.notes.extend(f"inferred {text}" for text in stats.inferences)
             outcome.seconds = time.monotonic() - started
         if outcome.status in ("completed", "extracted"):
-            self.events(ResourceFinished(
-                resource=rp.name, records=outcome.records, pages=outcome.pages,
-                requests=outcome.requests, retries=outcome.retries,
-                skipped_parents=outcome.skipped_parents, tables=dict(outcome.tables),
-                notes=tuple(outcome.notes), schema_changes=tuple(outcome.schema_changes)))
+            self.events(finished_event(outcome))
 
     def _inferred(self, rp: ResourcePlan) -> list[str]:
         """What the client inferred for this resource from its responses."""
@@ -193,12 +191,8 @@ class PlanRunner:
         run.state = ResourceState(rp, stored, self.started_at)
         run.steps = processing_steps(rp)
         if rp.load:
-            root_table = normalize_identifier(rp.table_name)
-            run.load = await self.loader.call(
-                self.destination.begin, rp.name, load_id=self.load_id,
-                write_disposition=rp.config.write_disposition,
-                primary_key=primary_key_of(rp), root_table=root_table,
-                exclusive=root_table not in self.shared_tables, merge_key=merge_key_of(rp))
+            run.load = await begin_load(self.loader, self.destination, rp, self.load_id,
+                                        self.shared_tables)
         normalizer = resource_normalizer(
             rp, load_id=self.load_id,
             stored=run.load.stored_schema if run.load is not None else None,
@@ -208,7 +202,8 @@ class PlanRunner:
 
     async def _run_root(self, run: ResourceRun) -> None:
         assert run.state is not None
-        items = list(work_items(run.rp))
+        split = resource_partitions(run.rp, self.started_at, start_for=run.state.start_for)
+        items = list(partition_items(run.rp, split.partitions))
         run.outcome.items_total = len(items)
         resume = run.state.resume_from
         for item in items:
@@ -260,12 +255,12 @@ class PlanRunner:
     async def _fail(self, run: ResourceRun, exc: BaseException) -> None:
         outcome = run.outcome
         outcome.status = "failed"
-        outcome.error = _describe(exc)
+        outcome.error = describe(exc)
         if run.load is not None:
             try:
                 await self.loader.call(run.load.abort)
             except Exception as abort_exc:  # pragma: no cover - reported, not raised
-                outcome.notes.append(f"abort failed: {_describe(abort_exc)}")
+                outcome.notes.append(f"abort failed: {describe(abort_exc)}")
         for child in run.children:
             await self.inboxes[child].put(_PARENT_FAILED)
         if run.rp.parent is not None and run.name not in self.inbox_closed:
@@ -329,7 +324,7 @@ class PlanRunner:
         rp, outcome = run.rp, run.outcome
         try:
             async for page, records in item_pages(
-                    self.client, rp, item, incremental=run.state.filter_for(item.path_values),
+                    self.client, rp, item, incremental=run.state.filter_for(item.path_values, item.window),
                     steps=run.steps, limits=resource_limits(rp, self.plan.source.client.limits),
                     resume_from=resume_from):
                 faultpoints.reach("extract.page")
@@ -364,6 +359,17 @@ def _can_stop_cleanly(rp: ResourcePlan, exc: StoppedEarlyError) -> bool:
             and rp.config.write_disposition in ("append", "merge") and not rp.config.merge_key)
 
 
+async def begin_load(loader: Loader, destination: Destination, rp: ResourcePlan, load_id: str,
+                     shared_tables: set[str]) -> ResourceLoad:
+    """Begin loading ``rp`` (on the loader thread)."""
+    root_table = normalize_identifier(rp.table_name)
+    return await loader.call(
+        destination.begin, rp.name, load_id=load_id,
+        write_disposition=rp.config.write_disposition, primary_key=primary_key_of(rp),
+        root_table=root_table, exclusive=root_table not in shared_tables,
+        merge_key=merge_key_of(rp))
+
+
 def shared_root_tables(tables: list[str]) -> set[str]:
     """Root tables whose table family (``t`` and ``t__*``) another loading resource writes."""
     shared: set[str] = set()
@@ -372,11 +378,3 @@ def shared_root_tables(tables: list[str]) -> set[str]:
             if a == b or b.startswith(a + "__") or a.startswith(b + "__"):
                 shared |= {a, b}
     return shared
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, RestsyncError):
-        return str(exc)
-    if isinstance(exc, asyncio.CancelledError):
-        return "cancelled"
-    return f"internal error {type(exc).__name__}: {exc}"

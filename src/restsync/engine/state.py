@@ -13,12 +13,17 @@ data that was not committed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from restsync.extract.incremental import IncrementalFilter, PerParentIncremental, parent_key
 from restsync.plan import ResourcePlan
+from restsync.plan.windows import Bound
+
+Window = tuple[Bound, Bound]
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class ResourceState:
@@ -40,6 +45,7 @@ class ResourceState:
         if config is not None and inc.get("cursor_path") not in (None, config.cursor_path):
             inc = {}  # the cursor field changed: the old position means nothing now
         self._config = config
+        self._windowed: dict[tuple[str, Window], IncrementalFilter] = {}
         self._root: IncrementalFilter | None = None
         self._per_parent: PerParentIncremental | None = None
         if config is not None:
@@ -54,13 +60,48 @@ class ResourceState:
         resume = self.stored.get("resume")
         return dict(resume) if isinstance(resume, dict) and self.rp.parent is None else None
 
-    def filter_for(self, path_values: Mapping[str, Any]) -> IncrementalFilter | None:
-        """The incremental filter of one request sequence (``None`` without incremental)."""
+    def start_for(self, path_values: Mapping[str, Any]) -> Any:
+        """The effective start cursor of one request sequence (``None`` without incremental)."""
+        base = self.filter_for(path_values)
+        return base.start if base is not None else None
+
+    def filter_for(self, path_values: Mapping[str, Any],
+                   window: Window | None = None) -> IncrementalFilter | None:
+        """The incremental filter of one request sequence (``None`` without incremental);
+        ``window``: of one date window of the sequence (a ``step``)."""
+        if window is not None and self._config is not None:
+            return self._window_filter(path_values, window)
         if self._root is not None:
             return self._root
         if self._per_parent is not None:
             return self._per_parent.filter_for(parent_key(path_values))
         return None
+
+    def _window_filter(self, path_values: Mapping[str, Any], window: Window) -> IncrementalFilter:
+        assert self._config is not None
+        pkey = "" if self._root is not None else parent_key(path_values)
+        found = self._windowed.get((pkey, window))
+        if found is None:
+            base = self.filter_for(path_values)
+            assert base is not None
+            origin, end = self._config.initial_value, self._config.end_value
+            values = (_cursor_value(window[0], base, like=origin),
+                      _cursor_value(window[1], base, like=origin))
+            key = base.codec.key
+            inner = (base.start is None or key(values[0]) != key(base.start),
+                     end is None or key(values[1]) != key(end))
+            found = IncrementalFilter(self._config, base.stored, self.rp.name, window=values,
+                                      inner=inner)
+            self._windowed[(pkey, window)] = found
+        return found
+
+    def _merge_windows(self) -> None:
+        """Fold the windows' highest cursors into their sequence's filter."""
+        for (pkey, _), flt in self._windowed.items():
+            base = self._root if self._root is not None else (
+                self._per_parent.filter_for(pkey) if self._per_parent is not None else None)
+            if base is not None and flt.last_value is not None:
+                base.observe(flt.last_value)
 
     def _incremental_state(self, advance: bool) -> dict[str, Any] | None:
         if self._config is None:
@@ -68,6 +109,7 @@ class ResourceState:
         if not advance:
             return self.stored.get("incremental")
         out: dict[str, Any] = {"cursor_path": self._config.cursor_path}
+        self._merge_windows()
         if self._root is not None:
             out["last_value"] = self._root.state_to_save(self.run_started_at)
         elif self._per_parent is not None:
@@ -96,3 +138,13 @@ class ResourceState:
         if inc is not None:
             state["incremental"] = inc
         return state
+
+
+def _cursor_value(bound: Bound, base: IncrementalFilter, like: Any) -> Any:
+    """A window bound written as a cursor value, in the style of ``like`` (``initial_value``)."""
+    if isinstance(bound, datetime):
+        if (base.codec.format is None and isinstance(like, str) and _DATE_ONLY.match(like)
+                and bound.time() == time(0)):
+            return bound.date().isoformat()  # a date cursor: its windows are dates too
+        return base.codec.write(bound, like=like)
+    return int(bound) if isinstance(like, int) and float(bound).is_integer() else bound

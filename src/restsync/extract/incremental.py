@@ -46,6 +46,11 @@ class IncrementalFilter:
         config: The endpoint's incremental settings.
         start_value: The stored cursor of the last run, or ``None`` (first run).
         resource: Resource name (for errors).
+        window: ``(start, end)`` cursor values of one date window (``step``): they replace the
+            start and end.
+        inner: Whether the window's start and end are boundaries between two windows: an
+            inner boundary belongs to the later window (``[start, end)``) whatever
+            ``range_start``/``range_end`` say, so no record falls between two windows.
 
     Attributes:
         stored: ``start_value`` as given.
@@ -61,7 +66,9 @@ class IncrementalFilter:
             that is not a date-time/epoch value.
     """
 
-    def __init__(self, config: IncrementalConfig, start_value: Any | None, resource: str):
+    def __init__(self, config: IncrementalConfig, start_value: Any | None, resource: str, *,
+                 window: tuple[Any, Any] | None = None,
+                 inner: tuple[bool, bool] = (False, False)):
         self.config = config
         self.resource = resource
         self.codec = CursorCodec(config.datetime_format)
@@ -69,8 +76,11 @@ class IncrementalFilter:
         self.end = config.end_value
         where = f"resources[{resource}].endpoint.incremental"
         self._where = where
+        self._inner = inner if window is not None else (False, False)
         try:
             self.start = self._effective_start(start_value)
+            if window is not None:  # one date window of a ``step``: its own start and end
+                self.start, self.end = window
             self._start_key = self.codec.key(self.start) if self.start is not None else None
             self._end_key = self.codec.key(self.end) if self.end is not None else None
             self._stored_key = self.codec.key(start_value) if start_value is not None else None
@@ -206,15 +216,26 @@ class IncrementalFilter:
 
     def _before_start(self, key: CursorKey) -> bool:
         assert self._start_key is not None
-        if self.config.range_start == "open":  # dlt: records at the start value are dropped
+        if self.config.range_start == "open" and not self._inner[0]:
+            # dlt: records at the start value are dropped
             return not less(self._start_key, key)
         return less(key, self._start_key)
 
     def _after_end(self, key: CursorKey) -> bool:
         assert self._end_key is not None
-        if self.config.range_end == "closed":
+        if self.config.range_end == "closed" and not self._inner[1]:
             return less(self._end_key, key)
         return not less(key, self._end_key)
+
+    def observe(self, value: Any) -> None:
+        """Count ``value`` as a cursor seen (a worker's highest cursor, merged on the driver).
+
+        Raises:
+            ValueError: The value cannot be a cursor.
+        """
+        key = self.codec.key(value)
+        if self._last_key is None or less(self._last_key, key):
+            self._last_key, self.last_value = key, value
 
     def state_to_save(self, run_started_at: datetime) -> Any:
         """The cursor to store when the resource **completed** (never call it otherwise).

@@ -2,5 +2,12 @@
 
 from restsync.plan.bindings import Binding
 from restsync.plan.graph import Plan, ResourcePlan, ValueLookup, build_plan
+from restsync.plan.partitions import (
+    Partition,
+    ResourcePartitions,
+    resource_partitions,
+    split_plan,
+)
 
-__all__ = ["Binding", "Plan", "ResourcePlan", "ValueLookup", "build_plan"]
+__all__ = ["Binding", "Partition", "Plan", "ResourcePartitions", "ResourcePlan", "ValueLookup",
+           "build_plan", "resource_partitions", "split_plan"]

@@ -257,6 +257,11 @@ def build_plan(
         if res.include_from_parent and parent is None:
             issues.append(SpecIssue(_loc(name, ".include_from_parent"),
                                     "include_from_parent needs a parent resource"))
+        inc = res.endpoint.incremental
+        if inc is not None and inc.step is not None and parent is not None:
+            issues.append(SpecIssue(_loc(name, ".endpoint.incremental.step"), (
+                "a step splits a resource without parent into date windows; a child "
+                "resource's requests follow its parent's records")))
 
     wanted = set(selected) if selected is not None else {r.name for r in source.resources
                                                          if r.selected}

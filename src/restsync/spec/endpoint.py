@@ -14,6 +14,7 @@ from restsync.spec.issues import RawPath, check_keys, did_you_mean
 from restsync.spec.paginators import normalize_paginator
 from restsync.spec.refs import ConfigRef, SecretRef
 from restsync.spec.row_order import infer_row_order
+from restsync.spec.steps import parse_step
 
 ENDPOINT_KEYS: tuple[str, ...] = tuple(
     "json" if name == "json_body" else name for name in model.EndpointConfig.model_fields)
@@ -36,7 +37,7 @@ PARAM_INCREMENTAL_REFUSED: dict[str, str] = {
 }
 INCREMENTAL_SYNC_KEYS = ("cursor_field", "start_datetime", "end_datetime", "datetime_format",
                          "start_param", "end_param", "lookback_window", "row_order",
-                         "on_cursor_value_missing")
+                         "on_cursor_value_missing", "step")
 WHOLE_BODY_SELECTORS = ("", "$", "[]", "$[*]")
 
 
@@ -271,7 +272,8 @@ def incremental_from_sync(value: Any, path: RawPath, ctx: Context) -> dict[str, 
                      ("start_param", "start_param"), ("end_param", "end_param"),
                      ("lookback_window", "lookback_window"), ("datetime_format", "datetime_format"),
                      ("row_order", "row_order"),
-                     ("on_cursor_value_missing", "on_cursor_value_missing")):
+                     ("on_cursor_value_missing", "on_cursor_value_missing"),
+                     ("step", "step")):
         if src in value and src not in bad:
             out[dst] = value[src]
     _check_incremental_extras(out, path, ctx)
@@ -288,12 +290,13 @@ def _check_incremental_extras(inc: dict[str, Any], path: RawPath, ctx: Context) 
         if problem:
             ctx.issues.add((*path, "datetime_format"), problem)
             inc.pop("datetime_format")
-    if inc.get("lookback_window") is not None:
-        try:
-            parse_duration(inc["lookback_window"])
-        except ValueError as exc:
-            ctx.issues.add((*path, "lookback_window"), str(exc))
-            inc.pop("lookback_window")
+    for key, parse in (("lookback_window", parse_duration), ("step", parse_step)):
+        if inc.get(key) is not None:
+            try:
+                parse(inc[key])
+            except ValueError as exc:
+                ctx.issues.add((*path, key), str(exc))
+                inc.pop(key)
 
 
 def normalize_actions(value: Any, path: RawPath, ctx: Context) -> list[Any]:

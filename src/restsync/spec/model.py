@@ -71,6 +71,7 @@ from restsync.spec.paginator_models import (
     SinglePagePaginator as SinglePagePaginator,
 )
 from restsync.spec.row_order import infer_row_order
+from restsync.spec.steps import parse_step
 from restsync.spec.templated import TemplatedEndpoint
 
 # --------------------------------------------------------------------------- retries
@@ -155,6 +156,19 @@ class IncrementalConfig(SpecModel):
     filter_records: bool = True
     """restsync: drop records outside the window client-side; ``False`` only tracks the
     cursor (Airbyte manifests filter only with ``is_client_side_incremental``)."""
+    step: str | float | None = None
+    """restsync: split the run into windows of this length (``P1M``, ``P7D``, ``PT6H``, or a
+    number: seconds, or units of a numeric cursor), from the start to ``end_value`` (else the
+    run's start time); each window is one request sequence with its bounds sent as
+    ``start_param``/``end_param`` and the ``{incremental.*}`` values, and one partition of a
+    scaled-out run (``docs/scale-out.md``)."""
+
+    @field_validator("step")
+    @classmethod
+    def _check_step(cls, value: str | float | None) -> str | float | None:
+        if value is not None:
+            parse_step(value)
+        return value
 
     @field_validator("lookback_window", mode="before")
     @classmethod

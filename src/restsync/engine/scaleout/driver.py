@@ -1,0 +1,325 @@
+"""The Ray executor's driver: dispatches partitions to Ray workers, loads what they return.
+
+Every resource runs as an asyncio task of the driver, as in the in-process runner. Its
+partitions (:mod:`restsync.plan.partitions`) are submitted as Ray tasks
+(:func:`~restsync.engine.scaleout.work.run_partition`); at most ``2 x workers`` are in flight
+(or waiting to be loaded) across the run, so the object store holds a bounded number of
+results. Results are loaded **in partition order** on the driver's loader thread, through
+the destination's ordinary :class:`~restsync.load.ResourceLoad` (DuckDB's single writer; the
+same path serves PostgreSQL and the lake formats), and the resource commits once, with its
+state, exactly as in the default executor. A parent's records reach its children as each of
+its partitions is loaded: the children cut them into chunks of ``chunk_size`` records and
+dispatch each chunk as a partition.
+
+Per-host limits (``max_concurrency``, ``rate_limit``, the adaptive halving on 429) hold for
+the whole run: every worker's client takes its permits from one
+:class:`~restsync.engine.scaleout.permits.PermitService` actor.
+
+Ray re-runs a task whose worker process died (``max_retries``); since a worker writes
+nothing, the re-run's rows are the only ones loaded. A partition that raises fails its
+resource (nothing of it is committed) and the resource's children, as in the default
+executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from restsync.engine.executor import RunContext
+from restsync.engine.items import WorkItem, partition_items, work_items
+from restsync.engine.outcome import (
+    ResourceOutcome,
+    check_not_all_skipped,
+    describe,
+    finished_event,
+)
+from restsync.engine.runner import begin_load, shared_root_tables
+from restsync.engine.scaleout.permits import PermitService
+from restsync.engine.scaleout.work import (
+    PartitionResult,
+    PartitionTask,
+    parent_fields,
+    run_partition,
+)
+from restsync.engine.state import ResourceState
+from restsync.errors import FatalError
+from restsync.events import (
+    Notice,
+    ParentItemSkipped,
+    ResourceFailed,
+    ResourceStarted,
+)
+from restsync.load import ResourceLoad
+from restsync.normalize import TableBatch, TableSchema, normalize_identifier
+from restsync.plan import ResourcePlan, resource_partitions
+from restsync.plan.partitions import chunk_id
+
+__all__ = ["WORKER_RETRIES", "RayDriver"]
+
+WORKER_RETRIES = 3
+"""Times Ray re-runs a partition whose worker process died."""
+
+_END = object()
+_PARENT_FAILED = object()
+
+Unit = tuple[str, list[WorkItem]]
+
+
+class RayDriver:
+    """Runs one plan on Ray (see the module docstring).
+
+    Args:
+        ray: The connected ``ray`` module.
+        ctx: The run.
+        workers: Workers of the run (in-flight bound: twice as many partitions).
+        chunk_size: Parent records per child partition.
+        global_limits: One permit service for the run (else each worker paces alone).
+    """
+
+    def __init__(self, ray: Any, ctx: RunContext, workers: int, chunk_size: int, *,
+                 global_limits: bool = True) -> None:
+        self.ray = ray
+        self.ctx = ctx
+        self.chunk_size = chunk_size
+        self.remote = ray.remote(num_cpus=1, max_retries=WORKER_RETRIES,
+                                 retry_exceptions=False)(run_partition)
+        self.plan_ref = ray.put(ctx.plan)
+        self.permits = (ray.remote(num_cpus=0)(PermitService).remote(ctx.plan.source.client)
+                        if global_limits else None)
+        self.slots = asyncio.Semaphore(max(1, workers) * 2)
+        self.started_at = datetime.now(UTC)
+        self.outcomes: dict[str, ResourceOutcome] = {}
+        self.feeds: dict[str, asyncio.Queue[Any]] = {}
+        self.shared_tables: set[str] = set()
+
+    async def run(self) -> dict[str, ResourceOutcome]:
+        """Run every resource of the plan; their outcomes by name (failures do not raise)."""
+        to_run = self.ctx.plan.to_run()
+        running = {rp.name for rp in to_run}
+        self.shared_tables = shared_root_tables(
+            [normalize_identifier(rp.table_name) for rp in to_run if rp.load])
+        for rp in to_run:
+            if rp.parent is not None:
+                self.feeds[rp.name] = asyncio.Queue()
+        try:
+            await asyncio.gather(*(self._resource(rp, running) for rp in to_run))
+        finally:
+            if self.permits is not None:
+                self.ray.kill(self.permits)
+        return self.outcomes
+
+    async def _resource(self, rp: ResourcePlan, running: set[str]) -> None:
+        started = time.monotonic()
+        outcome = self.outcomes[rp.name] = ResourceOutcome(name=rp.name)
+        children = [c for c in rp.children if c in running]
+        ctx = self.ctx
+        ctx.events(ResourceStarted(resource=rp.name))
+        load: ResourceLoad | None = None
+        try:
+            stored = await ctx.loader.call(ctx.destination.get_state, rp.name) if rp.load else {}
+            state = ResourceState(rp, stored, self.started_at)
+            if rp.load:
+                load = await begin_load(ctx.loader, ctx.destination, rp, ctx.load_id,
+                                        self.shared_tables)
+            partial = _Resource(rp, outcome, state, load, children, stored)
+            units = self._roots(partial) if rp.parent is None else self._chunks(partial)
+            await self._dispatch_and_load(partial, units)
+            check_not_all_skipped(outcome, f"resource '{rp.name}'")
+            for child in children:
+                await self.feeds[child].put(_END)
+            if load is not None:
+                await self._commit(partial)
+            else:
+                outcome.status = "extracted"
+        except BaseException as exc:
+            await self._fail(rp, outcome, load, children, exc)
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            outcome.seconds = time.monotonic() - started
+        if outcome.status in ("completed", "extracted"):
+            ctx.events(finished_event(outcome))
+
+    # ------------------------------------------------------------------ units of work
+
+    async def _roots(self, res: _Resource) -> AsyncIterator[Unit]:
+        split = resource_partitions(res.rp, self.started_at, start_for=res.state.start_for)
+        items = list(partition_items(res.rp, split.partitions))
+        res.outcome.items_total = len(items)
+        for partition, item in zip(split.partitions, items, strict=True):
+            yield partition.id, [item]
+
+    async def _chunks(self, res: _Resource) -> AsyncIterator[Unit]:
+        rp, feed, index = res.rp, self.feeds[res.rp.name], 0
+        while True:
+            message = await feed.get()
+            if message is _END:
+                return
+            if message is _PARENT_FAILED:
+                raise FatalError(f"parent resource `{rp.parent}` failed",
+                                 location=f"resource '{rp.name}'")
+            parent_partition, rows = message
+            for k in range(0, len(rows), self.chunk_size):
+                items: list[WorkItem] = []
+                for row in rows[k:k + self.chunk_size]:
+                    items.extend(work_items(rp, row, index))
+                    index += 1
+                res.outcome.items_total += len(items)
+                yield chunk_id(rp.name, parent_partition, k // self.chunk_size), items
+
+    # ------------------------------------------------------------------ dispatch and load
+
+    async def _dispatch_and_load(self, res: _Resource, units: AsyncIterator[Unit]) -> None:
+        submitted: asyncio.Queue[Any] = asyncio.Queue()
+        fields = parent_fields(self.ctx.plan, res.rp) if res.children else ()
+        ctx = self.ctx
+
+        async def dispatch() -> None:
+            try:
+                async for partition, items in units:
+                    await self.slots.acquire()
+                    task = PartitionTask(
+                        resource=res.rp.name, partition=partition, items=items,
+                        stored_state=res.stored,
+                        stored_schema=res.load.stored_schema if res.load is not None else None,
+                        run_started_at=self.started_at, load_id=ctx.load_id,
+                        child_fields=fields, max_wait=ctx.max_wait, permits=self.permits)
+                    await submitted.put((partition, self.remote.remote(self.plan_ref, task)))
+                await submitted.put(None)
+            except BaseException as exc:
+                await submitted.put(exc)
+
+        dispatcher = asyncio.create_task(dispatch())
+        try:
+            while (entry := await submitted.get()) is not None:
+                if isinstance(entry, BaseException):
+                    raise entry
+                partition, ref = entry
+                try:
+                    result = await ref
+                except Exception as exc:
+                    raise self._unwrap(exc, partition) from None
+                finally:
+                    self.slots.release()
+                await self._absorb(res, result)
+        except BaseException:
+            dispatcher.cancel()
+            await asyncio.gather(dispatcher, return_exceptions=True)
+            while not submitted.empty():
+                entry = submitted.get_nowait()
+                if isinstance(entry, tuple):
+                    self.ray.cancel(entry[1])
+                    self.slots.release()
+            raise
+        await dispatcher
+
+    async def _absorb(self, res: _Resource, result: PartitionResult) -> None:
+        """Count, load and pass on one partition's result (in partition order)."""
+        outcome = res.outcome
+        outcome.records += result.records
+        outcome.pages += result.pages
+        outcome.requests += result.requests
+        outcome.retries += result.retries
+        outcome.skipped_parents += result.skipped_parents
+        for label in result.skipped:
+            self.ctx.events(ParentItemSkipped(resource=res.rp.name, parent=label,
+                                              reason="HTTP 404/410"))
+        for path_values, window, last in result.cursors:
+            flt = res.state.filter_for(path_values, window)
+            if flt is not None and last is not None:
+                flt.observe(last)
+        res.inferred.update(dict.fromkeys(result.inferred))
+        for table, n in result.dropped_rows.items():
+            res.dropped[table] = res.dropped.get(table, 0) + n
+        for column, n in result.discarded_values.items():
+            res.discarded[column] = res.discarded.get(column, 0) + n
+        res.limit_notes.update(dict.fromkeys(result.limit_notes))
+        if res.load is not None and result.batches:
+            batches = [replace(b, schema=_merge_schema(res.schemas, b)) for b in result.batches]
+            await self.ctx.loader.call(_write_all, res.load, batches)
+        for child in res.children:
+            await self.feeds[child].put((result.partition, result.parent_rows))
+
+    async def _commit(self, res: _Resource) -> None:
+        assert res.load is not None
+        inferred = list(res.inferred)
+        report = await self.ctx.loader.call(res.load.commit, res.state.completed(inferred))
+        outcome = res.outcome
+        outcome.tables = dict(report.rows)
+        outcome.notes.extend(f"inferred {text}" for text in inferred)
+        outcome.notes.extend(report.notes)
+        outcome.schema_changes = list(report.schema_changes)
+        outcome.notes.extend(f"{n} row(s) of {t} dropped by the schema contract"
+                             for t, n in res.dropped.items())
+        outcome.notes.extend(f"{n} value(s) of {c} discarded by the schema contract"
+                             for c, n in res.discarded.items())
+        outcome.notes.extend(res.limit_notes)
+        for note in [*report.notes, *res.limit_notes]:
+            self.ctx.events(Notice(resource=res.rp.name, message=note))
+
+    async def _fail(self, rp: ResourcePlan, outcome: ResourceOutcome,
+                    load: ResourceLoad | None, children: list[str], exc: BaseException) -> None:
+        outcome.status = "failed"
+        outcome.error = describe(exc)
+        if load is not None:
+            try:
+                await self.ctx.loader.call(load.abort)
+            except Exception as abort_exc:  # pragma: no cover - reported, not raised
+                outcome.notes.append(f"abort failed: {describe(abort_exc)}")
+        for child in children:
+            await self.feeds[child].put(_PARENT_FAILED)
+        self.ctx.events(ResourceFailed(resource=rp.name, error=outcome.error,
+                                       kind=type(exc).__name__))
+
+    def _unwrap(self, exc: Exception, partition: str) -> BaseException:
+        """The worker's own exception out of Ray's wrapper; a dead worker named."""
+        exceptions = self.ray.exceptions
+        if isinstance(exc, exceptions.RayTaskError):
+            cause = getattr(exc, "cause", None)
+            if isinstance(cause, BaseException):
+                return cause
+        if isinstance(exc, exceptions.WorkerCrashedError | exceptions.NodeDiedError):
+            return FatalError(f"the Ray worker running partition {partition} died "
+                              f"{WORKER_RETRIES + 1} times", location=f"partition {partition}")
+        return exc
+
+
+@dataclass
+class _Resource:
+    """One resource's run on the driver."""
+
+    rp: ResourcePlan
+    outcome: ResourceOutcome
+    state: ResourceState
+    load: ResourceLoad | None
+    children: list[str]
+    stored: dict[str, Any]
+    schemas: dict[str, TableSchema] = field(default_factory=dict)
+    inferred: dict[str, None] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+    discarded: dict[str, int] = field(default_factory=dict)
+    limit_notes: dict[str, None] = field(default_factory=dict)
+
+
+def _merge_schema(schemas: dict[str, TableSchema], batch: TableBatch) -> TableSchema | None:
+    """The union of the table's schema over the partitions so far (each worker's normaliser
+    sees its partition only; the load stores the schema of a table's last batch)."""
+    if batch.schema is None:
+        return schemas.get(batch.table)
+    known = schemas.get(batch.table)
+    if known is None:
+        schemas[batch.table] = replace(batch.schema, columns=dict(batch.schema.columns))
+    else:
+        for name, column in batch.schema.columns.items():
+            known.columns.setdefault(name, column)
+    return schemas[batch.table]
+
+
+def _write_all(load: ResourceLoad, batches: list[TableBatch]) -> None:
+    for batch in batches:
+        load.write(batch)

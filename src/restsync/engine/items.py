@@ -144,6 +144,9 @@ def work_items(rp: ResourcePlan, parent: Mapping[str, Any] | None = None,
 
 def partition_items(rp: ResourcePlan, partitions: Iterable[Partition]) -> Iterator[WorkItem]:
     """The work item of each partition of a resource without parent, in partition order."""
+    if rp.config.endpoint.templated is not None:  # a manifest stream: its routers partition it
+        yield from work_items(rp)
+        return
     by_values = {repr(sorted(item.path_values.items(), key=str)): item
                  for item in work_items(rp)}
     for partition in partitions:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from tests.pg_cluster import (
     PostgresCluster,
@@ -15,6 +17,13 @@ from tests.pg_cluster import (
 from tests.seed_run import seed_run
 
 __all__ = ["pg_database_url", "pg_url", "seed_run"]
+
+# Property tests draw the same examples on every run by default, so CI is reproducible and a
+# red run is a real regression. `HYPOTHESIS_PROFILE=explore make test` draws fresh random
+# examples to hunt for new failures (add each one found as a plain test).
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(scope="session")

@@ -118,6 +118,19 @@ def test_bool_and_int_mix_is_text() -> None:
     assert root(norm(), [{"v": True}, {"v": 2}]).column("v").to_pylist() == ["true", "2"]
 
 
+def test_float_then_bool_is_text_not_a_coerced_float() -> None:
+    # Arrow alone reads [0.0, False] as [0.0, 0.0]; found by the property test.
+    assert root(norm(), [{"v": 0.5}, {"v": False}]).column("v").to_pylist() == ["0.5", "false"]
+
+
+def test_float_then_bool_nested_in_struct_and_list_is_text() -> None:
+    n = norm()
+    tables = {b.table: b.arrow for b in n.normalize(
+        [{"s": {"x": 1.5}, "l": [0.25]}, {"s": {"x": True}, "l": [True]}])}
+    assert tables["t"].column("s__x").to_pylist() == ["1.5", "true"]
+    assert tables["t__l"].column("value").to_pylist() == ["0.25", "true"]
+
+
 def test_widen_rules() -> None:
     assert widen(None, "bigint") == "bigint"
     assert widen("bigint", "double") == "double"

@@ -55,6 +55,8 @@ def records_to_struct(records: Sequence[Any], max_nesting: int | None = None,
         arr = pa.array(records, type=arrow_type)
     except _ARROW_ERRORS:
         arr = None
+    if arr is not None and bools_read_as_floats(records, arr.type):
+        arr = None
     if arr is not None and pa.types.is_struct(arr.type) and arr.null_count == 0:
         return arr
     rows: list[dict[str, Any] | None] = [
@@ -62,10 +64,47 @@ def records_to_struct(records: Sequence[Any], max_nesting: int | None = None,
     return _Builder(max_nesting).struct(rows, 0, already_failed=arr is None)
 
 
+def _float_paths(arrow_type: pa.DataType) -> list[tuple[str | None, ...]]:
+    """Paths to the floating fields of a type: a name per struct field, None per list level."""
+    paths: list[tuple[str | None, ...]] = []
+    stack: list[tuple[tuple[str | None, ...], pa.DataType]] = [((), arrow_type)]
+    while stack:  # iterative: types may be nested thousands of levels deep
+        path, t = stack.pop()
+        if pa.types.is_floating(t):
+            paths.append(path)
+        elif pa.types.is_struct(t):
+            stack.extend(((*path, t.field(i).name), t.field(i).type)
+                         for i in range(t.num_fields))
+        elif pa.types.is_list(t) or pa.types.is_large_list(t):
+            stack.append(((*path, None), t.value_type))
+    return paths
+
+
+def bools_read_as_floats(values: Sequence[Any], arrow_type: pa.DataType) -> bool:
+    """True when Arrow's inference turned a boolean into a float.
+
+    ``pa.array([0.0, False])`` gives ``[0.0, 0.0]`` (a float first, then a bool), where our
+    rules make a column of bools and numbers text. Only the values on the paths to floating
+    fields are looked at, so pages without floats cost nothing.
+    """
+    for path in _float_paths(arrow_type):
+        found: Sequence[Any] = values
+        for step in path:
+            if step is None:
+                found = [x for v in found if isinstance(v, list | tuple) for x in v]
+            else:
+                found = [v.get(step) for v in found if isinstance(v, dict)]
+        if any(type(v) is bool for v in found):
+            return True
+    return False
+
+
 def _try_array(values: list[Any]) -> pa.Array | None:
     try:
         arr = pa.array(values)
     except _ARROW_ERRORS:
+        return None
+    if bools_read_as_floats(values, arr.type):
         return None
     if isinstance(arr, pa.ChunkedArray):  # huge pages: keep one contiguous array
         arr = arr.combine_chunks()

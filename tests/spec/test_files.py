@@ -190,11 +190,13 @@ def test_python_dict_with_ref_helpers_and_callable() -> None:
 
 
 def test_file_not_found_and_bad_json(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match="spec file not found"):
+    with pytest.raises(SpecError, match="spec file not found") as missing:
         load_spec(tmp_path / "nope.yaml")
+    assert len(missing.value.issues) == 1  # not also "client: required field is missing"
     bad = tmp_path / "bad.json"
     bad.write_text('{"client": {\n  "base_url": }\n}')
     with pytest.raises(SpecError) as info:
         load_spec(bad)
     assert info.value.issues[0].source_line == 2
+    assert len(info.value.issues) == 1
     assert info.value.source == str(bad)

@@ -45,7 +45,7 @@ PG = f"{EP}.paginator"
 
 CASES: list[tuple[str, Any, str, str]] = [
     # ---- top level / client (dicts)
-    ("not-a-mapping", [1, 2], "", "a spec is a mapping"),
+    ("not-a-mapping", [1, 2], "", "a path, a text or a mapping, got list"),
     ("unknown-top-key", {**spec(), "resource": []}, "resource",
      "unknown top-level key 'resource' (did you mean 'resources'?)"),
     ("no-client", {"resources": ["a"]}, "client", "the spec has no 'client'"),

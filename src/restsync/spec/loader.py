@@ -161,8 +161,9 @@ def load_spec(
     source_name = canonical["name"]
     canonical["params"] = _free_params(params, issues)
     if issues:  # do not look values up for a spec that is wrong anyway
-        resolved, _, holes = resolve_refs(canonical, None, source_name=source_name)
-        validate_source(resolved, issues, ignore=holes)
+        if data is not None:  # an unreadable spec has only that problem to show
+            resolved, _, holes = resolve_refs(canonical, None, source_name=source_name)
+            validate_source(resolved, issues, ignore=holes)
         raise SpecError(issues.to_issues(data), source=raw.label)
     resolver = (values or ValueResolver()) if resolve_values else None
     resolved, missing, holes = resolve_refs(canonical, resolver, source_name=source_name)

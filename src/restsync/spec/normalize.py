@@ -90,6 +90,8 @@ def _merge_endpoint(base: Mapping[str, Any], endpoint: Mapping[str, Any]) -> dic
 def normalize_source(raw: Any, ctx: Context) -> dict[str, Any]:
     """Normalize a whole raw spec into the canonical dict (without ``name``/``params``)."""
     if not isinstance(raw, Mapping):
+        if raw is None and ctx.issues:  # unreadable or unparsable: that is the problem to show
+            return {}
         what = "nothing" if raw is None else type(raw).__name__
         ctx.issues.add((), f"a spec is a mapping with 'client' and 'resources', got {what}")
         return {}

@@ -190,7 +190,7 @@ def test_missing_credentials_name_the_configuration_keys(auth: Any) -> None:
     [missing] = info.value.missing
     assert (missing.name, missing.path) == ("credentials.api_key", "client.auth.api_key")
     assert "CREDENTIALS__API_KEY" in str(info.value)
-    assert "SOURCES__INVALID_CONFIG__NAME" in str(info.value)
+    assert "SOURCES__INVALID_CONFIG__<NAME>" in str(info.value)
 
 
 def test_check_mode_shows_credentials_from_configuration_as_inferences() -> None:

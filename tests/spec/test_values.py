@@ -71,7 +71,7 @@ def test_all_missing_listed_before_any_request(tmp_path: Path) -> None:
         ("secret", "rt", "client.auth.refresh_token"),
         ("config", "since", "resources[a].endpoint.params.since"),
     ]
-    assert any("SOURCES__EMAIL__NAME" in place for place in err.searched)
+    assert any("SOURCES__EMAIL__<NAME>" in place for place in err.searched)
     assert any(place.endswith(".dlt/secrets.toml") for place in err.searched)
 
 

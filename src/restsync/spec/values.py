@@ -78,11 +78,13 @@ class ValueResolver:
         places: list[str] = []
         if any(self._given.values()):
             places.append("values passed in by the caller")
-        env = [f"SOURCES__{(source_name or 'rest_api').upper()}__NAME", "SOURCES__NAME", "NAME"]
+        env = [f"SOURCES__{(source_name or 'rest_api').upper()}__<NAME>", "SOURCES__<NAME>",
+               "<NAME>"]
         if source_name and source_name != "rest_api":
-            env[1:1] = [f"SOURCES__REST_API__{source_name.upper()}__NAME",
-                        "SOURCES__REST_API__NAME"]
-        places.append("environment variables " + ", ".join(env))
+            env[1:1] = [f"SOURCES__REST_API__{source_name.upper()}__<NAME>",
+                        "SOURCES__REST_API__<NAME>"]
+        places.append("environment variables " + ", ".join(env)
+                      + " (<NAME>: the value's name in upper case, dots as __)")
         for kind in KINDS:
             for path in self._file_paths(kind):
                 text = str(path)

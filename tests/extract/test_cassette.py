@@ -10,13 +10,8 @@ import pytest
 
 from restsync.errors import CassetteMissError, ConfigError, RetriableError
 from restsync.extract import ApiClient, MemoryTransport, Request
-from restsync.extract.cassette import (
-    Placeholders,
-    RecordingTransport,
-    ReplayTransport,
-    cassette_path,
-    secret_names,
-)
+from restsync.extract.cassette import RecordingTransport, ReplayTransport, cassette_path
+from restsync.extract.cassette_secrets import Placeholders, secret_names
 from restsync.extract.http import json_response
 from restsync.spec import load_spec
 from restsync.spec.values import ValueResolver

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from restsync.engine.preview import preview_schema_changes, preview_source
+from restsync.engine.preview import preview_source
+from restsync.engine.schema_preview import preview_schema_changes
 from restsync.extract.http import MemoryTransport, Request, Response, json_response
 from restsync.normalize import Normalizer
 from restsync.spec import load_spec

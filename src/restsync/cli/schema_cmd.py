@@ -25,7 +25,7 @@ from restsync.cli.common import (
 from restsync.errors import RestsyncError
 
 if TYPE_CHECKING:
-    from restsync.engine.preview import ResourcePreview
+    from restsync.engine.schema_preview import ResourcePreview
     from restsync.normalize import TableSchema
 
 FORMATS = ("table", "json", "yaml")
@@ -44,7 +44,7 @@ def schema(
     param: ParamOpt = None,
 ) -> None:
     """Print the stored schema of a source's tables (columns, types, JSON paths, comments)."""
-    from restsync.engine.preview import preview_schema_changes, stored_schema_of
+    from restsync.engine.schema_preview import preview_schema_changes, stored_schema_of
 
     if format not in FORMATS:
         raise fail(RestsyncError(f"--format {format!r}: use table, json or yaml")) from None

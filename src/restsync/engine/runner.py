@@ -44,6 +44,7 @@ from restsync.events import (
     ResourceStarted,
 )
 from restsync.extract import ApiClient
+from restsync.extract.concurrency import client_bounds
 from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
 from restsync.normalize import normalize_identifier
@@ -271,7 +272,7 @@ class PlanRunner:
     async def _run_children(self, run: ResourceRun) -> None:
         rp, outcome = run.rp, run.outcome
         inbox = self.inboxes[rp.name]
-        limit = asyncio.Semaphore(max(1, self.plan.source.client.max_concurrency) * 2)
+        limit = asyncio.Semaphore(client_bounds(self.plan.source.client).ceiling * 2)
         outcome.items_total = 0
         tasks: set[asyncio.Task[None]] = set()
         failure: list[BaseException] = []

@@ -13,6 +13,7 @@ from restsync.extract.concurrency import (
     LimitChange,
     Ticket,
     concurrency_bounds,
+    limit_notice,
     settled,
 )
 
@@ -160,3 +161,15 @@ async def test_settled_reports_each_host_once() -> None:
     assert (event.host, event.start, event.settled, event.peak, event.ceiling) == (
         "h:80", 4, 6, 6, 64)
     assert settled({"h:80": limit}, reported) == []
+
+
+async def test_only_the_first_cut_of_a_host_is_announced() -> None:
+    limit, clock, changes = adaptive(10)
+    for _ in range(3):
+        await full_window(limit, clock, 0.01, status=429)
+    cuts = [c for c in changes if c.new < c.old]
+    assert len(cuts) == 3
+    texts = [limit_notice(c) for c in cuts]
+    assert texts[1:] == [None, None]
+    assert texts[0] is not None and "from 10 to 7" in texts[0] and "429" in texts[0]
+    assert limit_notice(LimitChange("h:80", 4, 5, "latency flat, no 429/503")) is None

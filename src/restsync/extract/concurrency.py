@@ -64,6 +64,7 @@ class LimitChange:
     old: int
     new: int
     reason: str
+    cuts: int = 0  # cuts on 429/503 so far, this one included
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ class ConcurrencyLimit:
     def _change(self, new: int, reason: str) -> None:
         if new == self.limit:
             return
-        change = LimitChange(self.host, self.limit, new, reason)
+        change = LimitChange(self.host, self.limit, new, reason, self.backoffs)
         self.limit = new
         self.peak = max(self.peak, new)
         self.lowest = min(self.lowest, new)
@@ -272,11 +273,13 @@ class ConcurrencyLimit:
 
 
 def limit_notice(change: LimitChange) -> str | None:
-    """The notice text of a cut (growth is not announced: the settled event sums it up)."""
-    if change.new >= change.old:
+    """The notice text of a host's first cut (later cuts and growth are not announced one by
+    one: the :class:`~restsync.events.ConcurrencySettled` event sums them up)."""
+    if change.new >= change.old or change.cuts != 1:
         return None
     return (f"{change.reason} from {change.host}: requests in flight to it reduced from "
-            f"{change.old} to {change.new}; it grows back while requests succeed")
+            f"{change.old} to {change.new}; it grows back while requests succeed (where it "
+            "settles is reported at the end)")
 
 
 def settled(limits: Mapping[str, ConcurrencyLimit],

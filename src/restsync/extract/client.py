@@ -10,7 +10,6 @@ latency is flat and is cut on 429/503, plus an optional per-host token bucket), 
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import Any
@@ -39,7 +38,7 @@ from restsync.extract.http import AiohttpTransport, Request, Response, Transport
 from restsync.extract.page import Page, ResourceStats, page_limit_error
 from restsync.extract.paginators import build_paginator
 from restsync.extract.ratelimit import HostPacer
-from restsync.extract.redact import basic_auth_forms, redact_text, redact_url
+from restsync.extract.redact import Redactor, basic_auth_forms
 from restsync.extract.redirects import send_following_redirects
 from restsync.extract.request_building import AuthFlows, build_request, render_body_and_headers
 from restsync.extract.responses import judge_response, located_limit_error, parse_json_body
@@ -61,9 +60,6 @@ from restsync.spec.limits import Limits, effective_limits
 from restsync.spec.model import ClientConfig, EndpointConfig, ResponseAction
 
 __all__ = ["ApiClient", "Page", "ResourceStats"]
-
-_URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
-
 
 class ApiClient:
     """HTTP client of one source; an async context manager.
@@ -110,6 +106,7 @@ class ApiClient:
         self._secret_headers = {k: v.get_secret_value() for k, v in config.headers.items()
                                 if isinstance(v, SecretStr)}
         self._basic_forms = basic_auth_forms(config.auth)
+        self._redactor = Redactor()
         self._selectors: dict[str, DataSelector] = {}
         self.stats: dict[str, ResourceStats] = {}
         self._reported: set[str] = set()  # hosts whose settled limit was reported
@@ -163,9 +160,7 @@ class ApiClient:
 
     def redact(self, text: str) -> str:
         """Mask secret query values, userinfo and every known secret value in ``text``."""
-        params = self.secret_query_names()
-        text = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0), params), text)
-        return redact_text(text, self._secrets())
+        return self._redactor(text, self._secrets(), self.secret_query_names())
 
     def _location(self, resource: str, page: int, request: Request,
                   url: str | None = None) -> str:
@@ -234,6 +229,7 @@ class ApiClient:
             number = 0
         request.auth = self.auth_flows.for_endpoint(endpoint)
         fetched = 0  # pages of this call (a resumed sequence gets max_pages more)
+        nesting_setting = limits.setting("max_nesting_depth")
         while True:
             number += 1
             here = number
@@ -248,8 +244,7 @@ class ApiClient:
             location = self._location(resource, number, request, url)
             records: list[dict[str, Any]] = []
             if response.status != 204:
-                body = parse_json_body(response, location, self.redact,
-                                       limits.setting("max_nesting_depth"))
+                body = parse_json_body(response, location, self.redact, nesting_setting)
                 if selector is None:
                     selector = self._detected_selector(resource, where, body)
                 records = selector.select(body, location=location)

@@ -93,6 +93,18 @@ _NEXT = re.compile(rb'"next":"([^"]+)"')
 _EVENT_ID = re.compile(rb'"id":"(evt[0-9a-f]+)"')
 
 
+async def fetch_body(session: Any, url: str) -> bytes:
+    """GET ``url`` with an aiohttp session, waiting out 429/503 (``Retry-After``): the body."""
+    while True:
+        async with session.get(url) as resp:
+            body = await resp.read()
+        if resp.status in (429, 503):
+            await asyncio.sleep(float(resp.headers.get("Retry-After", "1")))
+            continue
+        resp.raise_for_status()
+        return bytes(body)
+
+
 async def fetch_only(job: dict[str, Any]) -> tuple[int, int, int]:
     """Fetch every page (and every detail) as bytes, parsing none.
 
@@ -107,16 +119,10 @@ async def fetch_only(job: dict[str, Any]) -> tuple[int, int, int]:
     seen = [0, 0, 0]  # rows, responses, bytes
     async with aiohttp.ClientSession(connector=connector) as session:
         async def get(url: str) -> bytes:
-            while True:
-                async with session.get(url) as resp:
-                    body = await resp.read()
-                if resp.status in (429, 503):
-                    await asyncio.sleep(float(resp.headers.get("Retry-After", "1")))
-                    continue
-                resp.raise_for_status()
-                seen[1] += 1
-                seen[2] += len(body)
-                return body
+            body = await fetch_body(session, url)
+            seen[1] += 1
+            seen[2] += len(body)
+            return body
 
         async def detail(event: bytes) -> None:
             async with limit:

@@ -29,7 +29,7 @@ from bench.lakes import LAKE_TOOLS
 from bench.lakes import count as count_lake
 from bench.lakes import import_tool as import_lake_tool
 from bench.lakes import run as run_lake
-from bench.peer_tools import fetch_only, run_cdk
+from bench.peer_tools import fetch_body, fetch_only, run_cdk
 
 DATASET = "bench"
 
@@ -123,14 +123,7 @@ async def _ceiling(job: dict[str, Any]) -> int:
     rows = 0
     async with aiohttp.ClientSession(connector=connector) as session:
         async def get(url: str) -> Any:
-            while True:
-                async with session.get(url) as resp:
-                    body = await resp.read()
-                    if resp.status in (429, 503):
-                        await asyncio.sleep(float(resp.headers.get("Retry-After", "1")))
-                        continue
-                    resp.raise_for_status()
-                    return orjson.loads(body)
+            return orjson.loads(await fetch_body(session, url))
 
         limit = asyncio.Semaphore(job["concurrency"])
         details: list[asyncio.Task[Any]] = []

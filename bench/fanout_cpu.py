@@ -2,10 +2,12 @@
 
 ``python -m bench.fanout_cpu [--records 2000] [--src PATH ...] [--profile FILE]``
 
-One mock API process (``bench.mock_api``, 20 ms per answer) serves the fan-out dataset
-(list pages of 100 + one detail request per item). Each contender runs in its own child
-process, imports first, then is measured: process CPU time (user + system, every thread)
-divided by the HTTP requests it made. ``--src`` runs restsync from other source trees too (a
+One mock API process (``bench.mock_api``, 20 ms per answer) serves the fan-out dataset at two
+sizes (``--records`` and twice that; list pages of 100 + one detail request per item). Each
+contender runs in its own child process, imports first, then is measured: process CPU time
+(user + system, every thread) divided by the HTTP requests it made, and the marginal CPU per
+request (the larger run's extra CPU over its extra requests: a run's fixed costs such as
+opening DuckDB left out). ``--src`` runs restsync from other source trees too (a
 checkout of an older commit's ``src``) so before/after come from one invocation; ``--profile``
 writes a cProfile of the first restsync run.
 """
@@ -49,9 +51,8 @@ print(orjson.dumps({"cpu": time.process_time() - cpu,
 """
 
 
-def measure(tool: str, base_url: str, src: str | None, requests: int,
-            profile: str | None = None) -> tuple[float, float]:
-    """(CPU ms per request, wall seconds) of one contender in its own process."""
+def measure(tool: str, base_url: str, src: str | None, profile: str | None = None) -> float:
+    """Process CPU seconds of one contender's run, in its own process."""
     with tempfile.TemporaryDirectory() as tmp:
         job = {"tool": tool, "kind": "fanout", "base_url": base_url, "concurrency": 32,
                "write_disposition": "append", "db": str(Path(tmp) / "out.duckdb"),
@@ -63,8 +64,7 @@ def measure(tool: str, base_url: str, src: str | None, requests: int,
                               capture_output=True, text=True, env=env, check=False)
         if done.returncode != 0:
             raise SystemExit(f"{tool} failed: {done.stderr[-1500:]}")
-        result = orjson.loads(done.stdout.splitlines()[-1])
-    return result["cpu"] * 1000 / requests, result["wall"]
+        return float(orjson.loads(done.stdout.splitlines()[-1])["cpu"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,22 +75,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", help="write a cProfile of the first restsync run here")
     args = parser.parse_args(argv)
-    dataset = Dataset("fanout", records=args.records, page_size=100, latency_ms=20)
-    requests = -(-args.records // 100) + args.records
+    small, large = args.records, 2 * args.records
+    datasets = [Dataset(f"fan{n}", records=n, page_size=100, latency_ms=20)
+                for n in (small, large)]
     contenders = [("restsync", None, "this tree"),
                   *(("restsync", s, s) for s in args.src), ("ceiling", None, "bare aiohttp")]
-    with MockApiProcess([dataset]) as api:
+    print(f"fan-out: {small:,} and {large:,} items (list pages of 100 + one detail each, "
+          "20 ms per answer); CPU = process time of the run (imports excluded), every "
+          "thread; marginal = the extra CPU of the larger run per extra request (fixed costs "
+          "of a run left out); medians", flush=True)
+    with MockApiProcess(datasets) as api:
         for tool, src, label in contenders:
-            runs = []
+            cpu: dict[int, list[float]] = {small: [], large: []}
             for i in range(args.repeat):
-                profile = args.profile if (tool, src, i) == ("restsync", None, 0) else None
-                runs.append(measure(tool, api.url("fanout"), src, requests, profile))
-            cpu = sorted(r[0] for r in runs)[len(runs) // 2]
-            wall = sorted(r[1] for r in runs)[len(runs) // 2]
-            print(f"{label:<40} {cpu:6.3f} ms CPU per request (median of {args.repeat}; "
-                  f"runs {', '.join(f'{r[0]:.3f}' for r in runs)}), wall {wall:.2f} s, "
-                  f"{requests:,} requests, load {os.getloadavg()[0]:.1f}", flush=True)
+                for n in (small, large):
+                    profile = (args.profile if (tool, src, i, n) == ("restsync", None, 0, small)
+                               else None)
+                    cpu[n].append(measure(tool, api.url(f"fan{n}"), src, profile))
+            totals = {n: sorted(v)[len(v) // 2] for n, v in cpu.items()}
+            per = {n: totals[n] * 1000 / _requests(n) for n in totals}
+            marginal = (totals[large] - totals[small]) * 1000 / (_requests(large)
+                                                                 - _requests(small))
+            print(f"{label:<24} CPU per request {per[small]:.3f} ms ({_requests(small):,} "
+                  f"requests), {per[large]:.3f} ms ({_requests(large):,}); marginal "
+                  f"{marginal:.3f} ms per request; load {os.getloadavg()[0]:.1f}", flush=True)
     return 0
+
+
+def _requests(records: int) -> int:
+    return -(-records // 100) + records
 
 
 if __name__ == "__main__":

@@ -173,3 +173,16 @@ async def test_only_the_first_cut_of_a_host_is_announced() -> None:
     assert texts[1:] == [None, None]
     assert texts[0] is not None and "from 10 to 7" in texts[0] and "429" in texts[0]
     assert limit_notice(LimitChange("h:80", 4, 5, "latency flat, no 429/503")) is None
+
+
+async def test_a_waiter_cancelled_while_a_slot_frees_up_leaks_nothing() -> None:
+    limit, _, _ = adaptive(1)
+    held = await limit.acquire()
+    waiter = asyncio.create_task(limit.acquire())
+    await asyncio.sleep(0)
+    waiter.cancel()  # cancelled, but its task has not run its handler yet...
+    await limit.release(held, status=200)  # ...when the slot frees up
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert limit.in_flight == 0
+    await asyncio.wait_for(limit.acquire(), 1)  # the slot is free for the next one

@@ -184,8 +184,8 @@ class ConcurrencyLimit:
                 await future  # the releaser counted our slot in in_flight already
             except asyncio.CancelledError:
                 if future.done() and not future.cancelled():
-                    self._give_back()
-                else:
+                    self._give_back()  # a slot was handed to us: pass it on
+                elif future in self._waiters:  # (a release may have dropped it already)
                     self._waiters.remove(future)
                 raise
         if self.in_flight >= self.limit:

@@ -1,4 +1,4 @@
-"""``python -m bench``: every scenario of issue 4, restsync vs dlt vs the raw ceiling.
+"""``python -m bench``: every scenario, restsync vs dlt, the Airbyte CDK and two ceilings.
 
 One mock API process serves every scenario; each run of each tool is its own child process
 (peak RSS per run). Results: medians of ``--repeat`` runs (``--dlt-repeat`` for dlt,
@@ -43,7 +43,7 @@ def _median_result(runs: list[RunResult]) -> RunResult:
                      rows=median.rows, peak_rss_mb=statistics.median(r.peak_rss_mb for r in ok),
                      tables=median.tables, distinct_ids=median.distinct_ids,
                      cpu_s=statistics.median(r.cpu_s for r in ok),
-                     load_avg=max(r.load_avg for r in ok))
+                     load_avg=max(r.load_avg for r in ok), note=median.note)
 
 
 def run_scenario(scenario: Scenario, api: MockApiProcess, tools: list[str], args: argparse.Namespace,
@@ -54,7 +54,7 @@ def run_scenario(scenario: Scenario, api: MockApiProcess, tools: list[str], args
         if tool in scenario.skip_by_default and not args.tools_given:
             summary.skipped[tool] = "skipped by default (name it with --tools to run it)"
             continue
-        repeat = args.dlt_repeat if tool.startswith("dlt") else args.repeat
+        repeat = args.dlt_repeat if tool.startswith("dlt") or tool == "airbyte-cdk" else args.repeat
         job = {"tool": tool, "kind": scenario.kind, "base_url": api.url(scenario.dataset.name),
                "write_disposition": scenario.write_disposition, "concurrency": concurrency}
         runs = []
@@ -92,13 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tools", default=None, help=f"comma list of {list(TOOLS)}")
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool (median)")
     parser.add_argument("--dlt-repeat", type=int, default=1,
-                        help="runs of dlt-default and dlt-fast (minutes per run at full size)")
+                        help="runs of dlt-default, dlt-fast and airbyte-cdk (minutes per run "
+                             "at full size)")
     parser.add_argument("--quick", action="store_true", help="10x smaller data (smoke run)")
     parser.add_argument("--concurrency", type=int, default=16,
                         help="requests in flight per host for every tool (restsync's default)")
     parser.add_argument("--fanout-concurrency", type=int, default=32,
                         help="the same for the fan-out scenario, where it decides the wall time "
-                             "(restsync: client.max_concurrency)")
+                             "(every tool but restsync, which runs at its defaults: adaptive)")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
     parser.add_argument("--no-check", action="store_true", help="skip the `restsync check` timing")
     parser.add_argument("--json", type=Path, help="also write raw results here")

@@ -33,6 +33,7 @@ class RunResult:
             whole process lifetime; far less sensitive to a busy machine than wall time.
         load_avg: The machine's 1-minute load average when the run ended.
         error: Why the run failed (``None`` when it succeeded).
+        note: What the tool said about the run (restsync: where its concurrency settled).
     """
 
     tool: str
@@ -44,6 +45,7 @@ class RunResult:
     cpu_s: float = 0.0
     load_avg: float = 0.0
     error: str | None = None
+    note: str = ""
 
     @property
     def rows_per_s(self) -> float:
@@ -120,7 +122,8 @@ def run_job(job: dict[str, Any], *, timeout: float = 3600.0,
     data = orjson.loads(lines[-1])
     return RunResult(tool=job["tool"], seconds=data["seconds"], rows=data["rows"],
                      peak_rss_mb=peak / 2**20, tables=data["tables"],
-                     distinct_ids=data["distinct_ids"], cpu_s=cpu_s, load_avg=load_avg)
+                     distinct_ids=data["distinct_ids"], cpu_s=cpu_s, load_avg=load_avg,
+                     note=data.get("note", ""))
 
 
 def time_command(args: list[str], env: dict[str, str], repeat: int) -> list[float]:

@@ -6,7 +6,9 @@
 Tools: ``restsync`` (its Python API), ``dlt-default`` (dlt's ``rest_api_source`` with its
 defaults), ``dlt-fast`` (dlt with the settings its performance guide recommends: parquet
 loader files, parallelized child resources, more extract/normalize workers, larger buffers)
-and ``ceiling`` (a plain aiohttp + orjson loop that only fetches and parses the same pages).
+``ceiling`` (a plain aiohttp + orjson loop that only fetches and parses the same pages, the
+parse ceiling), and from :mod:`bench.peer_tools` ``airbyte-cdk`` (the same workload as a
+manifest, read by the CDK, loaded nowhere) and ``fetch`` (bytes fetched, nothing parsed).
 Every tool reads the same pages with the same nesting into DuckDB with the same
 write disposition; the driver compares their table row counts.
 """
@@ -27,6 +29,7 @@ from bench.lakes import LAKE_TOOLS
 from bench.lakes import count as count_lake
 from bench.lakes import import_tool as import_lake_tool
 from bench.lakes import run as run_lake
+from bench.peer_tools import fetch_body, fetch_only, run_cdk
 
 DATASET = "bench"
 
@@ -58,16 +61,31 @@ def source_config(job: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- tools
 
 
-def run_restsync(job: dict[str, Any], db: Path) -> None:
+def run_restsync(job: dict[str, Any], db: Path) -> str:
+    """Run restsync; returns where its in-flight limit settled (text for the report).
+
+    The fan-out runs at restsync's defaults (adaptive concurrency, no ceiling set); the other
+    scenarios set ``max_concurrency`` to the job's concurrency, as every tool gets.
+    """
     import restsync
+    from restsync.events import ConcurrencySettled, Event
 
     config = source_config(job)
-    config["client"]["max_concurrency"] = job["concurrency"]
+    if job["kind"] != "fanout":
+        config["client"]["max_concurrency"] = job["concurrency"]
     source = restsync.rest_api_source(config, name="bench")
-    info = restsync.pipeline(destination=f"duckdb:///{db}", dataset_name=DATASET).run(source)
+    settled: list[ConcurrencySettled] = []
+
+    def keep(event: Event) -> None:
+        if isinstance(event, ConcurrencySettled):
+            settled.append(event)
+    info = restsync.pipeline(destination=f"duckdb:///{db}", dataset_name=DATASET,
+                             events=keep).run(source)
     if not info.ok:
         raise SystemExit(f"restsync run failed: {info.failed} "
                          f"{[o.error for o in info.outcomes.values()]}")
+    return "; ".join(f"settled at {e.settled} in flight (start {e.start}, peak {e.peak}, "
+                     f"{e.backoffs} cuts)" for e in settled)
 
 
 def dlt_fast_environment(job: dict[str, Any]) -> dict[str, str]:
@@ -105,14 +123,7 @@ async def _ceiling(job: dict[str, Any]) -> int:
     rows = 0
     async with aiohttp.ClientSession(connector=connector) as session:
         async def get(url: str) -> Any:
-            while True:
-                async with session.get(url) as resp:
-                    body = await resp.read()
-                    if resp.status in (429, 503):
-                        await asyncio.sleep(float(resp.headers.get("Retry-After", "1")))
-                        continue
-                    resp.raise_for_status()
-                    return orjson.loads(body)
+            return orjson.loads(await fetch_body(session, url))
 
         limit = asyncio.Semaphore(job["concurrency"])
         details: list[asyncio.Task[Any]] = []
@@ -190,7 +201,7 @@ def _import_warehouse_tool(job: dict[str, Any]) -> None:
         import dlt.destinations.impl.duckdb.duck
         import dlt.sources.rest_api  # noqa: F401
         import duckdb  # noqa: F401
-    else:
+    elif job["tool"] != "airbyte-cdk":  # the CDK imports in its own interpreter, untimed
         import aiohttp  # noqa: F401
 
 
@@ -201,21 +212,30 @@ def main() -> None:
         db = Path(tmp) / "out.duckdb"
         _import_tool(job)
         started = time.perf_counter()
+        note = ""
         if tool == "restsync":
-            run_restsync(job, db)
+            note = run_restsync(job, db)
         elif tool in ("dlt-default", "dlt-fast"):
             run_dlt(job, db, fast=tool == "dlt-fast")
         elif tool in LAKE_TOOLS:
             run_lake(tool, job, source_config(job), Path(tmp) / "lake")
         elif tool == "ceiling":
             rows = asyncio.run(_ceiling(job))
+        elif tool == "fetch":
+            rows, requests, size = asyncio.run(fetch_only(job))
+            note = f"{requests:,} responses, {size / 2**20:,.1f} MiB, nothing parsed"
+        elif tool == "airbyte-cdk":
+            counts, cdk_seconds = run_cdk(job, Path(tmp))
         else:
             raise SystemExit(f"unknown tool {tool!r}")
         seconds = time.perf_counter() - started
-        result: dict[str, Any] = {"tool": tool, "seconds": seconds}
+        result: dict[str, Any] = {"tool": tool, "seconds": seconds, "note": note}
         roots = ["events"] + (["event_details"] if job["kind"] == "fanout" else [])
-        if tool == "ceiling":
+        if tool in ("ceiling", "fetch"):  # fetch: event ids found in the bytes + detail bodies
             result.update(rows=rows, tables={}, distinct_ids=None)
+        elif tool == "airbyte-cdk":  # the read loop only; records loaded nowhere
+            result.update(seconds=cdk_seconds, rows=sum(counts.get(t, 0) for t in roots),
+                          tables={}, distinct_ids=None, note="records read, not loaded")
         elif tool in LAKE_TOOLS:
             tables, distinct = count_lake(tool, Path(tmp) / "lake", roots)
             result.update(rows=sum(tables.get(t, 0) for t in roots), tables=tables,

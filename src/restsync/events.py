@@ -77,6 +77,20 @@ class RunTimeInference(Notice):
 
 
 @dataclass(frozen=True)
+class ConcurrencySettled(Event):
+    """Where a host's in-flight limit ended a run (one per host the client talked to)."""
+
+    host: str  # host:port
+    settled: int  # the limit at the end
+    start: int
+    peak: int
+    lowest: int
+    ceiling: int
+    backoffs: int  # cuts on 429/503
+    adaptive: bool
+
+
+@dataclass(frozen=True)
 class ResourceFinished(Event):
     resource: str
     records: int

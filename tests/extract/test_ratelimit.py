@@ -1,4 +1,5 @@
-"""Per-host pacing: token bucket on a virtual clock, AIMD in-flight limit, 429 over loopback."""
+"""Per-host pacing: token bucket on a virtual clock, the in-flight limit cut by 429s over
+loopback (the limit's own state machine: test_concurrency.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 
 from restsync.events import Notice
 from restsync.extract import ApiClient, MemoryTransport, RecordingSleeper, Request
-from restsync.extract.ratelimit import AdaptiveLimit, TokenBucket
+from restsync.extract.ratelimit import TokenBucket
 from restsync.spec.model import ClientConfig, RateLimitConfig
 
 from .conftest import EventLog, client_config, endpoint, reply
@@ -83,41 +84,6 @@ def test_rate_limit_config_forms() -> None:
             RateLimitConfig.model_validate(bad)
 
 
-async def test_aimd_halves_once_per_generation_and_recovers() -> None:
-    limit = AdaptiveLimit("h:80", 8)
-    tickets = [await limit.acquire() for _ in range(8)]
-    assert limit.in_flight == 8
-    for t in tickets:  # a burst of 8 concurrent 429s counts once
-        await limit.release(t, status=429)
-    assert limit.limit == 4
-    t = await limit.acquire()
-    await limit.release(t, status=429)  # a 429 of the new generation halves again
-    assert limit.limit == 2
-    for _ in range(2):  # +1 after `limit` successes
-        await limit.release(await limit.acquire(), status=200)
-    assert limit.limit == 3
-    for _ in range(100):
-        await limit.release(await limit.acquire(), status=200)
-    assert limit.limit == 8  # never above the maximum
-
-
-async def test_non_adaptive_limit_stays_fixed() -> None:
-    limit = AdaptiveLimit("h:80", 4, adaptive=False)
-    await limit.release(await limit.acquire(), status=429)
-    assert limit.limit == 4
-
-
-async def test_limit_blocks_beyond_the_cap() -> None:
-    limit = AdaptiveLimit("h:80", 2)
-    a, _ = await limit.acquire(), await limit.acquire()
-    waiter = asyncio.create_task(limit.acquire())
-    await asyncio.sleep(0)
-    assert not waiter.done()
-    await limit.release(a, status=200)
-    await asyncio.wait_for(waiter, 1)
-    assert limit.in_flight == 2
-
-
 class ThrottlingServer:
     """Answers 429 to the first `throttle` requests, then 200 after a short delay."""
 
@@ -172,11 +138,12 @@ async def test_in_flight_drops_after_429s_over_loopback(
         limit = client.pacer.limits["127.0.0.1:" + base.split(":")[2].split("/")[0]]
     assert sorted(r[0].records[0]["n"] for r in results) == list(range(24))  # nothing lost
     assert server.max_before == 8  # full speed at first
-    assert client.pacer.changes[0].old == 8 and client.pacer.changes[0].new == 4
-    # right after the 429s at most 4 in flight; then +1 per `limit` successes, never jumps
-    assert max(server.arrivals[:4]) <= 4
+    # max_concurrency 8 is the ceiling and (below the default start of 16) the start
+    assert client.pacer.changes[0].old == 8 and client.pacer.changes[0].new == 5
+    # right after the 429s at most 5 in flight; then +1 per flat window, never jumps
+    assert max(server.arrivals[:5]) <= 5
     assert max(server.arrivals) < server.max_before
     assert all(c.new == c.old + 1 for c in client.pacer.changes[1:])
-    assert limit.limit == 4 + len(client.pacer.changes) - 1
+    assert limit.limit == 5 + len(client.pacer.changes) - 1
     notices = [e.message for e in events.of(Notice)]
-    assert any("429" in m and "from 8 to 4" in m for m in notices)
+    assert any("429" in m and "from 8 to 5" in m for m in notices)

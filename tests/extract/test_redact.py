@@ -11,7 +11,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from restsync.extract.redact import basic_credential_forms, redact_text, redact_url
+from restsync.extract.redact import Redactor, basic_credential_forms, redact_text, redact_url
 
 
 def test_credential_params_masked_cursors_kept() -> None:
@@ -99,3 +99,18 @@ async def test_client_masks_escaped_and_base64_forms_in_error_bodies() -> None:
     assert "denied" in text
     for leaked in ("p@ss", "w0rd", header[:12]):
         assert leaked not in text, text
+
+
+def test_redactor_remembers_only_while_the_secrets_stay_the_same() -> None:
+    redactor = Redactor(memory=2)
+    text = "GET https://api.test/v1/items?page=2 said: bad token tok-AAAA1111"
+    assert redactor(text, ["tok-AAAA1111"], ()) == (
+        "GET https://api.test/v1/items?page=2 said: bad token ***")
+    assert redactor(text, ["tok-AAAA1111"], ()) == redactor(text, ["tok-AAAA1111"], ())
+    # a refreshed token: the same text is redacted again, with the new secret
+    assert redactor(text + " tok-BBBB2222", ["tok-BBBB2222"], ()).endswith("tok-AAAA1111 ***")
+    # secret query names of the client, the built-in ones, and userinfo
+    assert redactor("https://u:pw@api.test/x?sid=1&key=2", [], ("sid",)) == (
+        "https://***@api.test/x?sid=***&key=***")
+    for n in range(5):  # a full memory is forgotten, never wrong
+        assert redactor(f"https://api.test/items/{n}", [], ()) == f"https://api.test/items/{n}"

@@ -125,6 +125,14 @@ def run(
         help="--executor ray: join this cluster (auto, ray://host:10001) instead of "
              "starting a local instance.")] = None,
     chunk_size: ChunkSizeOpt = None,
+    max_concurrency: Annotated[int | None, typer.Option(
+        "--max-concurrency", min=1,
+        help="Most requests in flight per host: the ceiling the adaptive limit grows to "
+             "(client.max_concurrency; default 64).")] = None,
+    fixed_concurrency: Annotated[bool, typer.Option(
+        "--fixed-concurrency",
+        help="Keep the in-flight limit fixed, at --max-concurrency (else "
+             "client.initial_concurrency, 16): client.adaptive_concurrency=false.")] = False,
 ) -> None:
     """Extract every selected resource and load it into the destination."""
     from restsync.cli.cassette_opts import replay_source
@@ -132,6 +140,9 @@ def run(
     from restsync.engine import Pipeline
     from restsync.engine.executor import executor_named
 
+    set_ = [*(set_ or []),
+            *([f"client.max_concurrency={max_concurrency}"] if max_concurrency else []),
+            *(["client.adaptive_concurrency=false"] if fixed_concurrency else [])]
     try:
         if streams is not None and config is None and spec.suffix in (".yaml", ".yml"):
             raise RestsyncError("--streams needs --config (the connector's config)")

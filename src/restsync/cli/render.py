@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from restsync.events import (
+    ConcurrencySettled,
     Event,
     Notice,
     PageFetched,
@@ -173,6 +174,8 @@ class ProgressRenderer:
             self._row(event.resource).status = "FAILED"
             self.console.print(f"{event.resource} failed: {event.error}", style="red",
                                markup=False, highlight=False)
+        elif isinstance(event, ConcurrencySettled):
+            self.console.print(settled_text(event), markup=False, highlight=False)
         elif isinstance(event, Notice):  # printed above the live table, never lost
             self.console.print(f"{event.resource or 'source'}: {event.message}",
                                markup=False, highlight=False)
@@ -194,6 +197,16 @@ class ProgressRenderer:
             table.add_row(name, status, str(row.pages), str(row.records), str(row.requests),
                           str(row.retries), str(row.skipped))
         return Group(table)
+
+
+def settled_text(event: ConcurrencySettled) -> str:
+    """``requests in flight to api:443: settled at 24 (adaptive: started at 16, ...)``."""
+    if not event.adaptive:
+        return f"requests in flight to {event.host}: fixed at {event.settled}"
+    cuts = f"{event.backoffs} cut{'s' if event.backoffs != 1 else ''} on 429/503"
+    return (f"requests in flight to {event.host}: settled at {event.settled} (adaptive: "
+            f"started at {event.start}, peak {event.peak}, lowest {event.lowest}, ceiling "
+            f"{event.ceiling}, {cuts})")
 
 
 def summary_table(info: RunInfo) -> Table:

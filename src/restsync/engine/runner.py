@@ -44,10 +44,12 @@ from restsync.events import (
     ResourceStarted,
 )
 from restsync.extract import ApiClient
+from restsync.extract.concurrency import client_bounds
 from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
 from restsync.normalize import normalize_identifier
 from restsync.plan import Plan, ResourcePlan, resource_partitions
+from restsync.spec.limits import Limits
 
 __all__ = ["SKIP_STATUSES", "PlanRunner", "ResourceOutcome", "ResourceRun", "begin_load",
            "shared_root_tables"]
@@ -75,6 +77,7 @@ class ResourceRun:
         steps: Its processing steps.
         sink: Where its records go (None until the load began).
         load: Its load (None when it is only extracted for its children).
+        limits: Its limits (computed once, not per parent item).
     """
 
     rp: ResourcePlan
@@ -84,6 +87,7 @@ class ResourceRun:
     steps: RecordProcessor | None = None
     sink: RecordSink | None = None
     load: ResourceLoad | None = None
+    limits: Limits | None = None
 
     @property
     def name(self) -> str:
@@ -190,13 +194,14 @@ class PlanRunner:
             self.history.state_read(rp.name, stored)
         run.state = ResourceState(rp, stored, self.started_at)
         run.steps = processing_steps(rp)
+        run.limits = resource_limits(rp, self.plan.source.client.limits)
         if rp.load:
             run.load = await begin_load(self.loader, self.destination, rp, self.load_id,
                                         self.shared_tables)
         normalizer = resource_normalizer(
             rp, load_id=self.load_id,
             stored=run.load.stored_schema if run.load is not None else None,
-            limits=resource_limits(rp, self.plan.source.client.limits))
+            limits=run.limits)
         run.sink = RecordSink(self.loader, run.load, normalizer,
                               [self.inboxes[c] for c in run.children])
 
@@ -271,7 +276,7 @@ class PlanRunner:
     async def _run_children(self, run: ResourceRun) -> None:
         rp, outcome = run.rp, run.outcome
         inbox = self.inboxes[rp.name]
-        limit = asyncio.Semaphore(max(1, self.plan.source.client.max_concurrency) * 2)
+        limit = asyncio.Semaphore(client_bounds(self.plan.source.client).ceiling * 2)
         outcome.items_total = 0
         tasks: set[asyncio.Task[None]] = set()
         failure: list[BaseException] = []
@@ -321,11 +326,12 @@ class PlanRunner:
     async def _run_item(self, run: ResourceRun, item: WorkItem,
                         resume_from: dict[str, Any] | None = None) -> None:
         assert run.state is not None and run.steps is not None and run.sink is not None
+        assert run.limits is not None
         rp, outcome = run.rp, run.outcome
         try:
             async for page, records in item_pages(
                     self.client, rp, item, incremental=run.state.filter_for(item.path_values, item.window),
-                    steps=run.steps, limits=resource_limits(rp, self.plan.source.client.limits),
+                    steps=run.steps, limits=run.limits,
                     resume_from=resume_from):
                 faultpoints.reach("extract.page")
                 outcome.pages += 1

@@ -12,6 +12,7 @@ See :mod:`restsync.extract.client` for details; errors are the ``FatalError`` su
 """
 
 from restsync.extract.client import ApiClient
+from restsync.extract.concurrency import ConcurrencyLimit
 from restsync.extract.cursor_values import CursorCodec
 from restsync.extract.expressions import CompiledExpression, compile_expression
 from restsync.extract.http import (
@@ -25,18 +26,18 @@ from restsync.extract.http import (
 from restsync.extract.incremental import IncrementalFilter, PerParentIncremental, parent_key
 from restsync.extract.page import Page, ResourceStats
 from restsync.extract.processing import RecordProcessor
-from restsync.extract.ratelimit import AdaptiveLimit, HostPacer, TokenBucket
+from restsync.extract.ratelimit import HostPacer, TokenBucket
 from restsync.extract.redact import redact_text, redact_url
 from restsync.extract.retry import AsyncioSleeper, RecordingSleeper, Sleeper
 from restsync.extract.selectors import DataSelector
 from restsync.extract.urls import fill_path, join_url
 
 __all__ = [
-    "AdaptiveLimit",
     "AiohttpTransport",
     "ApiClient",
     "AsyncioSleeper",
     "CompiledExpression",
+    "ConcurrencyLimit",
     "CursorCodec",
     "DataSelector",
     "HostPacer",

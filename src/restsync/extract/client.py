@@ -2,15 +2,14 @@
 
 One :class:`ApiClient` per source run. It owns one transport (one keep-alive aiohttp
 session), one auth flow (one token shared by every resource), one retry policy and one
-pacer (:mod:`restsync.extract.ratelimit`: at most ``max_concurrency`` requests in flight per
-host, halved on 429 and regained slowly, plus an optional per-host token bucket), so many
+pacer (:mod:`restsync.extract.ratelimit`: an in-flight limit per host that grows while
+latency is flat and is cut on 429/503, plus an optional per-host token bucket), so many
 :meth:`ApiClient.pages` iterations can run concurrently (parent/child fan-out).
 """
 
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import Any
@@ -33,12 +32,13 @@ from restsync.events import (
 )
 from restsync.extract import auth_session as _auth_session  # noqa: F401  (registers its flow)
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
+from restsync.extract.concurrency import LimitChange, client_bounds, limit_notice, settled
 from restsync.extract.detect import detect_records_path
 from restsync.extract.http import AiohttpTransport, Request, Response, Transport, host_key
 from restsync.extract.page import Page, ResourceStats, page_limit_error
 from restsync.extract.paginators import build_paginator
-from restsync.extract.ratelimit import HostPacer, LimitChange
-from restsync.extract.redact import basic_auth_forms, redact_text, redact_url
+from restsync.extract.ratelimit import HostPacer
+from restsync.extract.redact import Redactor, basic_auth_forms
 from restsync.extract.redirects import send_following_redirects
 from restsync.extract.request_building import AuthFlows, build_request, render_body_and_headers
 from restsync.extract.responses import judge_response, located_limit_error, parse_json_body
@@ -61,9 +61,6 @@ from restsync.spec.model import ClientConfig, EndpointConfig, ResponseAction
 
 __all__ = ["ApiClient", "Page", "ResourceStats"]
 
-_URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
-
-
 class ApiClient:
     """HTTP client of one source; an async context manager.
 
@@ -80,7 +77,7 @@ class ApiClient:
 
     Attributes:
         stats: Per resource name: requests, retries, pages, records.
-        pacer: Per-host in-flight limits (adaptive on 429) and token buckets.
+        pacer: Per-host in-flight limits (adaptive, or fixed) and token buckets.
         limits: The client's own limits (``client.limits`` and defaults): token requests and
             resources that bring none of their own.
     """
@@ -101,17 +98,18 @@ class ApiClient:
         self.max_wait = max_wait
         self.limits = effective_limits(config.limits)
         rate = config.rate_limit
-        self.pacer = HostPacer(max_concurrency=config.max_concurrency, sleeper=self._sleeper,
+        self.pacer = HostPacer(concurrency=client_bounds(config), sleeper=self._sleeper,
                                rate=rate.rate if rate else None,
                                burst=rate.burst if rate else 1,
-                               adaptive=config.adaptive_concurrency,
                                on_change=self._limit_changed)
         self._plain_headers = {k: v for k, v in config.headers.items() if isinstance(v, str)}
         self._secret_headers = {k: v.get_secret_value() for k, v in config.headers.items()
                                 if isinstance(v, SecretStr)}
         self._basic_forms = basic_auth_forms(config.auth)
+        self._redactor = Redactor()
         self._selectors: dict[str, DataSelector] = {}
         self.stats: dict[str, ResourceStats] = {}
+        self._reported: set[str] = set()  # hosts whose settled limit was reported
         context = AuthContext(send_token_request=self._send_token_request, events=events,
                               clock=self._sleeper.monotonic, redact=self.redact)
         self.auth: AuthFlow | None = None
@@ -128,17 +126,17 @@ class ApiClient:
         return self
 
     def _limit_changed(self, change: LimitChange) -> None:
-        if change.new < change.old:
-            self._events(Notice(resource=None, message=(
-                f"{change.reason} from {change.host}: requests in flight to it reduced from "
-                f"{change.old} to {change.new}; it grows back after successful requests")))
+        if (message := limit_notice(change)) is not None:
+            self._events(Notice(resource=None, message=message))
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
                         exc: BaseException | None, tb: TracebackType | None) -> None:
         await self.close()
 
     async def close(self) -> None:
-        """Close the transport if this client created it."""
+        """Report where each host's in-flight limit settled; close our own transport."""
+        for event in settled(self.pacer.limits, self._reported):
+            self._events(event)
         if self._transport is not None and self._owns_transport:
             await self._transport.close()
             self._transport = None
@@ -147,7 +145,7 @@ class ApiClient:
         if self._transport is None:
             self._transport = AiohttpTransport(timeout=self.config.timeout,
                                                verify_tls=self.config.verify_tls,
-                                               limit_per_host=self.config.max_concurrency)
+                                               limit_per_host=self.pacer.concurrency.ceiling)
         return self._transport
 
     # ------------------------------------------------------------------ redaction
@@ -162,9 +160,7 @@ class ApiClient:
 
     def redact(self, text: str) -> str:
         """Mask secret query values, userinfo and every known secret value in ``text``."""
-        params = self.secret_query_names()
-        text = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0), params), text)
-        return redact_text(text, self._secrets())
+        return self._redactor(text, self._secrets(), self.secret_query_names())
 
     def _location(self, resource: str, page: int, request: Request,
                   url: str | None = None) -> str:
@@ -233,6 +229,7 @@ class ApiClient:
             number = 0
         request.auth = self.auth_flows.for_endpoint(endpoint)
         fetched = 0  # pages of this call (a resumed sequence gets max_pages more)
+        nesting_setting = limits.setting("max_nesting_depth")
         while True:
             number += 1
             here = number
@@ -247,8 +244,7 @@ class ApiClient:
             location = self._location(resource, number, request, url)
             records: list[dict[str, Any]] = []
             if response.status != 204:
-                body = parse_json_body(response, location, self.redact,
-                                       limits.setting("max_nesting_depth"))
+                body = parse_json_body(response, location, self.redact, nesting_setting)
                 if selector is None:
                     selector = self._detected_selector(resource, where, body)
                 records = selector.select(body, location=location)

@@ -1,23 +1,25 @@
-"""Per-host request pacing: a proactive token bucket and an adaptive (AIMD) in-flight limit.
+"""Per-host request pacing: a proactive token bucket and an in-flight limit.
 
 * :class:`TokenBucket` spaces requests so a host never sees more than ``rate`` requests per
   second (after an initial ``burst``). It waits through the client's
   :class:`~restsync.extract.retry.Sleeper`, so tests run it on a virtual clock.
-* :class:`AdaptiveLimit` caps requests in flight to one host. A 429 halves the cap (at most
-  once per "generation": the many 429s of one burst of concurrent requests count once); the
-  cap then grows by one after each ``cap`` successful requests, back up to its maximum
-  (additive increase, multiplicative decrease).
+* :class:`~restsync.extract.concurrency.ConcurrencyLimit` caps requests in flight to one
+  host: fixed, or adaptive (grows while latency is flat, cut on 429/503).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from restsync.extract.concurrency import (
+    ConcurrencyBounds,
+    ConcurrencyLimit,
+    LimitChange,
+)
 from restsync.extract.retry import Sleeper
 
-__all__ = ["AdaptiveLimit", "HostPacer", "LimitChange", "TokenBucket"]
+__all__ = ["HostPacer", "LimitChange", "TokenBucket"]
 
 _EPSILON = 1e-9
 
@@ -65,98 +67,28 @@ class TokenBucket:
             return waited
 
 
-@dataclass(frozen=True)
-class LimitChange:
-    """One change of a host's in-flight limit (for events and tests)."""
-
-    host: str
-    old: int
-    new: int
-    reason: str
-
-
-class AdaptiveLimit:
-    """In-flight limit of one host that shrinks on 429 and recovers slowly.
-
-    Args:
-        host: ``host:port`` (for :class:`LimitChange` records).
-        maximum: The configured ``max_concurrency`` (the limit never exceeds it).
-        adaptive: ``False`` keeps the limit fixed at ``maximum`` (a plain semaphore).
-        on_change: Called with every :class:`LimitChange`.
-    """
-
-    def __init__(self, host: str, maximum: int, *, adaptive: bool = True,
-                 on_change: Callable[[LimitChange], None] | None = None):
-        self.host = host
-        self.maximum = max(1, maximum)
-        self.limit = self.maximum
-        self.adaptive = adaptive
-        self.in_flight = 0
-        self.generation = 0
-        self._successes = 0
-        self._on_change = on_change
-        self._condition = asyncio.Condition()
-
-    async def acquire(self) -> int:
-        """Wait for a free slot; returns the generation ticket to pass to :meth:`release`."""
-        async with self._condition:
-            await self._condition.wait_for(lambda: self.in_flight < self.limit)
-            self.in_flight += 1
-            return self.generation
-
-    async def release(self, ticket: int, *, status: int | None) -> None:
-        """Free a slot and adapt the limit to the outcome.
-
-        Args:
-            ticket: What :meth:`acquire` returned.
-            status: HTTP status of the response, ``None`` for a transport failure.
-        """
-        async with self._condition:
-            self.in_flight -= 1
-            if self.adaptive and status == 429:
-                if ticket == self.generation and self.limit > 1:
-                    self._change(max(1, self.limit // 2), "429 Too Many Requests")
-                self.generation += 1 if ticket == self.generation else 0
-                self._successes = 0
-            elif self.adaptive and status is not None and 200 <= status < 400:
-                self._successes += 1
-                if self.limit < self.maximum and self._successes >= self.limit:
-                    self._successes = 0
-                    self._change(self.limit + 1, "recovering after successful requests")
-            free = self.limit - self.in_flight
-            if free > 0:  # wake only as many waiters as there are free slots (no herd)
-                self._condition.notify(free)
-
-    def _change(self, new: int, reason: str) -> None:
-        change = LimitChange(self.host, self.limit, new, reason)
-        self.limit = new
-        if self._on_change is not None:
-            self._on_change(change)
-
-
 class HostPacer:
-    """The pacing of every host one client talks to: an :class:`AdaptiveLimit` per host and,
-    when a rate is configured, a :class:`TokenBucket` per host.
+    """The pacing of every host one client talks to: a
+    :class:`~restsync.extract.concurrency.ConcurrencyLimit` per host and, when a rate is
+    configured, a :class:`TokenBucket` per host.
 
     Args:
-        max_concurrency: In-flight maximum per host.
-        sleeper: Clock and waits for the buckets.
+        concurrency: Start, ceiling and adaptivity of each host's in-flight limit.
+        sleeper: Clock and waits for the buckets and limits.
         rate: Requests per second per host, or ``None`` for no proactive limit.
         burst: Bucket capacity.
-        adaptive: Shrink the in-flight limit on 429.
         on_change: Called with every :class:`LimitChange`.
     """
 
-    def __init__(self, *, max_concurrency: int, sleeper: Sleeper, rate: float | None = None,
-                 burst: int = 1, adaptive: bool = True,
+    def __init__(self, *, concurrency: ConcurrencyBounds, sleeper: Sleeper,
+                 rate: float | None = None, burst: int = 1,
                  on_change: Callable[[LimitChange], None] | None = None):
-        self._max = max_concurrency
+        self.concurrency = concurrency
         self._sleeper = sleeper
         self._rate = rate
         self._burst = burst
-        self._adaptive = adaptive
         self._on_change = on_change
-        self.limits: dict[str, AdaptiveLimit] = {}
+        self.limits: dict[str, ConcurrencyLimit] = {}
         self.buckets: dict[str, TokenBucket] = {}
         self.changes: list[LimitChange] = []
 
@@ -165,12 +97,13 @@ class HostPacer:
         if self._on_change is not None:
             self._on_change(change)
 
-    def limit(self, host: str) -> AdaptiveLimit:
+    def limit(self, host: str) -> ConcurrencyLimit:
         """The in-flight limit of ``host`` (created on first use)."""
-        if host not in self.limits:
-            self.limits[host] = AdaptiveLimit(host, self._max, adaptive=self._adaptive,
-                                              on_change=self._record)
-        return self.limits[host]
+        found = self.limits.get(host)
+        if found is None:
+            found = self.limits[host] = ConcurrencyLimit(
+                host, self.concurrency, clock=self._sleeper.monotonic, on_change=self._record)
+        return found
 
     def bucket(self, host: str) -> TokenBucket | None:
         """The token bucket of ``host``, or ``None`` without a configured rate."""

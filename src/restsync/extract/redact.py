@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-__all__ = ["MASK", "basic_auth_forms", "basic_credential_forms", "is_secret_param",
+__all__ = ["MASK", "Redactor", "basic_auth_forms", "basic_credential_forms", "is_secret_param",
            "redact_text", "redact_url", "secret_pattern"]
 
 MASK = "***"
@@ -88,6 +88,46 @@ def redact_url(url: str, secret_params: Iterable[str] = ()) -> str:
                       for (n, v), hidden in zip(pairs, secret, strict=True)]
             query = urlencode(masked, quote_via=quote, safe="*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+_URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
+
+
+class Redactor:
+    """Redacts text for one client: URLs in it (:func:`redact_url`), then known secret values
+    (:func:`redact_text`), remembering recent answers while the secrets stay the same.
+
+    A fan-out redacts the same text several times per request (the URL sent, the URL
+    answered, the paginator's decision): the repeats are a dictionary look-up. Text with no
+    URL query, no userinfo and no secret to look for is returned as it is.
+
+    Args:
+        memory: Most texts remembered (all are forgotten when it is full).
+    """
+
+    def __init__(self, memory: int = 1024):
+        self._memory = memory
+        self._memo: dict[str, str] = {}
+        self._key: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+
+    def __call__(self, text: str, secrets: Iterable[str], secret_params: Iterable[str]) -> str:
+        """``text`` with secret query values, userinfo and ``secrets`` masked."""
+        key = (tuple(secrets), tuple(secret_params))
+        if key != self._key:
+            self._memo.clear()
+            self._key = key
+        found = self._memo.get(text)
+        if found is not None:
+            return found
+        if not key[0] and "?" not in text and "@" not in text:
+            found = text  # nothing it could hold: no query, no userinfo, no known secret
+        else:
+            found = redact_text(_URL_IN_TEXT.sub(lambda m: redact_url(m.group(0), key[1]),
+                                                 text), key[0])
+        if len(self._memo) >= self._memory:
+            self._memo.clear()
+        self._memo[text] = found
+        return found
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:

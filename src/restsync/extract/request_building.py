@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
@@ -26,12 +27,13 @@ NO_AUTH: Any = object()
 """``Request.auth`` value of an endpoint whose spec says ``auth: null``."""
 
 
-def path_param_names(path: str) -> set[str]:
+@lru_cache(maxsize=256)
+def path_param_names(path: str) -> frozenset[str]:
     """Plain ``{name}`` placeholders of a path (their ``params`` values fill the path)."""
     try:
-        return {f.text for f in templates.fields(path) if f.root is None}
+        return frozenset(f.text for f in templates.fields(path) if f.root is None)
     except templates.TemplateError:
-        return set()
+        return frozenset()
 
 
 def query_params(endpoint: EndpointConfig, values: Mapping[str, Any],

@@ -56,18 +56,19 @@ def parse_json_body(response: Response, location: str, redact: Callable[[str], s
         LimitExceededError: The body nests deeper than the parser reads
             (:data:`~restsync.spec.limits.PARSER_MAX_DEPTH` levels).
     """
-    excerpt = redact(response.text_excerpt(200))
+    def excerpt() -> str:  # for errors only: redacting every body costs time
+        return redact(response.text_excerpt(200))
     ctype = response.content_type
     first = _NON_SPACE.search(response.body)  # no stripped copy of a large body
     head = first.group(0) if first is not None else b""
     if "html" in ctype or (head == b"<" and not ctype.endswith("json")):
         raise ResponseError(f"expected JSON, got {ctype or 'HTML'} (status "
-                            f"{response.status}): {excerpt}", location=location,
+                            f"{response.status}): {excerpt()}", location=location,
                             hint="an HTML page with a success status is usually a login, "
                                  "maintenance or proxy error page")
     if _is_not_json_type(ctype):
         raise ResponseError(f"expected JSON, got content type {ctype} (status "
-                            f"{response.status}): {excerpt}", location=location)
+                            f"{response.status}): {excerpt()}", location=location)
     if first is None:
         raise ResponseError(f"empty body with status {response.status}", location=location)
     try:
@@ -80,7 +81,7 @@ def parse_json_body(response: Response, location: str, redact: Callable[[str], s
         if declared is not None and declared.isdigit() and int(declared) > len(response.body):
             raise ResponseError(f"truncated body: {len(response.body)} of {declared} bytes "
                                 f"({kind})", location=location) from None
-        raise ResponseError(f"body is not valid JSON ({kind}): {excerpt}",
+        raise ResponseError(f"body is not valid JSON ({kind}): {excerpt()}",
                             location=location) from None
 
 

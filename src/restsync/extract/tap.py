@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from restsync.errors import RestsyncError
+from restsync.extract.concurrency import client_bounds
 from restsync.extract.http import AiohttpTransport, Request, Response, Transport
 from restsync.spec.model import ClientConfig
 
@@ -45,7 +46,7 @@ Listener = Callable[[Exchange], None]
 def transport_for(config: ClientConfig) -> AiohttpTransport:
     """The real transport :class:`~restsync.extract.ApiClient` makes for ``config``."""
     return AiohttpTransport(timeout=config.timeout, verify_tls=config.verify_tls,
-                            limit_per_host=config.max_concurrency)
+                            limit_per_host=client_bounds(config).ceiling)
 
 
 class TapTransport:

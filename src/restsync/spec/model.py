@@ -365,14 +365,18 @@ class ClientConfig(SpecModel):
     retry: RetryConfig = Field(default_factory=RetryConfig)
     timeout: float = Field(default=60.0, gt=0)
     verify_tls: bool = True
-    max_concurrency: int = Field(default=16, ge=1)
-    """restsync: most requests in flight per host."""
+    initial_concurrency: int | None = Field(default=None, ge=1)
+    """restsync: requests in flight per host at the start (``None``: 16)."""
+    max_concurrency: int | None = Field(default=None, ge=1)
+    """restsync: most requests in flight per host, a ceiling for the adaptive limit
+    (``None``: 64 when adaptive); with ``adaptive_concurrency: false`` the fixed limit."""
     foreign_host_credentials: Literal["strip", "refuse"] = "strip"
     """restsync: what to do when a next-page URL points to another host."""
     rate_limit: RateLimitConfig | None = None
     """restsync: proactive request rate per host; ``None`` = no limit."""
     adaptive_concurrency: bool = True
-    """restsync: halve a host's in-flight limit on 429, regain it slowly (AIMD)."""
+    """restsync: grow a host's in-flight limit while latency is flat, cut it on 429/503
+    (AIMD); ``false``: a fixed limit (``max_concurrency``, else ``initial_concurrency``)."""
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     """restsync: bounds on every resource (see :mod:`restsync.spec.limits`)."""
     extra_secrets: list[SecretStr] = Field(default_factory=list)

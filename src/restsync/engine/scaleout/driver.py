@@ -11,7 +11,7 @@ state, exactly as in the default executor. A parent's records reach its children
 its partitions is loaded: the children cut them into chunks of ``chunk_size`` records and
 dispatch each chunk as a partition.
 
-Per-host limits (``max_concurrency``, ``rate_limit``, the adaptive halving on 429) hold for
+Per-host limits (``max_concurrency``, ``rate_limit``, the adaptive cut on 429/503) hold for
 the whole run: every worker's client takes its permits from one
 :class:`~restsync.engine.scaleout.permits.PermitService` actor.
 

@@ -2,7 +2,7 @@
 
 In one process, an :class:`~restsync.extract.ApiClient` paces each host with a
 :class:`~restsync.extract.ratelimit.HostPacer` (``max_concurrency`` in flight, the proactive
-``rate_limit``, the adaptive halving on 429). Under Ray each worker has its own client, so the
+``rate_limit``, the adaptive limit cut on 429/503). Under Ray each worker has its own client, so the
 driver starts **one** :class:`PermitService` for the run (a Ray actor, see
 :mod:`.driver`) holding the run's only ``HostPacer``, and each worker's client paces through
 a :class:`RemotePacer` that asks the service: ten workers together keep the limits one
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from restsync.extract.concurrency import Ticket, client_bounds
 from restsync.extract.ratelimit import HostPacer
 from restsync.extract.retry import AsyncioSleeper
 from restsync.spec.model import ClientConfig
@@ -32,12 +33,11 @@ class PermitService:
 
     def __init__(self, client: ClientConfig) -> None:
         rate = client.rate_limit
-        self.pacer = HostPacer(max_concurrency=client.max_concurrency, sleeper=AsyncioSleeper(),
+        self.pacer = HostPacer(concurrency=client_bounds(client), sleeper=AsyncioSleeper(),
                                rate=rate.rate if rate else None,
-                               burst=rate.burst if rate else 1,
-                               adaptive=client.adaptive_concurrency)
+                               burst=rate.burst if rate else 1)
 
-    async def acquire(self, host: str) -> int:
+    async def acquire(self, host: str) -> Ticket:
         """Wait for an in-flight slot of ``host`` and then for its rate; a ticket."""
         ticket = await self.pacer.limit(host).acquire()
         bucket = self.pacer.bucket(host)
@@ -45,8 +45,8 @@ class PermitService:
             await bucket.acquire()
         return ticket
 
-    async def release(self, host: str, ticket: int, status: int | None) -> None:
-        """Give the slot back; ``status`` 429 shrinks the host's limit (adaptive)."""
+    async def release(self, host: str, ticket: Ticket, status: int | None) -> None:
+        """Give the slot back; ``status`` 429/503 cuts the host's limit (adaptive)."""
         await self.pacer.limit(host).release(ticket, status=status)
 
 
@@ -55,10 +55,11 @@ class _RemoteLimit:
         self._service = service
         self._host = host
 
-    async def acquire(self) -> int:
-        return int(await self._service.acquire.remote(self._host))
+    async def acquire(self) -> Ticket:
+        generation, started = await self._service.acquire.remote(self._host)
+        return int(generation), float(started)
 
-    async def release(self, ticket: int, *, status: int | None) -> None:
+    async def release(self, ticket: Ticket, *, status: int | None) -> None:
         await self._service.release.remote(self._host, ticket, status)
 
 
@@ -75,6 +76,7 @@ class RemotePacer:
     def __init__(self, service: Any) -> None:
         self._service = service
         self.changes: list[Any] = []
+        self.limits: dict[str, Any] = {}  # the service holds them (nothing to report here)
 
     def limit(self, host: str) -> _RemoteLimit:
         """The run-wide in-flight limit (and rate) of ``host``."""

@@ -205,7 +205,7 @@ def _client(c: Compiler, manifest: Mapping[str, Any], resources: list[ResourceCo
                 "children once per run (the CDK reads a parent again for each child)")
     return ClientConfig(base_url=base_url, auth=client_auth,
                         retry=errors.retry_config(handler),
-                        max_concurrency=concurrency or 16, rate_limit=rate,
+                        max_concurrency=concurrency, rate_limit=rate,
                         extra_secrets=list(secrets))  # type: ignore[arg-type]
 
 

@@ -41,17 +41,25 @@ def headers_dict(response: Response) -> dict[str, Any]:
 
 
 def error_actions(rules: tuple[ErrorRule, ...], variables: Mapping[str, Any]
-                   ) -> Callable[[Response], list[ResponseAction]]:
-    """A function giving, for one response, the response action of the first rule matching."""
+                  ) -> Callable[[Response], list[ResponseAction]]:
+    """A function giving, for one response, the response action of the first rule matching.
+
+    As the CDK: ``SUCCESS`` and ``IGNORE`` both accept the response without an error. An
+    error status (400 and up) so accepted yields no records and ends that partition's (or
+    window's) paging quietly; a status below 400 is read as any other page (its records,
+    its next page). ``FAIL`` fails the stream, ``RETRY`` and ``RATE_LIMITED`` retry.
+    """
     def actions(response: Response) -> list[ResponseAction]:
         for rule in rules:
-            if _matches(rule, response, variables):
-                action = {"ignore": "ignore", "fail": "fail", "retry": "retry",
-                          "rate_limited": "retry"}.get(rule.action)
-                if action is None:
+            if not _matches(rule, response, variables):
+                continue
+            if rule.action in ("success", "ignore"):
+                if response.status < 400:
                     return []
-                return [ResponseAction(status_code=response.status,
-                                       action=action)]  # type: ignore[arg-type]
+                return [ResponseAction(status_code=response.status, action="ignore")]
+            action = "fail" if rule.action == "fail" else "retry"
+            return [ResponseAction(status_code=response.status,
+                                   action=action)]  # type: ignore[arg-type]
         return []
     return actions
 

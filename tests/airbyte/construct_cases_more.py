@@ -25,6 +25,13 @@ from tests.airbyte.construct_cases import (
 )
 from tests.airbyte.construct_support import Case, Check, Reply, ids, stream
 
+
+def composite(*filters: dict[str, Any]) -> dict[str, Any]:
+    """A CompositeErrorHandler of one DefaultErrorHandler per filter, in order."""
+    return {"error_handler": {"type": "CompositeErrorHandler", "error_handlers": [
+        handler_of(f)["error_handler"] for f in filters]}}
+
+
 RESPONSE_FILTERS = [
     Case("success-on-404-ends-quietly",
          [stream(requester=handler_of({"action": "SUCCESS", "http_codes": [404]}))],
@@ -59,13 +66,8 @@ RESPONSE_FILTERS = [
          {"GET /a": Reply({"data": ids(7)}, status=403), "GET /b": data(2)},
          {"items": ids(2)}),
     Case("first-matching-filter-wins-success-before-fail",
-         [stream(requester={"error_handler": {"type": "CompositeErrorHandler",
-                                              "error_handlers": [
-                                                  handler_of({"action": "SUCCESS",
-                                                              "http_codes": [409]})["error_handler"],
-                                                  handler_of({"action": "FAIL",
-                                                              "http_codes": [409]})["error_handler"],
-                                              ]}})],
+         [stream(requester=composite({"action": "SUCCESS", "http_codes": [409]},
+                                     {"action": "FAIL", "http_codes": [409]}))],
          {"GET /items": Reply({}, status=409)}, {"items": []}),
     Case("fail-on-a-status-fails",
          [stream(requester=handler_of({"action": "FAIL", "http_codes": [402],

@@ -278,19 +278,23 @@ PARTITIONS = [
          checks={"POST /items": Check(json={"q": "x", "kind": "v"})}),
 ]
 
+def without(component: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in component.items() if k not in keys}
+
+
 INCREMENTAL = [
     Case("windows-in-the-path",
          [stream(path="/items/{{ stream_interval.start_time }}", primary_key="id",
-                 incremental_sync={**cursor_sync(step="P1D", cursor_granularity="P1D"),
-                                   "start_time_option": None, "end_time_option": None})],
+                 incremental_sync=without(cursor_sync(step="P1D", cursor_granularity="P1D"),
+                                          "start_time_option", "end_time_option"))],
          {"GET /items/2024-01-01": {"data": [dated(1, "2024-01-01")]},
           "GET /items/2024-01-02": {"data": [dated(2, "2024-01-02")]}},
          # the last window ends at the end: 01-01..01-01, 01-02..01-03
          {"items": ids(1, 2)}, config=WINDOW),
     Case("window-bounds-in-a-header",
          [stream(primary_key="id", incremental_sync={
-             **cursor_sync(), "start_time_option": opt("header", "X-From"),
-             "end_time_option": None})],
+             **without(cursor_sync(), "end_time_option"),
+             "start_time_option": opt("header", "X-From")})],
          {"GET /items": {"data": [dated(1, "2024-01-02")]}}, {"items": ids(1)}, config=WINDOW,
          checks={"GET /items": Check(headers={"x-from": "2024-01-01"})}),
     Case("window-with-paging",

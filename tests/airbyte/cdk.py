@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +55,20 @@ def find_cdk_or_fail() -> str:
                 f"or set {SKIP_VARIABLE}=1 to run without the CDK oracle", pytrace=False)
 
 
-def read_with_cdk(python: str, manifest: Path, config: dict[str, Any], workdir: Path,
-                  streams: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Every record the CDK reads from ``manifest`` with ``config`` (full refresh), by stream.
+@dataclass
+class CdkRead:
+    """What the CDK printed for one read: records by stream, the errors it reported, and how
+    the process ended."""
 
-    Fails when the CDK reports an error (the test's servers must serve the whole read)."""
+    records: dict[str, list[dict[str, Any]]]
+    errors: list[str]
+    returncode: int
+    stderr: str
+
+
+def run_cdk(python: str, manifest: Path, config: dict[str, Any], workdir: Path,
+            streams: list[str] | None = None) -> CdkRead:
+    """Read every stream of ``manifest`` with the CDK (full refresh), errors included."""
     config_file = workdir / f"{manifest.parent.name}_{manifest.stem}_cdk_config.json"
     config_file.write_text(json.dumps(config))
     command = [python, str(READER), str(manifest), str(config_file)]
@@ -66,11 +76,22 @@ def read_with_cdk(python: str, manifest: Path, config: dict[str, Any], workdir: 
         command += ["--streams", ",".join(streams)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False,
                           env={**os.environ, "DO_NOT_TRACK": "1"})
-    assert done.returncode == 0, done.stderr[-3000:]
-    records: dict[str, list[dict[str, Any]]] = {}
+    read = CdkRead(records={}, errors=[], returncode=done.returncode, stderr=done.stderr)
     for line in done.stdout.splitlines():
         message = json.loads(line)
-        assert "error" not in message, message
-        if "stream" in message:
-            records.setdefault(message["stream"], []).append(message["data"])
-    return records
+        if "error" in message:
+            read.errors.append(str(message["error"]))
+        elif "stream" in message:
+            read.records.setdefault(message["stream"], []).append(message["data"])
+    return read
+
+
+def read_with_cdk(python: str, manifest: Path, config: dict[str, Any], workdir: Path,
+                  streams: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every record the CDK reads from ``manifest`` with ``config`` (full refresh), by stream.
+
+    Fails when the CDK reports an error (the test's servers must serve the whole read)."""
+    read = run_cdk(python, manifest, config, workdir, streams)
+    assert read.returncode == 0, read.stderr[-3000:]
+    assert not read.errors, read.errors
+    return read.records

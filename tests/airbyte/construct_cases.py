@@ -505,9 +505,9 @@ AUTH = [
          requests=["POST /oauth/token", "GET /items"],
          handler=token_answers("/oauth/token", {"access_token": "at-1", "expires_in": 3600}),
          checks={"GET /items": Check(headers={"authorization": "Bearer at-1"}),
-                 "POST /oauth/token": Check(form=[
-                     ("grant_type", "refresh_token"), ("refresh_token", "refresh-1"),
-                     ("client_id", "client-1"), ("client_secret", "secret-1")])}),
+                 "POST /oauth/token": Check(form=[  # the CDK's order
+                     ("grant_type", "refresh_token"), ("client_id", "client-1"),
+                     ("client_secret", "secret-1"), ("refresh_token", "refresh-1")])}),
     Case("oauth-client-credentials",
          [authed({"type": "OAuthAuthenticator", "grant_type": "client_credentials",
                   "token_refresh_endpoint": "{{ config.base }}/oauth/token",
@@ -517,9 +517,9 @@ AUTH = [
          requests=["POST /oauth/token", "GET /items"],
          handler=token_answers("/oauth/token", {"access_token": "at-2"}),
          checks={"GET /items": Check(headers={"authorization": "Bearer at-2"}),
-                 "POST /oauth/token": Check(form=[
-                     ("client_id", "client-1"), ("client_secret", "secret-1"),
-                     ("grant_type", "client_credentials")])}),
+                 "POST /oauth/token": Check(form=[  # the CDK's order
+                     ("grant_type", "client_credentials"), ("client_id", "client-1"),
+                     ("client_secret", "secret-1")])}),
     Case("session-token-bearer",
          [authed({"type": "SessionTokenAuthenticator",
                   "login_requester": {"type": "HttpRequester", "url_base": "{{ config.base }}",

@@ -2,20 +2,13 @@
 restsync from the same loopback sandbox must give the same records per stream and ask for
 the same requests.
 
-The CDK runs in a child process (``bench/cdk_reader.py``) of an interpreter that has
-``airbyte-cdk`` (the ``airbyte`` extra): ``RESTSYNC_CDK_PYTHON`` names it, else this
-interpreter is used when it can import the CDK. Without one these tests are skipped, and say
-so. The CDK reads a parent stream again for each child; restsync once per run: requests are
-compared as sets.
+The CDK runs in its own interpreter (``tests/airbyte/cdk.py``: ``make test`` builds it;
+without it these tests fail unless ``RESTSYNC_SKIP_CDK_ORACLE=1``). The CDK reads a parent
+stream again for each child; restsync once per run: requests are compared as sets.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -23,20 +16,11 @@ from typing import Any
 import pytest
 
 from restsync.sandbox import start_sandboxes
+from tests.airbyte.cdk import read_with_cdk
 from tests.airbyte.support import MANIFESTS, ManifestRun, sandbox_config
 from tests.e2e.helpers import assert_ok
 
 pytestmark = pytest.mark.slow
-
-READER = Path(__file__).resolve().parents[2] / "bench" / "cdk_reader.py"
-
-
-def cdk_python() -> str | None:
-    named = os.environ.get("RESTSYNC_CDK_PYTHON")
-    if named:
-        return named
-    return sys.executable if importlib.util.find_spec("airbyte_cdk") else None
-
 
 PRIMARY_KEYS = {"email_events_api": {"domains": "id", "events": "id"},
                 "calendar_api": {"grants": "id", "calendars": "id", "events": "id",
@@ -52,32 +36,19 @@ def request_keys(server: Any) -> set[tuple[str, str, str]]:
             for r in server.requests if r.server == "api"}
 
 
-def read_with_cdk(python: str, name: str, tmp_path: Path) -> tuple[dict[str, list[Any]],
-                                                                    set[Any]]:
+def read_sandbox_with_cdk(python: str, name: str, tmp_path: Path) -> tuple[
+        dict[str, list[Any]], set[Any]]:
     with start_sandboxes([name]) as group:
         server = group[name]
-        config = tmp_path / f"{name}.json"
-        config.write_text(json.dumps(sandbox_config(name, server)))
-        done = subprocess.run([python, str(READER), str(MANIFESTS / f"{name}.yaml"),
-                               str(config)], capture_output=True, text=True, timeout=900,
-                              env={**os.environ, "DO_NOT_TRACK": "1"})
-        assert done.returncode == 0, done.stderr[-3000:]
-        records: dict[str, list[Any]] = {}
-        for line in done.stdout.splitlines():
-            message = json.loads(line)
-            assert "error" not in message, message
-            if "stream" in message:
-                records.setdefault(message["stream"], []).append(message["data"])
+        records = read_with_cdk(python, MANIFESTS / f"{name}.yaml",
+                                sandbox_config(name, server), tmp_path)
         return records, request_keys(server)
 
 
 @pytest.mark.parametrize("name", sorted(PRIMARY_KEYS))
-def test_same_records_and_requests_as_the_cdk(name: str, tmp_path: Path) -> None:
-    python = cdk_python()
-    if python is None:
-        pytest.skip("no interpreter with airbyte-cdk (pip install -e '.[airbyte]' or set "
-                    "RESTSYNC_CDK_PYTHON)")
-    cdk_records, cdk_requests = read_with_cdk(python, name, tmp_path)
+def test_same_records_and_requests_as_the_cdk(name: str, cdk_python: str,
+                                              tmp_path: Path) -> None:
+    cdk_records, cdk_requests = read_sandbox_with_cdk(cdk_python, name, tmp_path)
     with start_sandboxes([name]) as group:
         run = ManifestRun(name=name, server=group[name], db_path=tmp_path / "rs.duckdb")
         info = run.run()

@@ -275,7 +275,7 @@ class _OAuth2Flow(AuthFlow):
             raise self._fail(f"token response has no {self._token_label} (found: {keys})")
         self._token = token
         self._accept_rotated_refresh_token(body)
-        lifetime = _seconds(body.get("expires_in"))
+        lifetime = self._lifetime(body)
         if lifetime is None and self._default_expiration is not None:
             lifetime = float(self._default_expiration)
         if lifetime is None:
@@ -286,6 +286,10 @@ class _OAuth2Flow(AuthFlow):
         self._ctx.events(TokenRefreshed(reason=reason))
 
     _token_label = "access_token"
+
+    def _lifetime(self, body: Any) -> float | None:
+        """Seconds the new token lasts (``None``: not said)."""
+        return _seconds(body.get("expires_in")) if isinstance(body, dict) else None
 
     def _token_from(self, body: Any) -> Any:
         """The token in a token response's JSON body."""

@@ -30,11 +30,11 @@ from restsync.extract.template_records import (
     transform_records,
     truthy,
 )
+from restsync.extract.template_responses import error_actions, headers_dict
 from restsync.extract.windows import Window, date_windows, parse_cursor
 from restsync.spec.limits import Limits
 from restsync.spec.model import EndpointConfig, ResponseAction
 from restsync.spec.templated import (
-    ErrorRule,
     PageStrategy,
     RequestOption,
     TemplatedEndpoint,
@@ -190,69 +190,6 @@ def render_request(te: TemplatedEndpoint, variables: Mapping[str, Any], token: A
     return request
 
 
-# --------------------------------------------------------------------------- responses
-
-
-class _Headers(dict[str, Any]):
-    """Response headers looked up without regard to case (as ``requests`` does)."""
-
-    def __getitem__(self, name: str) -> Any:
-        return super().__getitem__(name.lower() if isinstance(name, str) else name)
-
-    def __contains__(self, name: object) -> bool:
-        return super().__contains__(name.lower() if isinstance(name, str) else name)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return super().get(name.lower() if isinstance(name, str) else name, default)
-
-
-def headers_dict(response: Response) -> dict[str, Any]:
-    """``headers`` as Airbyte's templates see them: the response headers (any case; repeated
-    ones joined), plus ``link``: the ``Link`` header as ``{rel: {"url": ..., "rel": ...}}``."""
-    out: dict[str, Any] = _Headers()
-    for name in response.headers:
-        if name.lower() not in out:
-            dict.__setitem__(out, name.lower(), ", ".join(response.headers.getall(name)))
-    dict.__setitem__(out, "link", {rel: {"url": url, "rel": rel}
-                                   for rel, url in response.links.items()})
-    return out
-
-
-def _error_actions(rules: tuple[ErrorRule, ...], variables: Mapping[str, Any]
-                   ) -> Callable[[Response], list[ResponseAction]]:
-    """A function giving, for one response, the response action of the first rule matching."""
-    def actions(response: Response) -> list[ResponseAction]:
-        for rule in rules:
-            if _matches(rule, response, variables):
-                action = {"ignore": "ignore", "fail": "fail", "retry": "retry",
-                          "rate_limited": "retry"}.get(rule.action)
-                if action is None:
-                    return []
-                return [ResponseAction(status_code=response.status,
-                                       action=action)]  # type: ignore[arg-type]
-        return []
-    return actions
-
-
-def _matches(rule: ErrorRule, response: Response, variables: Mapping[str, Any]) -> bool:
-    if response.status in rule.statuses:
-        return True
-    if rule.predicate is not None:
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        scope = {**variables, "response": body, "headers": headers_dict(response)}
-        try:
-            if truthy(rule.predicate.render(scope)):
-                return True
-        except ValueError:
-            pass
-    if rule.message_contains is not None:
-        return rule.message_contains.encode() in response.body
-    return False
-
-
 # --------------------------------------------------------------------------- paging
 
 
@@ -366,7 +303,7 @@ async def templated_pages(client: PageClient, *, resource: str, endpoint: Endpoi
         if index == first_window and first_token is not None:
             token = pager.last_token = first_token
         options = router_options + _window_options(te, window)
-        actions = _error_actions(te.error_rules, variables)
+        actions = error_actions(te.error_rules, variables)
         while True:
             number += 1
             page_vars = {**variables,

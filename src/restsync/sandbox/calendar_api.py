@@ -9,6 +9,9 @@
 * ``/v3/grants/{grant_id}/messages/schedules``: one page keyed by ``schedule_id`` (no ``id``).
 * ``/v3/connectors``: one page, records carry ``provider`` and no ``id``;
   ``/v3/connectors/{provider}/creds``: a top-level JSON array; unknown provider -> 404.
+* ``events_by_calendar=True`` (for Airbyte's Nylas manifest, which asks for the events of a
+  grant per ``calendar_id``): each event belongs to one calendar of its grant, and
+  ``calendar_id`` selects them; a calendar of another grant gives an empty list.
 """
 
 from __future__ import annotations
@@ -112,6 +115,7 @@ class CalendarApiSandbox(SandboxServer):
         small_records: ``(min, max)`` records per collection of other grants.
         default_limit: Page size when ``limit`` is not sent.
         max_limit: Upper bound of ``limit``.
+        events_by_calendar: Events belong to their grant's calendars; ``calendar_id`` filters.
         **kwargs: See :class:`SandboxServer`.
     """
 
@@ -131,9 +135,11 @@ class CalendarApiSandbox(SandboxServer):
         small_records: tuple[int, int] = (0, 12),
         default_limit: int = 50,
         max_limit: int = 200,
+        events_by_calendar: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.events_by_calendar = events_by_calendar
         self.default_limit = default_limit
         self.max_limit = max_limit
         self.secrets = {"api_key": "sandbox-calendar-api-key-DO-NOT-LOG"}
@@ -163,6 +169,10 @@ class CalendarApiSandbox(SandboxServer):
                        for j in range(rng.randint(low, high))]
                 for kind in COLLECTIONS
             }
+            if events_by_calendar:
+                calendars = [c["id"] for c in self._data[grant_id]["calendars"]] or ["primary"]
+                for j, event in enumerate(self._data[grant_id]["events"]):
+                    event["calendar_id"] = calendars[j % len(calendars)]
             self._schedules[grant_id] = [
                 {"schedule_id": str(8_000_000 + i * 10 + j),
                  "status": {"code": "pending", "description": "schedule send awaiting send at time"},
@@ -254,7 +264,11 @@ class CalendarApiSandbox(SandboxServer):
             grant_id = request.match_info["grant_id"]
             if grant_id not in self._data:
                 return self._error(404, "not_found_error", f"grant {grant_id} not found")
-            return self._page(request, self._data[grant_id][kind], f"{kind}:{grant_id}")
+            rows = self._data[grant_id][kind]
+            calendar = request.query.get("calendar_id")
+            if kind == "events" and self.events_by_calendar and calendar is not None:
+                rows = [r for r in rows if r["calendar_id"] == calendar]
+            return self._page(request, rows, f"{kind}:{grant_id}")
 
         return handler
 

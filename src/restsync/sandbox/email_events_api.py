@@ -7,6 +7,9 @@
   ``paging.next`` is an absolute URL to this server carrying ``from=<token>`` and is present
   on every page, including the last; the end of data is a page with empty ``items``. ``limit``
   (default 100, at most ``events_max_page_size``). Event keys are hyphenated.
+* ``airbyte_paths=True`` serves the same API at Mailgun's own ``/v3/...`` paths, as Airbyte's
+  Mailgun manifest asks for them: that manifest sends the whole ``paging.next`` URL back as
+  ``from``, so there ``from`` may also be that URL (its own ``from`` is read).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import random
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 
 from restsync.sandbox._common import (
     bad_request,
@@ -43,6 +47,7 @@ class EmailEventsApiSandbox(SandboxServer):
         domains_max_limit: Upper bound of ``limit`` on ``/v1/domains``.
         events_page_size: Page size of ``/v1/events`` without ``limit``.
         events_max_page_size: Upper bound of ``limit`` on ``/v1/events``.
+        airbyte_paths: Serve at ``/v3`` and take ``paging.next`` URLs as ``from``.
         **kwargs: See :class:`SandboxServer`.
     """
 
@@ -59,9 +64,11 @@ class EmailEventsApiSandbox(SandboxServer):
         domains_max_limit: int = 1000,
         events_page_size: int = 100,
         events_max_page_size: int = 300,
+        airbyte_paths: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.airbyte_paths = airbyte_paths
         self.domains_default_limit = domains_default_limit
         self.domains_max_limit = domains_max_limit
         self.events_page_size = events_page_size
@@ -160,8 +167,9 @@ class EmailEventsApiSandbox(SandboxServer):
                             headers={"WWW-Authenticate": 'Basic realm="MG API"'})
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_get("/v1/domains", self._list_domains)
-        app.router.add_get("/v1/events", self._list_events)
+        root = "/v3" if self.airbyte_paths else "/v1"
+        app.router.add_get(root + "/domains", self._list_domains)
+        app.router.add_get(root + "/events", self._list_events)
 
     async def _list_domains(self, request: web.Request) -> web.StreamResponse:
         limit = int_param(request, "limit", self.domains_default_limit, minimum=1,
@@ -181,7 +189,9 @@ class EmailEventsApiSandbox(SandboxServer):
         start = 0
         token = request.query.get("from")
         if token:
-            if token.startswith(("http://", "https://")):
+            if token.startswith(("http://", "https://")) and self.airbyte_paths:
+                token = URL(token).query.get("from", "")
+            elif token.startswith(("http://", "https://")):
                 raise bad_request("'from' must be a page token; follow paging.next as a URL")
             decoded = decode_cursor(token, "events")
             if decoded is None:

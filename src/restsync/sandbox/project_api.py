@@ -8,6 +8,8 @@
   dock tool is not a schedule); ``/v1/projects/recordings.json`` (todos and messages mixed
   unless ``type`` is given, ``updated_at`` ISO-8601 with milliseconds and ``Z``, sorted by
   ``updated_at`` descending unless ``sort``/``direction`` say otherwise).
+* ``account_id=N`` serves the API as Basecamp 3 does, for Airbyte's Basecamp manifest: at
+  ``/N/...`` instead of ``/v1/...``, bodies bare JSON arrays.
 * Test controls: :meth:`ProjectApiSandbox.touch_recordings`, :meth:`add_recordings`.
 """
 
@@ -78,6 +80,7 @@ class ProjectApiSandbox(SandboxServer):
         messages: int = 40,
         recordings_page_size: int = 25,
         start_date: str = "2024-01-01T00:00:00Z",
+        account_id: int | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("token_ttl", 1_209_600.0)
@@ -85,6 +88,7 @@ class ProjectApiSandbox(SandboxServer):
         self.projects_page_size = projects_page_size
         self.entries_page_size = entries_page_size
         self.recordings_page_size = recordings_page_size
+        self.account_id = account_id
         self.secrets = {
             "client_id": "sandbox-project-client-id",
             "client_secret": "sandbox-project-client-secret-DO-NOT-LOG",
@@ -251,10 +255,11 @@ class ProjectApiSandbox(SandboxServer):
                             headers={"WWW-Authenticate": 'Bearer realm="Sandbox"'})
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_get("/v1/projects.json", self._list_projects)
-        app.router.add_get("/v1/projects/recordings.json", self._list_recordings)
-        app.router.add_get(r"/v1/projects/{project_id:\d+}.json", self._get_project)
-        app.router.add_get(r"/v1/buckets/{project_id:\d+}/schedules/{schedule_id:\d+}/entries.json",
+        root = "/v1" if self.account_id is None else f"/{self.account_id}"
+        app.router.add_get(root + "/projects.json", self._list_projects)
+        app.router.add_get(root + "/projects/recordings.json", self._list_recordings)
+        app.router.add_get(root + r"/projects/{project_id:\d+}.json", self._get_project)
+        app.router.add_get(root + r"/buckets/{project_id:\d+}/schedules/{schedule_id:\d+}/entries.json",
                            self._list_entries)
 
     def _paged(self, request: web.Request, rows: list[dict[str, Any]], size: int) -> web.Response:
@@ -265,7 +270,9 @@ class ProjectApiSandbox(SandboxServer):
             next_url = request.url.update_query({"page": str(page + 1)})
             headers["Link"] = f'<{next_url}>; rel="next"'
         headers["X-Total-Count"] = str(len(rows))
-        return json_response({"data": rows[start:start + size]}, headers=headers)
+        page_rows = rows[start:start + size]
+        body: Any = page_rows if self.account_id is not None else {"data": page_rows}
+        return json_response(body, headers=headers)
 
     async def _list_projects(self, request: web.Request) -> web.StreamResponse:
         return self._paged(request, self._projects, self.projects_page_size)

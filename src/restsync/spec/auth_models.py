@@ -94,9 +94,42 @@ class SessionTokenAuth(TypedModel):
     expires_in: int | None = None
 
 
+class ManifestOAuth(TypedModel):
+    """restsync: Airbyte's ``OAuthAuthenticator`` as the CDK runs it (manifests compile to it).
+
+    One form POST to ``token_url``: ``grant_type`` (``refresh_token`` or
+    ``client_credentials``), ``client_id``, ``client_secret``, ``refresh_token`` (when
+    given), ``scopes`` (repeated), then each ``refresh_request_body`` field these do not
+    already name; every field name is configurable as in the manifest. The access token and
+    its expiry are found at any depth of the token response (``access_token_name``,
+    ``expires_in_name``): seconds, or with ``token_expiry_is_time_of_expiration`` a date
+    (``token_expiry_date_format``, else ISO 8601); without one a token lasts an hour. With
+    ``rotate_refresh_token`` a refresh token in the response replaces the one sent.
+    """
+
+    type: Literal["manifest_oauth"] = "manifest_oauth"
+    token_url: str
+    grant_type: str = "refresh_token"
+    client_id: SecretStr
+    client_secret: SecretStr
+    refresh_token: SecretStr | None = None
+    scopes: list[str] | None = None
+    refresh_request_body: SecretStr = SecretStr("{}")
+    """JSON object of the extra form fields (secret as a whole: it may carry credentials)."""
+    grant_type_name: str = "grant_type"
+    client_id_name: str = "client_id"
+    client_secret_name: str = "client_secret"
+    refresh_token_name: str = "refresh_token"
+    access_token_name: str = "access_token"
+    expires_in_name: str = "expires_in"
+    token_expiry_is_time_of_expiration: bool = False
+    token_expiry_date_format: str | None = None
+    rotate_refresh_token: bool = False
+
+
 AuthConfig = Annotated[
     BearerAuth | HttpBasicAuth | ApiKeyAuth | OAuth2RefreshTokenAuth | OAuth2ClientCredentialsAuth
-    | SessionTokenAuth,
+    | SessionTokenAuth | ManifestOAuth,
     Field(discriminator="type"),
 ]
 

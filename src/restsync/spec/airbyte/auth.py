@@ -7,19 +7,15 @@ rendered once, when the manifest is compiled, and become secrets of the model.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import SecretStr
 
 from restsync.spec.airbyte.context import Compiler, Unsupported, path_of
-from restsync.spec.model import (
-    ApiKeyAuth,
-    BearerAuth,
-    HttpBasicAuth,
-    OAuth2ClientCredentialsAuth,
-    OAuth2RefreshTokenAuth,
-)
+from restsync.spec.auth_models import ManifestOAuth
+from restsync.spec.model import ApiKeyAuth, BearerAuth, HttpBasicAuth
 
 __all__ = ["api_key", "basic", "bearer", "no_auth", "oauth", "selective"]
 
@@ -76,47 +72,46 @@ def api_key(c: Compiler, component: Mapping[str, Any]) -> ApiKeyAuth:
 
 
 def oauth(c: Compiler, component: Mapping[str, Any]) -> Any:
-    """``OAuthAuthenticator``: refresh-token grant (default) or client credentials."""
+    """``OAuthAuthenticator``: refresh-token grant (default) or client credentials, with the
+    CDK's token request and response handling (:class:`ManifestOAuth`)."""
     where = path_of(component)
-    grant = str(component.get("grant_type") or "refresh_token")
-    if component.get("refresh_token_updater"):
-        c.infer(f"{where}.refresh_token_updater",
-                f"{c.stream}: a rotated refresh token is used for this run but not written "
-                "back to the config (restsync does not change config files)")
+    grant = str(c.evaluate(component.get("grant_type") or "refresh_token", component,
+                           f"{where}.grant_type", literal=False))
     if not component.get("token_refresh_endpoint") and component.get("access_token_value"):
         c.infer(where, f"{c.stream}: the access token from the config is sent as a bearer "
                        "token (no token_refresh_endpoint to renew it)")
         return BearerAuth(token=SecretStr(_text(c, component, "access_token_value")))
-    token_url = _text(c, component, "token_refresh_endpoint")
-    scopes = component.get("scopes")
-    extra = {k: v for k, v in (component.get("refresh_request_body") or {}).items()
-             if k not in ("__path__", "$parameters")}
-    if (component.get("access_token_name") or "access_token") != "access_token":
-        raise Unsupported("OAuthAuthenticator", f"{where}.access_token_name",
-                          "a token response field other than access_token is not supported")
-    if grant == "client_credentials":
-        data = {str(k): c.evaluate(v, component, f"{where}.refresh_request_body.{k}",
-                                   literal=False) if isinstance(v, str) else v
-                for k, v in extra.items()} if isinstance(extra, Mapping) else {}
-        return OAuth2ClientCredentialsAuth(
-            access_token_url=token_url,
-            client_id=SecretStr(_text(c, component, "client_id")),
-            client_secret=SecretStr(_text(c, component, "client_secret")),
-            scopes=list(scopes) if scopes else None, access_token_request_data=data)
-    if grant != "refresh_token":
+    if grant not in ("refresh_token", "client_credentials"):
         raise Unsupported("OAuthAuthenticator", f"{where}.grant_type",
                           f"grant_type {grant!r} is not supported (refresh_token, "
                           "client_credentials)")
-    if extra:
-        c.infer(f"{where}.refresh_request_body",
-                f"{c.stream}: refresh_request_body fields {', '.join(map(str, extra))} are not "
-                "sent with the token request (restsync sends grant_type, refresh_token, "
-                "client_id, client_secret)")
-    return OAuth2RefreshTokenAuth(
+    rotate = bool(component.get("refresh_token_updater"))
+    if rotate:
+        c.infer(f"{where}.refresh_token_updater",
+                f"{c.stream}: a rotated refresh token is used for this run but not written "
+                "back to the config (restsync does not change config files)")
+    body = component.get("refresh_request_body") or {}
+    extra = {str(k): c.evaluate(v, component, f"{where}.refresh_request_body.{k}",
+                                literal=False) if isinstance(v, str) else v
+             for k, v in body.items() if k not in ("__path__", "$parameters")} \
+        if isinstance(body, Mapping) else {}
+    scopes = component.get("scopes")
+    refresh = _text(c, component, "refresh_token", required=grant == "refresh_token") or None
+    names: dict[str, Any] = {key: str(component[key]) for key in (
+        "grant_type_name", "client_id_name", "client_secret_name", "refresh_token_name",
+        "access_token_name", "expires_in_name") if component.get(key)}
+    return ManifestOAuth(
+        token_url=_text(c, component, "token_refresh_endpoint"), grant_type=grant,
         client_id=SecretStr(_text(c, component, "client_id")),
         client_secret=SecretStr(_text(c, component, "client_secret")),
-        refresh_token=SecretStr(_text(c, component, "refresh_token")),
-        token_url=token_url, scopes=list(scopes) if scopes else None)
+        refresh_token=SecretStr(refresh) if refresh else None,
+        scopes=[str(s) for s in scopes] if scopes else None,
+        refresh_request_body=SecretStr(json.dumps(extra, default=str)),
+        token_expiry_is_time_of_expiration=bool(
+            component.get("token_expiry_is_time_of_expiration")),
+        token_expiry_date_format=(str(component["token_expiry_date_format"])
+                                  if component.get("token_expiry_date_format") else None),
+        rotate_refresh_token=rotate, **names)
 
 
 def selective(c: Compiler, component: Mapping[str, Any]) -> Any:

@@ -2,8 +2,9 @@
 strategies; HTTPAPIBudget call-rate policies.
 
 A stream's response filters become :class:`~restsync.spec.templated.ErrorRule` s, matched in
-order on every response (``IGNORE`` ends the partition quietly, ``FAIL`` fails the stream,
-``RETRY``/``RATE_LIMITED`` retry, ``SUCCESS`` accepts). Responses no filter matches get the
+order on every response (``FAIL`` fails the stream, ``RETRY``/``RATE_LIMITED`` retry;
+``SUCCESS`` and ``IGNORE`` accept it as the CDK does: an error status so accepted gives no
+records and ends the partition's paging quietly, a status below 400 is read as a page). Responses no filter matches get the
 CDK's defaults: 429 is rate limiting; 408, 500, 502, 503, 504 and transport failures are
 retried; any other 4xx/5xx (404 included) fails the stream.
 

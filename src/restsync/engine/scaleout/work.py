@@ -2,7 +2,8 @@
 
 Plain Python: no Ray here (:mod:`restsync.engine.scaleout.driver` ships
 :func:`run_partition` to Ray workers), so it is tested and profiled without a cluster. A
-worker opens its own :class:`~restsync.extract.ApiClient`, runs the partition's request
+worker uses its process's :class:`~restsync.extract.ApiClient` of the run
+(:mod:`.worker_clients`: one per worker process and run, kept between partitions), runs the partition's request
 sequences exactly as the in-process runner does (:func:`~restsync.engine.records.item_pages`:
 incremental filter, processing steps, parent keys), normalises the records against the
 schema stored when the load began, and returns Arrow batches. It writes nothing anywhere:
@@ -11,7 +12,6 @@ the driver loads and commits, so a partition that is run twice (a worker died) l
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,11 +26,10 @@ from restsync.engine.records import (
 )
 from restsync.engine.runner import SKIP_STATUSES
 from restsync.engine.scaleout.permits import RemotePacer
+from restsync.engine.scaleout.worker_clients import worker_clients
 from restsync.engine.sink import BATCH_ROWS
 from restsync.engine.state import ResourceState, Window
 from restsync.errors import HTTPStatusError
-from restsync.events import discard
-from restsync.extract import ApiClient
 from restsync.normalize import TableBatch, TableSchema
 from restsync.plan import Plan, ResourcePlan
 
@@ -121,7 +120,7 @@ def run_partition(plan: Plan, task: PartitionTask) -> PartitionResult:
         RestsyncError: As the in-process runner would for the resource (the driver fails
             the resource with it).
     """
-    return asyncio.run(_run(plan, task))
+    return worker_clients.run(lambda: _run(plan, task))
 
 
 async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
@@ -139,10 +138,11 @@ async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
             result.batches.extend(normalizer.normalize(buffer, where=where))
         buffer.clear()
 
-    async with ApiClient(plan.source.client, events=discard,
-                         max_wait=task.max_wait) as client:
-        if task.permits is not None:
-            client.pacer = RemotePacer(task.permits)  # type: ignore[assignment]
+    client = await worker_clients.client(plan.source.client, load_id=task.load_id,
+                                         max_wait=task.max_wait, permits=task.permits)
+    before = client.stats.get(rp.name)
+    requests, retries = (before.requests, before.retries) if before is not None else (0, 0)
+    try:
         for item in task.items:
             flt = state.filter_for(item.path_values, item.window)
             try:
@@ -164,11 +164,14 @@ async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
                 raise
             if flt is not None:
                 result.cursors.append((item.path_values, item.window, flt.last_value))
-        flush(f"partition {task.partition}")
-        stats = client.stats.get(rp.name)
-        if stats is not None:
-            result.requests, result.retries = stats.requests, stats.retries
-            result.inferred = list(stats.inferences)
+    finally:
+        if isinstance(client.pacer, RemotePacer):
+            client.pacer.give_back()
+    flush(f"partition {task.partition}")
+    stats = client.stats.get(rp.name)
+    if stats is not None:
+        result.requests, result.retries = stats.requests - requests, stats.retries - retries
+        result.inferred = list(stats.inferences)
     if normalizer is not None:
         result.schemas = normalizer.table_schemas()
         result.dropped_rows = dict(normalizer.dropped_rows)

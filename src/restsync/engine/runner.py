@@ -203,7 +203,9 @@ class PlanRunner:
     async def _run_root(self, run: ResourceRun) -> None:
         assert run.state is not None
         split = resource_partitions(run.rp, self.started_at, start_for=run.state.start_for)
-        items = list(partition_items(run.rp, split.partitions))
+        pairs = zip([p.id for p in split.partitions],
+                    partition_items(run.rp, split.partitions), strict=True)
+        items = [item for _, item in run.state.skip_done(pairs)]  # an unfinished Ray run's
         run.outcome.items_total = len(items)
         resume = run.state.resume_from
         for item in items:

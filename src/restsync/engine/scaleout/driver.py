@@ -15,6 +15,18 @@ Per-host limits (``max_concurrency``, ``rate_limit``, the adaptive halving on 42
 the whole run: every worker's client takes its permits from one
 :class:`~restsync.engine.scaleout.permits.PermitService` actor.
 
+**Per-partition checkpoints.** A root resource without children that appends, or merges on
+its primary key only (:func:`checkpoints_partitions`), commits its loaded partitions as it
+goes: at most every ``checkpoint_seconds`` the driver commits the rows loaded so far with a
+state that keeps the stored cursor and names the partitions done (with their highest
+cursors), then begins a new load for the next ones. A run that dies is re-run from the
+partitions not named there (both executors skip the named ones,
+:meth:`~restsync.engine.state.ResourceState.skip_done`); the last commit, when the resource
+completes, advances the cursor over every partition and forgets the names. Replace (the
+first commit would drop the old rows before the rest is fetched), a merge key (a later
+partition's commit would replace rows of an earlier one) and parents (their children's
+chunks are cut from their records as they stream) keep one commit per resource.
+
 Ray re-runs a task whose worker process died (``max_retries``); since a worker writes
 nothing, the re-run's rows are the only ones loaded. A partition that raises fails its
 resource (nothing of it is committed) and the resource's children, as in the default
@@ -30,6 +42,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from restsync import faultpoints
 from restsync.engine.executor import RunContext
 from restsync.engine.items import WorkItem, partition_items, work_items
 from restsync.engine.outcome import (
@@ -54,7 +67,7 @@ from restsync.events import (
     ResourceFailed,
     ResourceStarted,
 )
-from restsync.load import ResourceLoad
+from restsync.load import LoadReport, ResourceLoad
 from restsync.normalize import TableBatch, TableSchema, normalize_identifier
 from restsync.plan import ResourcePlan, resource_partitions
 from restsync.plan.partitions import chunk_id
@@ -63,6 +76,13 @@ __all__ = ["WORKER_RETRIES", "RayDriver"]
 
 WORKER_RETRIES = 3
 """Times Ray re-runs a partition whose worker process died."""
+
+
+def checkpoints_partitions(rp: ResourcePlan) -> bool:
+    """Whether ``rp``'s partitions are committed as they load (see the module docstring)."""
+    return (rp.load and rp.parent is None and not rp.children
+            and rp.config.write_disposition in ("append", "merge")
+            and not rp.config.merge_key)
 
 _END = object()
 _PARENT_FAILED = object()
@@ -79,11 +99,13 @@ class RayDriver:
         workers: Workers of the run (in-flight bound: twice as many partitions).
         chunk_size: Parent records per child partition.
         global_limits: One permit service for the run (else each worker paces alone).
+        checkpoint_seconds: Longest time between two commits of a checkpointing resource.
     """
 
     def __init__(self, ray: Any, ctx: RunContext, workers: int, chunk_size: int, *,
-                 global_limits: bool = True) -> None:
+                 global_limits: bool = True, checkpoint_seconds: float = 2.0) -> None:
         self.ray = ray
+        self.checkpoint_seconds = checkpoint_seconds
         self.ctx = ctx
         self.chunk_size = chunk_size
         self.remote = ray.remote(num_cpus=1, max_retries=WORKER_RETRIES,
@@ -120,13 +142,16 @@ class RayDriver:
         ctx = self.ctx
         ctx.events(ResourceStarted(resource=rp.name))
         load: ResourceLoad | None = None
+        partial: _Resource | None = None
         try:
             stored = await ctx.loader.call(ctx.destination.get_state, rp.name) if rp.load else {}
             state = ResourceState(rp, stored, self.started_at)
             if rp.load:
                 load = await begin_load(ctx.loader, ctx.destination, rp, ctx.load_id,
                                         self.shared_tables)
-            partial = _Resource(rp, outcome, state, load, children, stored)
+            partial = _Resource(rp, outcome, state, load, children, stored,
+                                checkpoints=checkpoints_partitions(rp),
+                                last_checkpoint=time.monotonic())
             units = self._roots(partial) if rp.parent is None else self._chunks(partial)
             await self._dispatch_and_load(partial, units)
             check_not_all_skipped(outcome, f"resource '{rp.name}'")
@@ -137,7 +162,8 @@ class RayDriver:
             else:
                 outcome.status = "extracted"
         except BaseException as exc:
-            await self._fail(rp, outcome, load, children, exc)
+            current = partial.load if partial is not None else load  # after a checkpoint: a new one
+            await self._fail(rp, outcome, current, children, exc)
             if not isinstance(exc, Exception):
                 raise
         finally:
@@ -149,10 +175,12 @@ class RayDriver:
 
     async def _roots(self, res: _Resource) -> AsyncIterator[Unit]:
         split = resource_partitions(res.rp, self.started_at, start_for=res.state.start_for)
-        items = list(partition_items(res.rp, split.partitions))
-        res.outcome.items_total = len(items)
-        for partition, item in zip(split.partitions, items, strict=True):
-            yield partition.id, [item]
+        pairs = res.state.skip_done(zip([p.id for p in split.partitions],
+                                        partition_items(res.rp, split.partitions), strict=True))
+        res.done = res.state.done_partitions
+        res.outcome.items_total = len(pairs)
+        for partition, item in pairs:
+            yield partition, [item]
 
     async def _chunks(self, res: _Resource) -> AsyncIterator[Unit]:
         rp, feed, index = res.rp, self.feeds[res.rp.name], 0
@@ -244,22 +272,43 @@ class RayDriver:
             await self.ctx.loader.call(_write_all, res.load, batches)
         for child in res.children:
             await self.feeds[child].put((result.partition, result.parent_rows))
+        if res.checkpoints:
+            res.done[result.partition] = result.cursors[-1][2] if result.cursors else None
+            if time.monotonic() - res.last_checkpoint >= self.checkpoint_seconds:
+                await self._checkpoint(res)
+
+    async def _checkpoint(self, res: _Resource) -> None:
+        """Commit the partitions loaded so far (cursor kept, their ids named in the state)
+        and begin the load of the next ones."""
+        assert res.load is not None
+        report = await self.ctx.loader.call(res.load.commit, res.state.in_progress(res.done))
+        faultpoints.reach("scaleout.checkpoint.after")
+        res.reports.append(report)
+        res.load = None
+        res.load = await begin_load(self.ctx.loader, self.ctx.destination, res.rp,
+                                    self.ctx.load_id, self.shared_tables)
+        res.last_checkpoint = time.monotonic()
 
     async def _commit(self, res: _Resource) -> None:
         assert res.load is not None
         inferred = list(res.inferred)
         report = await self.ctx.loader.call(res.load.commit, res.state.completed(inferred))
         outcome = res.outcome
-        outcome.tables = dict(report.rows)
+        reports = [*res.reports, report]
+        outcome.tables = {}
+        for each in reports:
+            for table, n in each.rows.items():
+                outcome.tables[table] = outcome.tables.get(table, 0) + n
         outcome.notes.extend(f"inferred {text}" for text in inferred)
-        outcome.notes.extend(report.notes)
-        outcome.schema_changes = list(report.schema_changes)
+        report_notes = list(dict.fromkeys(n for each in reports for n in each.notes))
+        outcome.notes.extend(report_notes)
+        outcome.schema_changes = [c for each in reports for c in each.schema_changes]
         outcome.notes.extend(f"{n} row(s) of {t} dropped by the schema contract"
                              for t, n in res.dropped.items())
         outcome.notes.extend(f"{n} value(s) of {c} discarded by the schema contract"
                              for c, n in res.discarded.items())
         outcome.notes.extend(res.limit_notes)
-        for note in [*report.notes, *res.limit_notes]:
+        for note in [*report_notes, *res.limit_notes]:
             self.ctx.events(Notice(resource=res.rp.name, message=note))
 
     async def _fail(self, rp: ResourcePlan, outcome: ResourceOutcome,
@@ -304,6 +353,13 @@ class _Resource:
     dropped: dict[str, int] = field(default_factory=dict)
     discarded: dict[str, int] = field(default_factory=dict)
     limit_notes: dict[str, None] = field(default_factory=dict)
+    checkpoints: bool = False
+    """Commit partitions as they load (:func:`checkpoints_partitions`)."""
+    last_checkpoint: float = 0.0
+    done: dict[str, Any] = field(default_factory=dict)
+    """Partitions loaded (this run or an unfinished one): id -> highest cursor."""
+    reports: list[LoadReport] = field(default_factory=list)
+    """What the checkpoints so far committed."""
 
 
 def _merge_schema(schemas: dict[str, TableSchema], batch: TableBatch) -> TableSchema | None:

@@ -240,7 +240,7 @@ class PlanRunner:
         outcome = run.outcome
         try:
             if (run.load is None or run.sink is None or run.state is None
-                    or exc.resume_state is None or not _can_stop_cleanly(run.rp, exc)):
+                    or exc.resume_state is None or not can_stop_cleanly(run.rp, exc)):
                 raise exc
             await run.sink.drain()
             await self._commit(run, run.state.stopped(exc.resume_state), status="stopped")
@@ -250,8 +250,7 @@ class PlanRunner:
             await self._fail(run, error)
             return
         outcome.status = "stopped"
-        outcome.error = (f"{exc.summary()}; rows fetched so far are committed and the "
-                         f"next run resumes at page {exc.resume_state.get('page', '?')}")
+        outcome.error = stop_message(exc)
         self.events(Notice(resource=run.name, message=outcome.error))
 
     async def _fail(self, run: ResourceRun, exc: BaseException) -> None:
@@ -352,7 +351,14 @@ async def _drain(inbox: asyncio.Queue[Any]) -> None:
             return
 
 
-def _can_stop_cleanly(rp: ResourcePlan, exc: StoppedEarlyError) -> bool:
+def stop_message(exc: StoppedEarlyError) -> str:
+    """The outcome's text for a clean stop."""
+    page = (exc.resume_state or {}).get("page", "?")
+    return (f"{exc.summary()}; rows fetched so far are committed and the next run resumes "
+            f"at page {page}")
+
+
+def can_stop_cleanly(rp: ResourcePlan, exc: StoppedEarlyError) -> bool:
     """A clean stop commits a resource's rows so far: only safe for a root resource without
     children (their parent records would be lost), that appends or merges on a primary key
     only (replace would drop the rows not fetched yet; so would a merge key: the rest of a

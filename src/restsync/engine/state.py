@@ -165,11 +165,15 @@ class ResourceState:
             state["inferred"] = list(inferred)
         return state
 
-    def stopped(self, resume_state: Mapping[str, Any]) -> dict[str, Any]:
-        """State to commit on a clean stop: stored cursor kept, paging resumes at ``resume_state``."""
+    def stopped(self, resume_state: Mapping[str, Any],
+                done: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """State to commit on a clean stop: stored cursor kept, paging resumes at
+        ``resume_state`` (in the first partition not ``done``: by default those an earlier
+        run named)."""
         state: dict[str, Any] = {"resume": dict(resume_state)}
-        if self.done_partitions:
-            state[PARTITIONS_DONE] = self.done_partitions
+        done = self.done_partitions if done is None else done
+        if done:
+            state[PARTITIONS_DONE] = dict(done)
         inc = self._incremental_state(advance=False)
         if inc is not None:
             state["incremental"] = inc

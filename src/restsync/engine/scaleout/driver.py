@@ -27,6 +27,12 @@ first commit would drop the old rows before the rest is fetched), a merge key (a
 partition's commit would replace rows of an earlier one) and parents (their children's
 chunks are cut from their records as they stream) keep one commit per resource.
 
+**Clean stops** (``--max-wait``): a partition whose next retry wait is too long hands back
+the rows before it with the stop; the driver loads them, drops the partitions after it and,
+where the in-process runner would (:func:`~restsync.engine.runner.can_stop_cleanly`),
+commits them with a resume point (status ``stopped``, exit code 3); otherwise the resource
+fails with the stop, as there.
+
 Ray re-runs a task whose worker process died (``max_retries``); since a worker writes
 nothing, the re-run's rows are the only ones loaded. A partition that raises fails its
 resource (nothing of it is committed) and the resource's children, as in the default
@@ -51,7 +57,12 @@ from restsync.engine.outcome import (
     describe,
     finished_event,
 )
-from restsync.engine.runner import begin_load, shared_root_tables
+from restsync.engine.runner import (
+    begin_load,
+    can_stop_cleanly,
+    shared_root_tables,
+    stop_message,
+)
 from restsync.engine.scaleout.permits import PermitService
 from restsync.engine.scaleout.work import (
     PartitionResult,
@@ -60,7 +71,7 @@ from restsync.engine.scaleout.work import (
     run_partition,
 )
 from restsync.engine.state import ResourceState
-from restsync.errors import FatalError
+from restsync.errors import FatalError, StoppedEarlyError
 from restsync.events import (
     Notice,
     ParentItemSkipped,
@@ -153,7 +164,11 @@ class RayDriver:
                                 checkpoints=checkpoints_partitions(rp),
                                 last_checkpoint=time.monotonic())
             units = self._roots(partial) if rp.parent is None else self._chunks(partial)
-            await self._dispatch_and_load(partial, units)
+            try:
+                await self._dispatch_and_load(partial, units)
+            except _Stopped as stop:
+                await self._stop_cleanly(partial, stop.error)
+                return
             check_not_all_skipped(outcome, f"resource '{rp.name}'")
             for child in children:
                 await self.feeds[child].put(_END)
@@ -209,6 +224,7 @@ class RayDriver:
 
         async def dispatch() -> None:
             try:
+                first = True
                 async for partition, items in units:
                     await self.slots.acquire()
                     task = PartitionTask(
@@ -216,7 +232,9 @@ class RayDriver:
                         stored_state=res.stored,
                         stored_schema=res.load.stored_schema if res.load is not None else None,
                         run_started_at=self.started_at, load_id=ctx.load_id,
-                        child_fields=fields, max_wait=ctx.max_wait, permits=self.permits)
+                        child_fields=fields, max_wait=ctx.max_wait, permits=self.permits,
+                        resume_from=res.state.resume_from if first else None)
+                    first = False
                     await submitted.put((partition, self.remote.remote(self.plan_ref, task)))
                 await submitted.put(None)
             except BaseException as exc:
@@ -235,6 +253,8 @@ class RayDriver:
                 finally:
                     self.slots.release()
                 await self._absorb(res, result)
+                if result.stopped is not None:  # the partitions after it are dropped
+                    raise _Stopped(result.stopped)
         except BaseException:
             dispatcher.cancel()
             await asyncio.gather(dispatcher, return_exceptions=True)
@@ -272,7 +292,7 @@ class RayDriver:
             await self.ctx.loader.call(_write_all, res.load, batches)
         for child in res.children:
             await self.feeds[child].put((result.partition, result.parent_rows))
-        if res.checkpoints:
+        if res.checkpoints and result.stopped is None:
             res.done[result.partition] = result.cursors[-1][2] if result.cursors else None
             if time.monotonic() - res.last_checkpoint >= self.checkpoint_seconds:
                 await self._checkpoint(res)
@@ -289,10 +309,26 @@ class RayDriver:
                                     self.ctx.load_id, self.shared_tables)
         res.last_checkpoint = time.monotonic()
 
-    async def _commit(self, res: _Resource) -> None:
+    async def _stop_cleanly(self, res: _Resource, exc: StoppedEarlyError) -> None:
+        """Commit what the partitions up to the stop fetched, with a resume point, or fail
+        the resource where the in-process runner would."""
+        try:
+            if res.load is None or exc.resume_state is None or not can_stop_cleanly(res.rp, exc):
+                raise exc
+            await self._commit(res, res.state.stopped(exc.resume_state, res.done))
+        except Exception as error:
+            await self._fail(res.rp, res.outcome, res.load, res.children, error)
+            return
+        res.outcome.status = "stopped"
+        res.outcome.error = stop_message(exc)
+        self.ctx.events(Notice(resource=res.rp.name, message=res.outcome.error))
+
+    async def _commit(self, res: _Resource, state: dict[str, Any] | None = None) -> None:
         assert res.load is not None
         inferred = list(res.inferred)
-        report = await self.ctx.loader.call(res.load.commit, res.state.completed(inferred))
+        if state is None:
+            state = res.state.completed(inferred)
+        report = await self.ctx.loader.call(res.load.commit, state)
         outcome = res.outcome
         reports = [*res.reports, report]
         outcome.tables = {}
@@ -336,6 +372,14 @@ class RayDriver:
             return FatalError(f"the Ray worker running partition {partition} died "
                               f"{WORKER_RETRIES + 1} times", location=f"partition {partition}")
         return exc
+
+
+class _Stopped(Exception):
+    """A partition stopped cleanly (carries its :class:`StoppedEarlyError`)."""
+
+    def __init__(self, error: StoppedEarlyError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 @dataclass

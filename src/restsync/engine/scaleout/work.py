@@ -29,7 +29,7 @@ from restsync.engine.scaleout.permits import RemotePacer
 from restsync.engine.scaleout.worker_clients import worker_clients
 from restsync.engine.sink import BATCH_ROWS
 from restsync.engine.state import ResourceState, Window
-from restsync.errors import HTTPStatusError
+from restsync.errors import HTTPStatusError, StoppedEarlyError
 from restsync.normalize import TableBatch, TableSchema
 from restsync.plan import Plan, ResourcePlan
 
@@ -53,6 +53,8 @@ class PartitionTask:
         max_wait: Longest retry wait to sleep through.
         permits: The run's :class:`~restsync.engine.scaleout.permits.PermitService` actor
             (per-host limits across all workers), or ``None``: this worker's own limits.
+        resume_from: Where the first request sequence resumes (a run that stopped cleanly
+            before a long wait), as in the in-process runner.
     """
 
     resource: str
@@ -65,6 +67,7 @@ class PartitionTask:
     child_fields: tuple[str, ...] = ()
     max_wait: float | None = None
     permits: Any = None
+    resume_from: dict[str, Any] | None = None
 
 
 @dataclass
@@ -81,6 +84,8 @@ class PartitionResult:
         skipped: Labels of the items skipped on 404/410.
         inferred: What the client inferred from the responses.
         dropped_rows, discarded_values, limit_notes: The normaliser's notes.
+        stopped: The clean stop (``--max-wait``) that ended the partition early: the rows
+            before it are in ``batches``, the sequences after it were not run.
     """
 
     partition: str
@@ -98,6 +103,7 @@ class PartitionResult:
     dropped_rows: dict[str, int] = field(default_factory=dict)
     discarded_values: dict[str, int] = field(default_factory=dict)
     limit_notes: list[str] = field(default_factory=list)
+    stopped: StoppedEarlyError | None = None
 
 
 def parent_fields(plan: Plan, rp: ResourcePlan) -> tuple[str, ...]:
@@ -142,12 +148,14 @@ async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
                                          max_wait=task.max_wait, permits=task.permits)
     before = client.stats.get(rp.name)
     requests, retries = (before.requests, before.retries) if before is not None else (0, 0)
+    resume = task.resume_from
     try:
         for item in task.items:
             flt = state.filter_for(item.path_values, item.window)
             try:
                 async for page, records in item_pages(
-                        client, rp, item, incremental=flt, steps=steps, limits=limits):
+                        client, rp, item, incremental=flt, steps=steps, limits=limits,
+                        resume_from=resume):
                     result.pages += 1
                     result.records += len(records)
                     if task.child_fields:
@@ -156,12 +164,17 @@ async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
                     buffer.extend(records)
                     if len(buffer) >= BATCH_ROWS:
                         flush(f"page {page.number} of partition {task.partition}")
+            except StoppedEarlyError as exc:  # the driver commits what came before, or fails
+                result.stopped = exc
+                break
             except HTTPStatusError as exc:
                 if exc.status in SKIP_STATUSES and (rp.parent is not None or rp.fanout_params):
                     result.skipped_parents += 1
                     result.skipped.append(item.label)
                     continue
                 raise
+            finally:
+                resume = None
             if flt is not None:
                 result.cursors.append((item.path_values, item.window, flt.last_value))
     finally:

@@ -88,6 +88,17 @@ __all__ = ["WORKER_RETRIES", "RayDriver"]
 WORKER_RETRIES = 3
 """Times Ray re-runs a partition whose worker process died."""
 
+PERMITS_ACTOR = "restsync-permits"
+"""Name of the permit service actor in the driver job's namespace."""
+
+
+def permit_service(ray: Any) -> Any:
+    """The driver connection's :class:`PermitService` actor: started by the first run, found
+    by the next ones (its process costs seconds to start); it belongs to the driver's job
+    (an anonymous namespace unless the caller chose one) and ends with it."""
+    return ray.remote(num_cpus=0)(PermitService).options(
+        name=PERMITS_ACTOR, get_if_exists=True).remote()
+
 
 def checkpoints_partitions(rp: ResourcePlan) -> bool:
     """Whether ``rp``'s partitions are committed as they load (see the module docstring)."""
@@ -122,8 +133,7 @@ class RayDriver:
         self.remote = ray.remote(num_cpus=1, max_retries=WORKER_RETRIES,
                                  retry_exceptions=False)(run_partition)
         self.plan_ref = ray.put(ctx.plan)
-        self.permits = (ray.remote(num_cpus=0)(PermitService).remote(ctx.plan.source.client)
-                        if global_limits else None)
+        self.permits = permit_service(ray) if global_limits else None
         self.slots = asyncio.Semaphore(max(1, workers) * 2)
         self.started_at = datetime.now(UTC)
         self.outcomes: dict[str, ResourceOutcome] = {}
@@ -139,11 +149,13 @@ class RayDriver:
         for rp in to_run:
             if rp.parent is not None:
                 self.feeds[rp.name] = asyncio.Queue()
+        if self.permits is not None:
+            await self.permits.open.remote(self.ctx.load_id, self.ctx.plan.source.client)
         try:
             await asyncio.gather(*(self._resource(rp, running) for rp in to_run))
         finally:
             if self.permits is not None:
-                self.ray.kill(self.permits)
+                self.permits.close.remote(self.ctx.load_id)
         return self.outcomes
 
     async def _resource(self, rp: ResourcePlan, running: set[str]) -> None:

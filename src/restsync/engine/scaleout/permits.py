@@ -18,6 +18,11 @@ still costs one awaited call per request (a rate token cannot be stored ahead wi
 letting a burst through). Per partition: one awaited call per slot it uses, plus one per
 request under a rate limit (before leases: two awaited calls per request).
 
+**One service per driver connection.** Starting an actor starts a process (seconds on a
+busy machine), so the driver starts the service once per Ray connection (a named actor of
+the driver's job, gone with it) and each run opens its own pacing in it, keyed by the run's
+load id, and closes it at its end.
+
 Plain Python: the service is made a Ray actor by the driver.
 """
 
@@ -33,40 +38,48 @@ __all__ = ["PermitService", "RemotePacer"]
 
 
 class PermitService:
-    """The run's per-host pacing, granted to every worker (a Ray async actor).
+    """Per-host pacing of each open run, granted to every worker (a Ray async actor)."""
 
-    Args:
-        client: The source's client settings (``max_concurrency``, ``rate_limit``,
-            ``adaptive_concurrency``).
-    """
-
-    def __init__(self, client: ClientConfig) -> None:
-        rate = client.rate_limit
-        self.pacer = HostPacer(max_concurrency=client.max_concurrency, sleeper=AsyncioSleeper(),
-                               rate=rate.rate if rate else None,
-                               burst=rate.burst if rate else 1,
-                               adaptive=client.adaptive_concurrency)
+    def __init__(self) -> None:
+        self.pacers: dict[str, HostPacer] = {}
         self.calls = 0
 
-    async def lease(self, host: str) -> int:
+    def open(self, run: str, client: ClientConfig) -> None:
+        """Start pacing run ``run`` with the source's client settings (``max_concurrency``,
+        ``rate_limit``, ``adaptive_concurrency``)."""
+        rate = client.rate_limit
+        self.pacers[run] = HostPacer(max_concurrency=client.max_concurrency,
+                                     sleeper=AsyncioSleeper(),
+                                     rate=rate.rate if rate else None,
+                                     burst=rate.burst if rate else 1,
+                                     adaptive=client.adaptive_concurrency)
+
+    def close(self, run: str) -> None:
+        """Forget run ``run``."""
+        self.pacers.pop(run, None)
+
+    async def lease(self, run: str, host: str) -> int:
         """Wait for one in-flight slot of ``host``; its ticket (give it back with
         :meth:`give_back`)."""
         self.calls += 1
-        return await self.pacer.limit(host).acquire()
+        return await self.pacers[run].limit(host).acquire()
 
-    async def rate(self, host: str) -> None:
+    async def rate(self, run: str, host: str) -> None:
         """Wait for one rate token of ``host`` (at once without a ``rate_limit``)."""
         self.calls += 1
-        bucket = self.pacer.bucket(host)
+        bucket = self.pacers[run].bucket(host)
         if bucket is not None:
             await bucket.acquire()
 
-    async def give_back(self, host: str, returns: list[tuple[int, int | None]]) -> None:
+    async def give_back(self, run: str, host: str, returns: list[tuple[int, int | None]]) -> None:
         """Return leased slots: ``(ticket, status)`` each (a 429 shrinks the host's limit,
         a success counts towards its recovery; ``None`` for a transport failure or a slot
         that sent nothing worth judging)."""
         self.calls += 1
-        limit = self.pacer.limit(host)
+        pacer = self.pacers.get(run)
+        if pacer is None:  # the run ended meanwhile
+            return
+        limit = pacer.limit(host)
         for ticket, status in returns:
             await limit.release(ticket, status=status)
 
@@ -78,8 +91,9 @@ class PermitService:
 class _Lease:
     """The slots one worker leased for ``host``: reused request after request."""
 
-    def __init__(self, service: Any, host: str, rated: bool) -> None:
+    def __init__(self, service: Any, run: str, host: str, rated: bool) -> None:
         self._service = service
+        self._run = run
         self._host = host
         self._rated = rated
         self.free: list[tuple[int, int | None]] = []
@@ -90,11 +104,11 @@ class _Lease:
         if self.free:
             ticket, _ = self.free.pop()
         else:
-            ticket = int(await self._service.lease.remote(self._host))
+            ticket = int(await self._service.lease.remote(self._run, self._host))
         self.busy += 1
         if self._rated:  # the slot first, then the rate (as HostPacer does)
             try:
-                await self._service.rate.remote(self._host)
+                await self._service.rate.remote(self._run, self._host)
             except BaseException:
                 await self.release(ticket, status=None)
                 raise
@@ -103,14 +117,14 @@ class _Lease:
     async def release(self, ticket: int, *, status: int | None) -> None:
         self.busy -= 1
         if status == 429:  # the service must know now: it halves the limit for everyone
-            self._service.give_back.remote(self._host, [(ticket, status)])
+            self._service.give_back.remote(self._run, self._host, [(ticket, status)])
         else:
             self.free.append((ticket, status))
 
     def give_back(self) -> None:
         """Return the idle slots (not awaited)."""
         if self.free:
-            self._service.give_back.remote(self._host, self.free)
+            self._service.give_back.remote(self._run, self._host, self.free)
             self.free = []
 
 
@@ -124,10 +138,12 @@ class RemotePacer:
     Args:
         service: The service's Ray actor handle.
         client: The source's client settings (is there a ``rate_limit``).
+        run: The run's key in the service (its load id).
     """
 
-    def __init__(self, service: Any, client: ClientConfig) -> None:
+    def __init__(self, service: Any, client: ClientConfig, run: str) -> None:
         self._service = service
+        self._run = run
         self._rated = client.rate_limit is not None
         self._leases: dict[str, _Lease] = {}
         self.changes: list[Any] = []
@@ -135,7 +151,7 @@ class RemotePacer:
     def limit(self, host: str) -> _Lease:
         """This worker's lease of ``host``'s run-wide in-flight slots (and rate)."""
         if host not in self._leases:
-            self._leases[host] = _Lease(self._service, host, self._rated)
+            self._leases[host] = _Lease(self._service, self._run, host, self._rated)
         return self._leases[host]
 
     def bucket(self, host: str) -> None:

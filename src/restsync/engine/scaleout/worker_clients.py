@@ -69,7 +69,7 @@ class WorkerClients:
         client = ApiClient(config, events=discard, max_wait=max_wait)
         await client.__aenter__()
         if permits is not None:
-            client.pacer = RemotePacer(permits, config)  # type: ignore[assignment]
+            client.pacer = RemotePacer(permits, config, load_id)  # type: ignore[assignment]
         self.clients[key] = client
         self.opened += 1
         return client

@@ -9,9 +9,13 @@ tenant is one fan-out partition, a cursor chain of pages):
 * ``cpu``: tenants with large pages of wide nested records, no latency: normalising them is
   the work (the mock server's own CPU counts against us).
 * ``io``: tenants whose every page takes ``--io-latency-ms`` (400 ms): latency-bound.
+* ``model``: the parts of the overhead model measured alone: an awaited call to the permit
+  service (what a request under a ``rate_limit`` pays, and a partition per slot it leases),
+  and the object store's cost per MB of a result handed from a worker to the driver.
 
 Ray runs inside a local Ray instance of ``workers`` CPUs that the bench starts once per
-worker count (its start-up is not timed: it is not a property of restsync), every Ray
+worker count (its start-up is not timed: it is not a property of restsync; nor is one
+untimed warm-up run that makes Ray start its worker processes), every Ray
 process on loopback, usage stats off (:func:`restsync.engine.scaleout.cluster.ray_session`).
 Each configuration runs ``--repeat`` times; the median is reported. Example::
 
@@ -73,6 +77,43 @@ def median_of(repeat: int, run: Callable[[], tuple[float, int]]) -> tuple[float,
     return statistics.median(times), records
 
 
+def measure_model(ray: Any, calls: int = 300) -> dict[str, float]:
+    """Milliseconds per awaited permit-service call, and per MB from a worker's result to the
+    driver (``ray.get`` of a task's bytes, 32 MB minus 1 MB, over 31)."""
+    import asyncio
+
+    from restsync.engine.scaleout.driver import permit_service
+    from restsync.spec.model import ClientConfig
+
+    service = permit_service(ray)
+    ray.get(service.open.remote("model", ClientConfig(base_url="http://127.0.0.1:9/")))
+
+    async def round_trips() -> float:
+        started = time.perf_counter()
+        for _ in range(calls):
+            await service.rate.remote("model", "h:1")
+        return (time.perf_counter() - started) / calls
+
+    per_call = asyncio.run(round_trips())
+    ray.get(service.close.remote("model"))
+
+    @ray.remote(num_cpus=1)
+    def payload(mb: int) -> bytes:
+        return bytes(mb << 20)  # cheap to make: the transfer is what is timed
+
+    def fetch(mb: int) -> float:
+        ray.get(payload.remote(mb))  # warm
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            ray.get(payload.remote(mb))
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    per_mb = (fetch(32) - fetch(1)) / 31
+    return {"permit call ms": 1000 * per_call, "result ms per MB": 1000 * per_mb}
+
+
 def workload_datasets(name: str, args: argparse.Namespace) -> tuple[list[Dataset], list[int]]:
     """The datasets of a workload, and the tenant counts to run it at."""
     if name == "overhead":
@@ -81,6 +122,8 @@ def workload_datasets(name: str, args: argparse.Namespace) -> tuple[list[Dataset
     if name == "cpu":
         return [Dataset(f"c{i}", records=args.cpu_records, page_size=args.cpu_page_size)
                 for i in range(args.cpu_tenants)], [args.cpu_tenants]
+    if name == "model":
+        return [], []
     if name == "io":
         return [Dataset(f"i{i}", records=args.io_pages * 10, page_size=10,
                         latency_ms=args.io_latency_ms)
@@ -107,7 +150,8 @@ def main() -> None:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
     plans = {name: workload_datasets(name, args) for name in workloads}
-    datasets = [d for ds, _ in plans.values() for d in ds]
+    warmup = [Dataset(f"w{i}", records=1, page_size=1) for i in range(8)]
+    datasets = [d for ds, _ in plans.values() for d in ds] + warmup
     results: list[tuple[str, int, str, float, int]] = []
     with MockApiProcess(datasets) as api:
         for name, (ds, counts) in plans.items():
@@ -120,6 +164,14 @@ def main() -> None:
                       f"{records} records", flush=True)
         for workers in worker_counts:
             with ray_session(None, workers):
+                # untimed: Ray starts its worker processes (and restsync's permit service)
+                # on first use, seconds each on a busy machine: not a cost of a run
+                timed_run(api.origin, [d.name for d in warmup], RayExecutor(workers=workers))
+                if "model" in workloads:
+                    import ray
+
+                    for key, value in measure_model(ray).items():
+                        print(f"model     ray x{workers}: {key} {value:.2f}", flush=True)
                 for name, (ds, counts) in plans.items():
                     for count in counts:
                         tenants = [d.name for d in ds[:count]]

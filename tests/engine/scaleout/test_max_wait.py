@@ -4,22 +4,15 @@ too long hands back the rows before it; the driver commits them with a resume po
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from restsync.engine import Pipeline
 from restsync.engine.scaleout import RayExecutor
-from tests.e2e.helpers import assert_ok
+from tests.engine.test_state_and_resume import assert_resumes_at_page_3, state_of
 
 pytestmark = pytest.mark.slow
-
-
-def state_of(run: Any, resource: str) -> dict[str, Any]:
-    rows = run.query(f"SELECT state FROM \"{run.name}\"._restsync_state "
-                     f"WHERE resource = '{resource}'")
-    return json.loads(rows[0][0]) if rows else {}
 
 
 def test_max_wait_under_ray_commits_what_was_fetched_and_the_next_run_resumes(
@@ -36,15 +29,9 @@ def test_max_wait_under_ray_commits_what_was_fetched_and_the_next_run_resumes(
     assert run.count("email_clicks") == 400  # the two pages before the wait are committed
     assert "resume" in state_of(run, "email_clicks")
 
-    calls_before = len(run.server.requests.matching("/emailClick/"))
-    second = Pipeline(destination=run.destination, executor=RayExecutor(workers=2)).run(
-        run.source(), resources=["email_clicks"])
-    assert_ok(second)
-    resumed = run.server.requests.matching("/emailClick/")[calls_before:]
-    assert resumed[0].query.get("id_greater_than") == str(ids[399])  # resumed at page 3
-    assert run.count("email_clicks") == len(ids)
-    assert run.server.requests.duplicates("/emailClick/", status=200) == {}
-    assert "resume" not in state_of(run, "email_clicks")
+    assert_resumes_at_page_3(run, ids, lambda: Pipeline(
+        destination=run.destination, executor=RayExecutor(workers=2)).run(
+            run.source(), resources=["email_clicks"]))
 
 
 def test_a_stop_where_one_process_would_fail_fails_the_resource_under_ray_too(

@@ -32,9 +32,14 @@ def test_max_wait_commits_what_was_fetched_and_the_next_run_resumes(seed_run) ->
     assert run.count("email_clicks") == 400  # the two pages before the wait are committed
     assert "resume" in state_of(run, "email_clicks")
 
+    assert_resumes_at_page_3(run, ids, lambda: run.run(resources=["email_clicks"]))
+
+
+def assert_resumes_at_page_3(run, ids: list, rerun) -> None:
+    """``rerun()`` after a stop before page 3 of email_clicks: it resumes there, and every
+    record is loaded once."""
     calls_before = len(run.server.requests.matching("/emailClick/"))
-    second = run.run(resources=["email_clicks"])
-    assert_ok(second)
+    assert_ok(rerun())
     resumed = run.server.requests.matching("/emailClick/")[calls_before:]
     assert resumed[0].query.get("id_greater_than") == str(ids[399])  # resumed at page 3
     assert run.count("email_clicks") == len(ids)

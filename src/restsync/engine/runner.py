@@ -208,7 +208,9 @@ class PlanRunner:
     async def _run_root(self, run: ResourceRun) -> None:
         assert run.state is not None
         split = resource_partitions(run.rp, self.started_at, start_for=run.state.start_for)
-        items = list(partition_items(run.rp, split.partitions))
+        pairs = zip([p.id for p in split.partitions],
+                    partition_items(run.rp, split.partitions), strict=True)
+        items = [item for _, item in run.state.skip_done(pairs)]  # an unfinished Ray run's
         run.outcome.items_total = len(items)
         resume = run.state.resume_from
         for item in items:
@@ -243,7 +245,7 @@ class PlanRunner:
         outcome = run.outcome
         try:
             if (run.load is None or run.sink is None or run.state is None
-                    or exc.resume_state is None or not _can_stop_cleanly(run.rp, exc)):
+                    or exc.resume_state is None or not can_stop_cleanly(run.rp, exc)):
                 raise exc
             await run.sink.drain()
             await self._commit(run, run.state.stopped(exc.resume_state), status="stopped")
@@ -253,8 +255,7 @@ class PlanRunner:
             await self._fail(run, error)
             return
         outcome.status = "stopped"
-        outcome.error = (f"{exc.summary()}; rows fetched so far are committed and the "
-                         f"next run resumes at page {exc.resume_state.get('page', '?')}")
+        outcome.error = stop_message(exc)
         self.events(Notice(resource=run.name, message=outcome.error))
 
     async def _fail(self, run: ResourceRun, exc: BaseException) -> None:
@@ -356,7 +357,14 @@ async def _drain(inbox: asyncio.Queue[Any]) -> None:
             return
 
 
-def _can_stop_cleanly(rp: ResourcePlan, exc: StoppedEarlyError) -> bool:
+def stop_message(exc: StoppedEarlyError) -> str:
+    """The outcome's text for a clean stop."""
+    page = (exc.resume_state or {}).get("page", "?")
+    return (f"{exc.summary()}; rows fetched so far are committed and the next run resumes "
+            f"at page {page}")
+
+
+def can_stop_cleanly(rp: ResourcePlan, exc: StoppedEarlyError) -> bool:
     """A clean stop commits a resource's rows so far: only safe for a root resource without
     children (their parent records would be lost), that appends or merges on a primary key
     only (replace would drop the rows not fetched yet; so would a merge key: the rest of a

@@ -5,24 +5,31 @@ State layout (one JSON document per resource in ``_restsync_state``)::
     {"incremental": {"cursor_path": "updated_at", "last_value": "2024-05-01T08:00:00.000Z"}}
     {"incremental": {"cursor_path": "updated_at", "per_parent": {"{\\"project_id\\":7}": "..."}}}
     {"resume": {...}, "incremental": {...}}     # a run stopped cleanly before a long wait
+    {"partitions_done": {"events[org=a]": "2024-05-01T08:00:00Z", ...}, "incremental": {...}}
+                                                # partitions committed by an unfinished run
 
 The cursor advances only when the resource completed (``completed``); a clean stop keeps the
 stored cursor and records where paging resumes (``stopped``), so state never points past
-data that was not committed.
+data that was not committed. ``partitions_done`` (written by ``--executor ray``'s
+per-partition checkpoints, :mod:`restsync.engine.scaleout.driver`) names the partitions whose
+rows an unfinished run committed, each with the highest cursor it saw: both executors skip
+them (:meth:`ResourceState.skip_done`) and fold those cursors into the one they commit.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from restsync.extract.incremental import IncrementalFilter, PerParentIncremental, parent_key
 from restsync.plan import ResourcePlan
 from restsync.plan.windows import Bound
 
 Window = tuple[Bound, Bound]
+PARTITIONS_DONE = "partitions_done"
+T = TypeVar("T")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -59,6 +66,33 @@ class ResourceState:
         """Where a stopped run left off (root resources only), else ``None``."""
         resume = self.stored.get("resume")
         return dict(resume) if isinstance(resume, dict) and self.rp.parent is None else None
+
+    @property
+    def done_partitions(self) -> dict[str, Any]:
+        """Partitions an unfinished run committed: id -> highest cursor (or ``None``)."""
+        done = self.stored.get(PARTITIONS_DONE)
+        return dict(done) if isinstance(done, dict) and self.rp.parent is None else {}
+
+    def skip_done(self, pairs: Iterable[tuple[str, T]]) -> list[tuple[str, T]]:
+        """The ``(partition id, work item)`` pairs still to run; the cursors of the done
+        ones are folded into their sequences' filters (the state to commit counts them)."""
+        done, remaining = self.done_partitions, []
+        for partition, item in pairs:
+            if partition not in done:
+                remaining.append((partition, item))
+                continue
+            flt = self.filter_for(getattr(item, "path_values", {}), getattr(item, "window", None))
+            if flt is not None and done[partition] is not None:
+                flt.observe(done[partition])
+        return remaining
+
+    def in_progress(self, done: Mapping[str, Any]) -> dict[str, Any]:
+        """State to commit with a checkpoint: stored cursor kept, ``done`` partitions named."""
+        state: dict[str, Any] = {PARTITIONS_DONE: dict(done)}
+        inc = self._incremental_state(advance=False)
+        if inc is not None:
+            state["incremental"] = inc
+        return state
 
     def start_for(self, path_values: Mapping[str, Any]) -> Any:
         """The effective start cursor of one request sequence (``None`` without incremental)."""
@@ -131,9 +165,15 @@ class ResourceState:
             state["inferred"] = list(inferred)
         return state
 
-    def stopped(self, resume_state: Mapping[str, Any]) -> dict[str, Any]:
-        """State to commit on a clean stop: stored cursor kept, paging resumes at ``resume_state``."""
+    def stopped(self, resume_state: Mapping[str, Any],
+                done: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """State to commit on a clean stop: stored cursor kept, paging resumes at
+        ``resume_state`` (in the first partition not ``done``: by default those an earlier
+        run named)."""
         state: dict[str, Any] = {"resume": dict(resume_state)}
+        done = self.done_partitions if done is None else done
+        if done:
+            state[PARTITIONS_DONE] = dict(done)
         inc = self._incremental_state(advance=False)
         if inc is not None:
             state["incremental"] = inc

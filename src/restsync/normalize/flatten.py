@@ -30,13 +30,13 @@ from restsync.normalize.kinds import JSON_TYPE, encode_json
 from restsync.normalize.naming import normalize_path
 
 _ARANGE_CHUNK = 1 << 16
+_ARANGE = pa.array([], pa.int64())  # grown on first use (off the event loop); immutable
 
 
 class IdFactory:
     """Unique ``_dlt_id`` strings, built columnarly: a random per-batch prefix + a counter."""
 
     def __init__(self) -> None:
-        self._arange = pa.array([], pa.int64())  # grown on first use (off the event loop)
         self._prefix = ""
         self._next = 0
         self.new_batch()
@@ -47,11 +47,13 @@ class IdFactory:
         self._next = 0
 
     def arange(self, n: int) -> pa.Array:
-        """``0 .. n-1`` as int64 (zero-copy slice of a cached array)."""
-        if n > len(self._arange):
-            size = max(n, 2 * len(self._arange), _ARANGE_CHUNK)
-            self._arange = pa.array(range(size), pa.int64())
-        return self._arange.slice(0, n)
+        """``0 .. n-1`` as int64 (zero-copy slice of an array cached for the process: a
+        normaliser per partition, as Ray workers make, would build it again each time)."""
+        global _ARANGE
+        if n > len(_ARANGE):
+            size = max(n, 2 * len(_ARANGE), _ARANGE_CHUNK)
+            _ARANGE = pa.array(range(size), pa.int64())
+        return _ARANGE.slice(0, n)
 
     def ids(self, n: int) -> pa.Array:
         """``n`` new ids, unique within the run."""

@@ -13,6 +13,7 @@ import pytest
 
 from restsync.engine import Pipeline
 from restsync.engine.scaleout import RayExecutor
+from restsync.engine.scaleout.driver import permit_service
 from restsync.spec import load_spec
 from tests.engine.scaleout.conftest import served
 
@@ -85,3 +86,20 @@ def test_without_the_permit_service_each_worker_paces_alone(counting_api: Counti
         if counting_api.most_in_flight > 1:
             break
     assert counting_api.most_in_flight == 2
+
+
+def test_the_runs_of_one_connection_share_one_permit_service(counting_api: CountingApi,
+                                                             local_ray: Any,
+                                                             tmp_path: Path) -> None:
+    """The service outlives a run (starting an actor is a process start): the second run is
+    served by the same actor, which counted the calls of both."""
+    counts = []
+    for attempt in range(2):
+        folder = tmp_path / str(attempt)
+        folder.mkdir()
+        run(counting_api, folder, global_limits=True)
+        counts.append(local_ray.get(permit_service(local_ray).call_count.remote()))
+    # per tenant: one slot lease and one rate token, awaited (and one return of the slot,
+    # not awaited: it may arrive after the count was read)
+    assert counts[0] >= 2 * len(TENANTS)
+    assert counts[1] - counts[0] >= 2 * len(TENANTS)  # a new actor would count from 0

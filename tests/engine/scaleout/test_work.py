@@ -11,6 +11,7 @@ import pytest
 
 from restsync.engine.items import partition_items, work_items
 from restsync.engine.scaleout.work import PartitionTask, parent_fields, run_partition
+from restsync.engine.scaleout.worker_clients import KEEP_RUNS, worker_clients
 from restsync.plan import build_plan, resource_partitions
 from restsync.spec import load_spec
 from tests.engine.scaleout.conftest import json_server
@@ -52,9 +53,10 @@ def plan_for(base_url: str) -> Any:
 
 
 def task(resource: str, partition: str, items: list[Any], **extra: Any) -> PartitionTask:
+    extra.setdefault("load_id", "L1")
     return PartitionTask(resource=resource, partition=partition, items=items, stored_state={},
                          stored_schema={}, run_started_at=datetime(2024, 6, 1, tzinfo=UTC),
-                         load_id="L1", **extra)
+                         **extra)
 
 
 def test_the_children_get_only_the_fields_they_read() -> None:
@@ -98,3 +100,21 @@ def test_a_parent_partition_hands_on_the_fields_its_children_read(base_url: str)
     items = list(work_items(rp, {"id": 2, "meta": {"slug": "two"}}, 0))
     result = run_partition(plan, task("comments", "c", items, child_fields=("id", "at")))
     assert result.parent_rows == [{"id": 20, "at": "2024-01-09T00:00:00Z"}]
+
+
+def test_a_worker_process_keeps_one_client_per_run(base_url: str) -> None:
+    """Partitions of one run reuse the worker's client (its connections, its token); a new
+    run gets its own, and the oldest run's client is closed past KEEP_RUNS."""
+    plan = plan_for(base_url)
+    rp = plan.resources["comments"]
+    items = list(work_items(rp, {"id": 1, "meta": {"slug": "one"}}, 0))
+    opened = worker_clients.opened
+    first = run_partition(plan, task("comments", "c0", items, load_id="run-a"))
+    second = run_partition(plan, task("comments", "c1", items, load_id="run-a"))
+    assert worker_clients.opened == opened + 1
+    assert first.requests == second.requests == 1  # per partition, not the client's total
+    for n in range(KEEP_RUNS):
+        run_partition(plan, task("comments", "c", items, load_id=f"run-{n}"))
+    assert worker_clients.opened == opened + 1 + KEEP_RUNS
+    assert all(key[0] != "run-a" for key in worker_clients.clients)
+    assert len(worker_clients.clients) == KEEP_RUNS

@@ -15,6 +15,24 @@ Per-host limits (``max_concurrency``, ``rate_limit``, the adaptive cut on 429/50
 the whole run: every worker's client takes its permits from one
 :class:`~restsync.engine.scaleout.permits.PermitService` actor.
 
+**Per-partition checkpoints.** A root resource without children that appends, or merges on
+its primary key only (:func:`checkpoints_partitions`), commits its loaded partitions as it
+goes: at most every ``checkpoint_seconds`` the driver commits the rows loaded so far with a
+state that keeps the stored cursor and names the partitions done (with their highest
+cursors), then begins a new load for the next ones. A run that dies is re-run from the
+partitions not named there (both executors skip the named ones,
+:meth:`~restsync.engine.state.ResourceState.skip_done`); the last commit, when the resource
+completes, advances the cursor over every partition and forgets the names. Replace (the
+first commit would drop the old rows before the rest is fetched), a merge key (a later
+partition's commit would replace rows of an earlier one) and parents (their children's
+chunks are cut from their records as they stream) keep one commit per resource.
+
+**Clean stops** (``--max-wait``): a partition whose next retry wait is too long hands back
+the rows before it with the stop; the driver loads them, drops the partitions after it and,
+where the in-process runner would (:func:`~restsync.engine.runner.can_stop_cleanly`),
+commits them with a resume point (status ``stopped``, exit code 3); otherwise the resource
+fails with the stop, as there.
+
 Ray re-runs a task whose worker process died (``max_retries``); since a worker writes
 nothing, the re-run's rows are the only ones loaded. A partition that raises fails its
 resource (nothing of it is committed) and the resource's children, as in the default
@@ -30,6 +48,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from restsync import faultpoints
 from restsync.engine.executor import RunContext
 from restsync.engine.items import WorkItem, partition_items, work_items
 from restsync.engine.outcome import (
@@ -38,7 +57,12 @@ from restsync.engine.outcome import (
     describe,
     finished_event,
 )
-from restsync.engine.runner import begin_load, shared_root_tables
+from restsync.engine.runner import (
+    begin_load,
+    can_stop_cleanly,
+    shared_root_tables,
+    stop_message,
+)
 from restsync.engine.scaleout.permits import PermitService
 from restsync.engine.scaleout.work import (
     PartitionResult,
@@ -47,14 +71,14 @@ from restsync.engine.scaleout.work import (
     run_partition,
 )
 from restsync.engine.state import ResourceState
-from restsync.errors import FatalError
+from restsync.errors import FatalError, StoppedEarlyError
 from restsync.events import (
     Notice,
     ParentItemSkipped,
     ResourceFailed,
     ResourceStarted,
 )
-from restsync.load import ResourceLoad
+from restsync.load import LoadReport, ResourceLoad
 from restsync.normalize import TableBatch, TableSchema, normalize_identifier
 from restsync.plan import ResourcePlan, resource_partitions
 from restsync.plan.partitions import chunk_id
@@ -63,6 +87,34 @@ __all__ = ["WORKER_RETRIES", "RayDriver"]
 
 WORKER_RETRIES = 3
 """Times Ray re-runs a partition whose worker process died."""
+
+PERMITS_ACTOR = "restsync-permits"
+"""Name of the permit service actor in the driver job's namespace."""
+
+
+_services: dict[str, Any] = {}
+"""This process's permit service handle by Ray job and node: Ray ends an actor (not detached) once no
+handle to it is left, so the driver keeps one for as long as its job lasts."""
+
+
+def permit_service(ray: Any) -> Any:
+    """The driver connection's :class:`PermitService` actor: started by the first run, kept
+    for the next ones (its process costs seconds to start); it belongs to the driver's job
+    (an anonymous namespace unless the caller chose one) and ends with it."""
+    context = ray.get_runtime_context()
+    job = f"{context.get_job_id()}@{context.get_node_id()}"  # job ids repeat across instances
+    if job not in _services:
+        _services.clear()  # an earlier job's actor ended with its job
+        _services[job] = ray.remote(num_cpus=0)(PermitService).options(
+            name=PERMITS_ACTOR, get_if_exists=True).remote()
+    return _services[job]
+
+
+def checkpoints_partitions(rp: ResourcePlan) -> bool:
+    """Whether ``rp``'s partitions are committed as they load (see the module docstring)."""
+    return (rp.load and rp.parent is None and not rp.children
+            and rp.config.write_disposition in ("append", "merge")
+            and not rp.config.merge_key)
 
 _END = object()
 _PARENT_FAILED = object()
@@ -79,18 +131,19 @@ class RayDriver:
         workers: Workers of the run (in-flight bound: twice as many partitions).
         chunk_size: Parent records per child partition.
         global_limits: One permit service for the run (else each worker paces alone).
+        checkpoint_seconds: Longest time between two commits of a checkpointing resource.
     """
 
     def __init__(self, ray: Any, ctx: RunContext, workers: int, chunk_size: int, *,
-                 global_limits: bool = True) -> None:
+                 global_limits: bool = True, checkpoint_seconds: float = 2.0) -> None:
         self.ray = ray
+        self.checkpoint_seconds = checkpoint_seconds
         self.ctx = ctx
         self.chunk_size = chunk_size
         self.remote = ray.remote(num_cpus=1, max_retries=WORKER_RETRIES,
                                  retry_exceptions=False)(run_partition)
         self.plan_ref = ray.put(ctx.plan)
-        self.permits = (ray.remote(num_cpus=0)(PermitService).remote(ctx.plan.source.client)
-                        if global_limits else None)
+        self.permits = permit_service(ray) if global_limits else None
         self.slots = asyncio.Semaphore(max(1, workers) * 2)
         self.started_at = datetime.now(UTC)
         self.outcomes: dict[str, ResourceOutcome] = {}
@@ -106,11 +159,13 @@ class RayDriver:
         for rp in to_run:
             if rp.parent is not None:
                 self.feeds[rp.name] = asyncio.Queue()
+        if self.permits is not None:
+            await self.permits.open.remote(self.ctx.load_id, self.ctx.plan.source.client)
         try:
             await asyncio.gather(*(self._resource(rp, running) for rp in to_run))
         finally:
             if self.permits is not None:
-                self.ray.kill(self.permits)
+                self.permits.close.remote(self.ctx.load_id)
         return self.outcomes
 
     async def _resource(self, rp: ResourcePlan, running: set[str]) -> None:
@@ -120,15 +175,22 @@ class RayDriver:
         ctx = self.ctx
         ctx.events(ResourceStarted(resource=rp.name))
         load: ResourceLoad | None = None
+        partial: _Resource | None = None
         try:
             stored = await ctx.loader.call(ctx.destination.get_state, rp.name) if rp.load else {}
             state = ResourceState(rp, stored, self.started_at)
             if rp.load:
                 load = await begin_load(ctx.loader, ctx.destination, rp, ctx.load_id,
                                         self.shared_tables)
-            partial = _Resource(rp, outcome, state, load, children, stored)
+            partial = _Resource(rp, outcome, state, load, children, stored,
+                                checkpoints=checkpoints_partitions(rp),
+                                last_checkpoint=time.monotonic())
             units = self._roots(partial) if rp.parent is None else self._chunks(partial)
-            await self._dispatch_and_load(partial, units)
+            try:
+                await self._dispatch_and_load(partial, units)
+            except _Stopped as stop:
+                await self._stop_cleanly(partial, stop.error)
+                return
             check_not_all_skipped(outcome, f"resource '{rp.name}'")
             for child in children:
                 await self.feeds[child].put(_END)
@@ -137,7 +199,8 @@ class RayDriver:
             else:
                 outcome.status = "extracted"
         except BaseException as exc:
-            await self._fail(rp, outcome, load, children, exc)
+            current = partial.load if partial is not None else load  # after a checkpoint: a new one
+            await self._fail(rp, outcome, current, children, exc)
             if not isinstance(exc, Exception):
                 raise
         finally:
@@ -149,10 +212,12 @@ class RayDriver:
 
     async def _roots(self, res: _Resource) -> AsyncIterator[Unit]:
         split = resource_partitions(res.rp, self.started_at, start_for=res.state.start_for)
-        items = list(partition_items(res.rp, split.partitions))
-        res.outcome.items_total = len(items)
-        for partition, item in zip(split.partitions, items, strict=True):
-            yield partition.id, [item]
+        pairs = res.state.skip_done(zip([p.id for p in split.partitions],
+                                        partition_items(res.rp, split.partitions), strict=True))
+        res.done = res.state.done_partitions
+        res.outcome.items_total = len(pairs)
+        for partition, item in pairs:
+            yield partition, [item]
 
     async def _chunks(self, res: _Resource) -> AsyncIterator[Unit]:
         rp, feed, index = res.rp, self.feeds[res.rp.name], 0
@@ -181,6 +246,7 @@ class RayDriver:
 
         async def dispatch() -> None:
             try:
+                first = True
                 async for partition, items in units:
                     await self.slots.acquire()
                     task = PartitionTask(
@@ -188,7 +254,9 @@ class RayDriver:
                         stored_state=res.stored,
                         stored_schema=res.load.stored_schema if res.load is not None else None,
                         run_started_at=self.started_at, load_id=ctx.load_id,
-                        child_fields=fields, max_wait=ctx.max_wait, permits=self.permits)
+                        child_fields=fields, max_wait=ctx.max_wait, permits=self.permits,
+                        resume_from=res.state.resume_from if first else None)
+                    first = False
                     await submitted.put((partition, self.remote.remote(self.plan_ref, task)))
                 await submitted.put(None)
             except BaseException as exc:
@@ -207,6 +275,8 @@ class RayDriver:
                 finally:
                     self.slots.release()
                 await self._absorb(res, result)
+                if result.stopped is not None:  # the partitions after it are dropped
+                    raise _Stopped(result.stopped)
         except BaseException:
             dispatcher.cancel()
             await asyncio.gather(dispatcher, return_exceptions=True)
@@ -244,22 +314,59 @@ class RayDriver:
             await self.ctx.loader.call(_write_all, res.load, batches)
         for child in res.children:
             await self.feeds[child].put((result.partition, result.parent_rows))
+        if res.checkpoints and result.stopped is None:
+            res.done[result.partition] = result.cursors[-1][2] if result.cursors else None
+            if time.monotonic() - res.last_checkpoint >= self.checkpoint_seconds:
+                await self._checkpoint(res)
 
-    async def _commit(self, res: _Resource) -> None:
+    async def _checkpoint(self, res: _Resource) -> None:
+        """Commit the partitions loaded so far (cursor kept, their ids named in the state)
+        and begin the load of the next ones."""
+        assert res.load is not None
+        report = await self.ctx.loader.call(res.load.commit, res.state.in_progress(res.done))
+        faultpoints.reach("scaleout.checkpoint.after")
+        res.reports.append(report)
+        res.load = None
+        res.load = await begin_load(self.ctx.loader, self.ctx.destination, res.rp,
+                                    self.ctx.load_id, self.shared_tables)
+        res.last_checkpoint = time.monotonic()
+
+    async def _stop_cleanly(self, res: _Resource, exc: StoppedEarlyError) -> None:
+        """Commit what the partitions up to the stop fetched, with a resume point, or fail
+        the resource where the in-process runner would."""
+        try:
+            if res.load is None or exc.resume_state is None or not can_stop_cleanly(res.rp, exc):
+                raise exc
+            await self._commit(res, res.state.stopped(exc.resume_state, res.done))
+        except Exception as error:
+            await self._fail(res.rp, res.outcome, res.load, res.children, error)
+            return
+        res.outcome.status = "stopped"
+        res.outcome.error = stop_message(exc)
+        self.ctx.events(Notice(resource=res.rp.name, message=res.outcome.error))
+
+    async def _commit(self, res: _Resource, state: dict[str, Any] | None = None) -> None:
         assert res.load is not None
         inferred = list(res.inferred)
-        report = await self.ctx.loader.call(res.load.commit, res.state.completed(inferred))
+        if state is None:
+            state = res.state.completed(inferred)
+        report = await self.ctx.loader.call(res.load.commit, state)
         outcome = res.outcome
-        outcome.tables = dict(report.rows)
+        reports = [*res.reports, report]
+        outcome.tables = {}
+        for each in reports:
+            for table, n in each.rows.items():
+                outcome.tables[table] = outcome.tables.get(table, 0) + n
         outcome.notes.extend(f"inferred {text}" for text in inferred)
-        outcome.notes.extend(report.notes)
-        outcome.schema_changes = list(report.schema_changes)
+        report_notes = list(dict.fromkeys(n for each in reports for n in each.notes))
+        outcome.notes.extend(report_notes)
+        outcome.schema_changes = [c for each in reports for c in each.schema_changes]
         outcome.notes.extend(f"{n} row(s) of {t} dropped by the schema contract"
                              for t, n in res.dropped.items())
         outcome.notes.extend(f"{n} value(s) of {c} discarded by the schema contract"
                              for c, n in res.discarded.items())
         outcome.notes.extend(res.limit_notes)
-        for note in [*report.notes, *res.limit_notes]:
+        for note in [*report_notes, *res.limit_notes]:
             self.ctx.events(Notice(resource=res.rp.name, message=note))
 
     async def _fail(self, rp: ResourcePlan, outcome: ResourceOutcome,
@@ -289,6 +396,14 @@ class RayDriver:
         return exc
 
 
+class _Stopped(Exception):
+    """A partition stopped cleanly (carries its :class:`StoppedEarlyError`)."""
+
+    def __init__(self, error: StoppedEarlyError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 @dataclass
 class _Resource:
     """One resource's run on the driver."""
@@ -304,6 +419,13 @@ class _Resource:
     dropped: dict[str, int] = field(default_factory=dict)
     discarded: dict[str, int] = field(default_factory=dict)
     limit_notes: dict[str, None] = field(default_factory=dict)
+    checkpoints: bool = False
+    """Commit partitions as they load (:func:`checkpoints_partitions`)."""
+    last_checkpoint: float = 0.0
+    done: dict[str, Any] = field(default_factory=dict)
+    """Partitions loaded (this run or an unfinished one): id -> highest cursor."""
+    reports: list[LoadReport] = field(default_factory=list)
+    """What the checkpoints so far committed."""
 
 
 def _merge_schema(schemas: dict[str, TableSchema], batch: TableBatch) -> TableSchema | None:

@@ -2,7 +2,8 @@
 
 Plain Python: no Ray here (:mod:`restsync.engine.scaleout.driver` ships
 :func:`run_partition` to Ray workers), so it is tested and profiled without a cluster. A
-worker opens its own :class:`~restsync.extract.ApiClient`, runs the partition's request
+worker uses its process's :class:`~restsync.extract.ApiClient` of the run
+(:mod:`.worker_clients`: one per worker process and run, kept between partitions), runs the partition's request
 sequences exactly as the in-process runner does (:func:`~restsync.engine.records.item_pages`:
 incremental filter, processing steps, parent keys), normalises the records against the
 schema stored when the load began, and returns Arrow batches. It writes nothing anywhere:
@@ -11,7 +12,6 @@ the driver loads and commits, so a partition that is run twice (a worker died) l
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,11 +26,10 @@ from restsync.engine.records import (
 )
 from restsync.engine.runner import SKIP_STATUSES
 from restsync.engine.scaleout.permits import RemotePacer
+from restsync.engine.scaleout.worker_clients import worker_clients
 from restsync.engine.sink import BATCH_ROWS
 from restsync.engine.state import ResourceState, Window
-from restsync.errors import HTTPStatusError
-from restsync.events import discard
-from restsync.extract import ApiClient
+from restsync.errors import HTTPStatusError, StoppedEarlyError
 from restsync.normalize import TableBatch, TableSchema
 from restsync.plan import Plan, ResourcePlan
 
@@ -54,6 +53,8 @@ class PartitionTask:
         max_wait: Longest retry wait to sleep through.
         permits: The run's :class:`~restsync.engine.scaleout.permits.PermitService` actor
             (per-host limits across all workers), or ``None``: this worker's own limits.
+        resume_from: Where the first request sequence resumes (a run that stopped cleanly
+            before a long wait), as in the in-process runner.
     """
 
     resource: str
@@ -66,6 +67,7 @@ class PartitionTask:
     child_fields: tuple[str, ...] = ()
     max_wait: float | None = None
     permits: Any = None
+    resume_from: dict[str, Any] | None = None
 
 
 @dataclass
@@ -82,6 +84,8 @@ class PartitionResult:
         skipped: Labels of the items skipped on 404/410.
         inferred: What the client inferred from the responses.
         dropped_rows, discarded_values, limit_notes: The normaliser's notes.
+        stopped: The clean stop (``--max-wait``) that ended the partition early: the rows
+            before it are in ``batches``, the sequences after it were not run.
     """
 
     partition: str
@@ -99,6 +103,7 @@ class PartitionResult:
     dropped_rows: dict[str, int] = field(default_factory=dict)
     discarded_values: dict[str, int] = field(default_factory=dict)
     limit_notes: list[str] = field(default_factory=list)
+    stopped: StoppedEarlyError | None = None
 
 
 def parent_fields(plan: Plan, rp: ResourcePlan) -> tuple[str, ...]:
@@ -121,7 +126,7 @@ def run_partition(plan: Plan, task: PartitionTask) -> PartitionResult:
         RestsyncError: As the in-process runner would for the resource (the driver fails
             the resource with it).
     """
-    return asyncio.run(_run(plan, task))
+    return worker_clients.run(lambda: _run(plan, task))
 
 
 async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
@@ -139,15 +144,18 @@ async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
             result.batches.extend(normalizer.normalize(buffer, where=where))
         buffer.clear()
 
-    async with ApiClient(plan.source.client, events=discard,
-                         max_wait=task.max_wait) as client:
-        if task.permits is not None:
-            client.pacer = RemotePacer(task.permits)  # type: ignore[assignment]
+    client = await worker_clients.client(plan.source.client, load_id=task.load_id,
+                                         max_wait=task.max_wait, permits=task.permits)
+    before = client.stats.get(rp.name)
+    requests, retries = (before.requests, before.retries) if before is not None else (0, 0)
+    resume = task.resume_from
+    try:
         for item in task.items:
             flt = state.filter_for(item.path_values, item.window)
             try:
                 async for page, records in item_pages(
-                        client, rp, item, incremental=flt, steps=steps, limits=limits):
+                        client, rp, item, incremental=flt, steps=steps, limits=limits,
+                        resume_from=resume):
                     result.pages += 1
                     result.records += len(records)
                     if task.child_fields:
@@ -156,19 +164,27 @@ async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
                     buffer.extend(records)
                     if len(buffer) >= BATCH_ROWS:
                         flush(f"page {page.number} of partition {task.partition}")
+            except StoppedEarlyError as exc:  # the driver commits what came before, or fails
+                result.stopped = exc
+                break
             except HTTPStatusError as exc:
                 if exc.status in SKIP_STATUSES and (rp.parent is not None or rp.fanout_params):
                     result.skipped_parents += 1
                     result.skipped.append(item.label)
                     continue
                 raise
+            finally:
+                resume = None
             if flt is not None:
                 result.cursors.append((item.path_values, item.window, flt.last_value))
-        flush(f"partition {task.partition}")
-        stats = client.stats.get(rp.name)
-        if stats is not None:
-            result.requests, result.retries = stats.requests, stats.retries
-            result.inferred = list(stats.inferences)
+    finally:
+        if isinstance(client.pacer, RemotePacer):
+            client.pacer.give_back()
+    flush(f"partition {task.partition}")
+    stats = client.stats.get(rp.name)
+    if stats is not None:
+        result.requests, result.retries = stats.requests - requests, stats.retries - retries
+        result.inferred = list(stats.inferences)
     if normalizer is not None:
         result.schemas = normalizer.table_schemas()
         result.dropped_rows = dict(normalizer.dropped_rows)

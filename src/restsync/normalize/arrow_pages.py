@@ -2,10 +2,12 @@
 
 The dict path parses a body with orjson, selects the records and builds Arrow arrays from the
 dicts (``pa.array``), one Python object per value. This module reads a batch of page bodies
-with ``pyarrow.json`` instead (C++, several threads, the GIL released): every body is one row
+with ``pyarrow.json`` instead (C++, the GIL released): every body is one row
 of an "envelope" table, the selected list column is flattened into the records' struct array,
 and the normalizer takes it from there exactly as it takes the array ``pa.array`` builds
-(:meth:`~restsync.normalize.Normalizer.normalize_struct`).
+(:meth:`~restsync.normalize.Normalizer.normalize_struct`). A batch is read as one block on the
+calling thread (several blocks on several threads would order new fields by which thread
+finished first); the GIL is released while it is read, so the event loop fetches meanwhile.
 
 The array must be the one the dict path would build, value for value and field for field
 (field order included: ids and child tables follow it). :func:`bodies_to_struct` returns
@@ -128,8 +130,10 @@ def _read(lines: Sequence[bytes | bytearray]) -> pa.Table | None:
     """Read one JSON object per line; ``None`` when the reader refuses them."""
     multiline = any(b"\n" in line or b"\r" in line for line in lines)
     data = b"\n".join(lines)
-    longest = max(len(line) for line in lines)
-    read_options = pa_json.ReadOptions(block_size=max(_MIN_BLOCK, longest + 1))
+    # One block: blocks parsed on several threads add new fields in the order the threads
+    # finish, not in the order of the records (the field order decides columns and ids).
+    read_options = pa_json.ReadOptions(block_size=max(_MIN_BLOCK, len(data) + 1),
+                                       use_threads=False)
     try:
         table = pa_json.read_json(pa.py_buffer(data), read_options=read_options,
                                   parse_options=pa_json.ParseOptions(

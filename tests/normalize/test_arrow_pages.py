@@ -167,6 +167,7 @@ TRICKY_RESOURCES = {
     "nested lists and objects": [[{"a": {"b": [{"c": [1, 2]}, {"c": []}]}, "l": [[1], [2, 3]]}],
                                  [{"a": {"b": None}, "l": []}, {"a": None}]],
     "a key appearing later": [[{"x": 1}], [{"y": "2024-01-01T00:00:00Z", "x": None}]],
+    "lists of nulls": [[{"l": [None, None]}, {"l": []}], [{"l": [None]}]],
 }
 
 
@@ -199,6 +200,7 @@ def test_fields_keep_the_records_order_in_a_batch_of_megabytes() -> None:
     (b'{"data":[{"a":1.5},{"a":9007199254740993}]}', "an integer past 2**53 among floats"),
     (b'{"data":[{"a":1,"a":2}]}', "a key twice"),
     (b'{"data":[{"a":1},null]}', "a null record"),
+    (b'{"data":[{"a":[null,null]}]}', "an invalid array from the reader (list of nulls)"),
     (b'{"data":[1,2]}', "scalar records"),
     (b'{"data":[{"a":[1,{"b":2}]}]}', "objects and scalars in one list"),
     (b'{"data":{"a":1}}', "one object, not a list"),

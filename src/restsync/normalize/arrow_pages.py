@@ -22,7 +22,9 @@ The array must be the one the dict path would build, value for value and field f
   reads integers past int64 as doubles, and an integer past 2**53 among floats loses digits,
   where our rules keep such integers exact (as text); the dict path applies them;
 * the bodies are not all objects (a top-level array is wrapped as ``{"r": body}`` first, a
-  copy of the body).
+  copy of the body);
+* the array the reader built is not valid (``validate(full=True)``): pyarrow 26 builds a list
+  of two ``null`` values with a null child of length 1.
 
 The reader guesses timestamps (``"2024-01-01"`` becomes ``timestamp[s]``); our rules decide
 timestamps from the text (:mod:`restsync.normalize.kinds`). So when it inferred any
@@ -113,8 +115,13 @@ def bodies_to_struct(pages: Sequence[PageBody]) -> pa.StructArray | None:
     table = _read(lines)
     if table is None or table.num_rows != len(pages):
         return None
-    column = _select(table, keys or (_WRAP_KEY,))
-    if column is None or column.null_count or not pa.types.is_list(column.type):
+    try:
+        column = _select(table, keys or (_WRAP_KEY,))
+        if column is None or column.null_count or not pa.types.is_list(column.type):
+            return None
+        # the reader has built invalid arrays (a list of two nulls: a null child of length 1)
+        column.validate(full=True)
+    except pa.ArrowException:
         return None
     lengths = pc.list_value_length(column)
     if lengths.to_pylist() != [p.records for p in pages]:

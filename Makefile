@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CDKVENV := .cdkvenv
 CDK_STAMP := $(CDKVENV)/.installed
 
-.PHONY: demo test test-fast test-slow lint typecheck bench
+.PHONY: demo test test-fast test-slow test-dict-pages lint typecheck bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ test-fast: $(STAMP)  ## every test not marked slow (a few minutes), on every cor
 test-slow: $(STAMP) $(CDK_STAMP)  ## the slow tests: crash harness, hostile servers, lake seeds, oracles (dlt, the Airbyte CDK), clusters
 	RESTSYNC_CDK_PYTHON="$${RESTSYNC_CDK_PYTHON:-$(CURDIR)/$(CDKVENV)/bin/python}" \
 	  $(VENV)/bin/pytest -q -m slow -n auto
+
+test-dict-pages: $(STAMP)  ## the fast tests with Arrow-native pages off: every page takes the dict path
+	RESTSYNC_PAGE_PATH=dict $(VENV)/bin/pytest -q -m "not slow" -n auto
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

@@ -33,7 +33,7 @@ from restsync.engine.records import (
     resource_limits,
     resource_normalizer,
 )
-from restsync.engine.sink import RecordSink
+from restsync.engine.sink import RecordSink, page_body
 from restsync.engine.state import ResourceState
 from restsync.errors import FatalError, HTTPStatusError, StoppedEarlyError
 from restsync.events import (
@@ -48,6 +48,7 @@ from restsync.extract.concurrency import client_bounds
 from restsync.extract.processing import RecordProcessor
 from restsync.load import Destination, ResourceLoad
 from restsync.normalize import normalize_identifier
+from restsync.normalize.arrow_pages import page_path
 from restsync.plan import Plan, ResourcePlan, resource_partitions
 from restsync.spec.limits import Limits
 
@@ -125,6 +126,7 @@ class PlanRunner:
         self.inboxes: dict[str, asyncio.Queue[Any]] = {}
         self.inbox_closed: set[str] = set()
         self.started_at = datetime.now(UTC)
+        self.page_path = page_path()  # RESTSYNC_PAGE_PATH: auto (Arrow-native pages) or dict
         self.shared_tables: set[str] = set()
 
     async def run(self) -> dict[str, ResourceOutcome]:
@@ -203,7 +205,8 @@ class PlanRunner:
             stored=run.load.stored_schema if run.load is not None else None,
             limits=run.limits)
         run.sink = RecordSink(self.loader, run.load, normalizer,
-                              [self.inboxes[c] for c in run.children])
+                              [self.inboxes[c] for c in run.children],
+                              arrow_pages=self.page_path == "auto" and not run.steps)
 
     async def _run_root(self, run: ResourceRun) -> None:
         assert run.state is not None
@@ -329,16 +332,19 @@ class PlanRunner:
         assert run.state is not None and run.steps is not None and run.sink is not None
         assert run.limits is not None
         rp, outcome = run.rp, run.outcome
+        incremental = run.state.filter_for(item.path_values, item.window)
+        bodies = run.sink.arrow_pages and incremental is None and not item.carried
         try:
             async for page, records in item_pages(
-                    self.client, rp, item, incremental=run.state.filter_for(item.path_values, item.window),
+                    self.client, rp, item, incremental=incremental,
                     steps=run.steps, limits=run.limits,
                     resume_from=resume_from):
                 faultpoints.reach("extract.page")
                 outcome.pages += 1
                 outcome.records += len(records)
                 await run.sink.add(records, f"page {page.number}"
-                                   + (f" of {item.label}" if item.label else ""))
+                                   + (f" of {item.label}" if item.label else ""),
+                                   page_body(page, records) if bodies else None)
         except HTTPStatusError as exc:
             if exc.status in SKIP_STATUSES and (rp.parent is not None or rp.fanout_params) \
                     and rp.config.endpoint.templated is None:  # manifests: their own rules

@@ -9,7 +9,10 @@ from typing import Any
 from restsync import faultpoints
 from restsync.engine.loader import Loader
 from restsync.engine.records import RecordNormalizer
+from restsync.extract.page import Page
 from restsync.load import ResourceLoad
+from restsync.normalize import Normalizer
+from restsync.normalize.arrow_pages import PageBody, bodies_to_struct
 
 BATCH_ROWS = 5_000
 """Records buffered per resource before they are normalized and staged."""
@@ -26,28 +29,42 @@ class RecordSink:
         load: Where the rows go (None: the resource is only extracted for its children).
         normalizer: Turns records into table batches.
         child_inboxes: The inboxes of the children that run; every record is put in each.
+        arrow_pages: Whether batches whose pages all come with their bodies
+            (:func:`page_body`) are read from the bodies with ``pyarrow.json``
+            (:mod:`restsync.normalize.arrow_pages`); only for a plain :class:`Normalizer` of a
+            resource without children, else ignored.
     """
 
     def __init__(self, loader: Loader, load: ResourceLoad | None, normalizer: RecordNormalizer,
-                 child_inboxes: Sequence[asyncio.Queue[Any]] = ()) -> None:
+                 child_inboxes: Sequence[asyncio.Queue[Any]] = (), *,
+                 arrow_pages: bool = False) -> None:
         self.loader = loader
         self.load = load
         self.normalizer = normalizer
         self.child_inboxes = list(child_inboxes)
+        self.arrow_pages = arrow_pages and isinstance(normalizer, Normalizer) \
+            and not self.child_inboxes
         self.buffer: list[dict[str, Any]] = []
+        self.bodies: list[PageBody] | None = []  # None: this batch takes the dict path
         self.pages: list[str] = []  # where the buffered records come from (first, last)
         self.lock = asyncio.Lock()
         self.pending: asyncio.Future[Any] | None = None
 
-    async def add(self, records: list[dict[str, Any]], where: str | None = None) -> None:
+    async def add(self, records: list[dict[str, Any]], where: str | None = None,
+                  body: PageBody | None = None) -> None:
         """Feed ``records`` to the children and buffer them for staging (``where``: their
-        page, for messages)."""
+        page, for messages; ``body``: the page body they are exactly the records of)."""
         for inbox in self.child_inboxes:
             for r in records:
                 await inbox.put(r)
         if self.load is None:
             return
         self.buffer.extend(records)
+        if records and self.bodies is not None:
+            if body is None or not self.arrow_pages:
+                self.bodies = None
+            else:
+                self.bodies.append(body)
         if where is not None and records:
             self.pages[bool(self.pages):] = [where]  # keep the first, replace the last
         if len(self.buffer) >= BATCH_ROWS:
@@ -60,10 +77,12 @@ class RecordSink:
         async with self.lock:
             batch, self.buffer = self.buffer, []
             pages, self.pages = self.pages, []
+            bodies, self.bodies = self.bodies, []
             await self._wait_pending()
             if batch:
                 where = " to ".join(pages) or None
-                self.pending = asyncio.ensure_future(self.loader.call(self._stage, batch, where))
+                self.pending = asyncio.ensure_future(
+                    self.loader.call(self._stage, batch, where, bodies))
 
     async def drain(self) -> None:
         """Stage everything buffered and wait until it is staged (raises staging errors)."""
@@ -73,7 +92,7 @@ class RecordSink:
 
     async def discard(self) -> None:
         """Wait for the batch in flight, ignoring its outcome (the resource failed anyway)."""
-        self.buffer, self.pages = [], []
+        self.buffer, self.pages, self.bodies = [], [], []
         if self.pending is not None:
             await asyncio.gather(self.pending, return_exceptions=True)
             self.pending = None
@@ -83,8 +102,28 @@ class RecordSink:
             pending, self.pending = self.pending, None
             await pending
 
-    def _stage(self, records: list[dict[str, Any]], where: str | None = None) -> None:
+    def _stage(self, records: list[dict[str, Any]], where: str | None = None,
+               bodies: list[PageBody] | None = None) -> None:
         assert self.load is not None
-        for table_batch in self.normalizer.normalize(records, where=where):
+        batches = None
+        if bodies and isinstance(self.normalizer, Normalizer):
+            struct = bodies_to_struct(bodies)
+            if struct is not None:
+                batches = self.normalizer.normalize_struct(struct, where=where)
+        if batches is None:
+            batches = self.normalizer.normalize(records, where=where)
+        for table_batch in batches:
             self.load.write(table_batch)
         faultpoints.reach("engine.staged")
+
+
+def page_body(page: Page, records: list[dict[str, Any]]) -> PageBody | None:
+    """``page``'s body when ``records`` are exactly the records selected from it (the list
+    the client selected, not a filtered or processed one), else None.
+
+    The caller also knows that nothing changed the records in place (no parent columns
+    carried into them).
+    """
+    if records is not page.records or page.body is None or page.records_keys is None:
+        return None
+    return PageBody(page.body, page.records_keys, len(records))

@@ -260,7 +260,10 @@ class ApiClient:
                 resume = self._resume_state(request, pager, number + 1)
             self._events(PageFetched(resource=resource, page=number, records=len(records), url=url))
             yield Page(resource=resource, number=number, records=records, url=url,
-                       resume_state=resume, decision=self.redact(pager.decision))
+                       resume_state=resume, decision=self.redact(pager.decision),
+                       # hook for Arrow-native pages (issue 13): the body, read again there
+                       body=response.body if records else None,
+                       records_keys=selector.plain_keys if selector is not None else None)
             if resume is None:
                 return
             fetched += 1

@@ -26,6 +26,10 @@ class Page:
             to :meth:`ApiClient.pages` as ``resume_from``); ``None`` on the last page.
         decision: What the paginator decided after this page (``next: ...`` / ``stop: ...``),
             redacted.
+        body: The raw JSON body the records were selected from (None when there is none or
+            the records were not selected from one body).
+        records_keys: The data selector as a path of object keys (``()``: the whole body);
+            None when it is not one (JSONPath): then ``body`` cannot be re-read without it.
     """
 
     resource: str
@@ -34,6 +38,8 @@ class Page:
     url: str
     resume_state: dict[str, Any] | None = None
     decision: str = ""
+    body: bytes | bytearray | None = field(default=None, repr=False)
+    records_keys: tuple[str, ...] | None = None
 
 
 @dataclass

@@ -150,6 +150,17 @@ class DataSelector:
             prefix = selector[: cut.start()]
             self._container = _compile_jsonpath(prefix or "$", where)
 
+    @property
+    def plain_keys(self) -> tuple[str, ...] | None:
+        """The selector as a path of object keys (``()``: the whole body); None for JSONPath
+        or a path through a list index (used by readers that select without parsing)."""
+        if self._path is not None:
+            return None
+        keys = tuple(self._keys or ())
+        if any(key.lstrip("-").isdigit() for key in keys):
+            return None
+        return keys
+
     def select(self, body: Any, *, location: str) -> list[dict[str, Any]]:
         """The records of one page.
 

@@ -106,6 +106,20 @@ class ShapeGuard:
                        where)
         return cut_records(records, [cut.path for cut in plan.cuts], dumps), None
 
+    def fits(self, arrow_type: pa.DataType, *,
+             known_columns: Callable[[Path], set[Path]]) -> bool:
+        """Whether a batch of records of ``arrow_type`` is left as it is by :meth:`bound`
+        (no cut to apply, none to plan, no table too wide)."""
+        max_columns = self.limits.max_columns
+        if max_columns is None:
+            return True
+        if self.cuts or not pa.types.is_struct(arrow_type):
+            return False
+        plan = plan_cuts(shape_of_type(arrow_type), max_columns=max_columns,
+                         nesting=self._nesting, is_json=self.is_json,
+                         known_columns=known_columns)
+        return not plan.cuts and not plan.too_wide
+
     def note_depth(self, table: str, path: Path, where: str | None) -> None:
         """Word the notice of a value kept as JSON because of the depth limit (once)."""
         self._note(table, path, f"`{render_path(path)}` holds values nested deeper than "

@@ -244,11 +244,32 @@ class Normalizer:
         """
         if not records:
             return []
-        self._ids.new_batch()
-        n = len(records)
         bounded, arrow_type = self._guard.bound(records, known_columns=self._known_columns,
                                                 table_name=self._table_name_of, where=where)
         struct = records_to_struct(bounded, self._nesting, arrow_type)
+        return self._normalize_struct(struct, constant_columns, where)
+
+    def normalize_struct(self, struct: pa.StructArray, *, where: str | None = None
+                         ) -> list[TableBatch] | None:
+        """Normalize one page's records given as the struct array ``pa.array`` would build
+        from them (:func:`~restsync.normalize.arrow_pages.bodies_to_struct`).
+
+        Returns:
+            What :meth:`normalize` returns for those records, or None when the shape limits
+            would change the records first (a map to cut into a JSON column, a table too
+            wide): then the caller normalizes the records with :meth:`normalize`.
+        """
+        if not len(struct):
+            return []
+        if not self._guard.fits(struct.type, known_columns=self._known_columns):
+            return None
+        return self._normalize_struct(struct, None, where)
+
+    def _normalize_struct(self, struct: pa.StructArray,
+                          constant_columns: ConstantColumns | None, where: str | None
+                          ) -> list[TableBatch]:
+        self._ids.new_batch()
+        n = len(struct)
         root_ids = self._ids.ids(n)
         root = TableRows(name=self.table_name, parent=None, path=(), ids=root_ids,
                          root_ids=root_ids)

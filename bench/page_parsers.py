@@ -1,0 +1,175 @@
+"""Micro-benchmark: ways to turn JSON page bodies into Arrow, in rows/s on one process.
+
+Run: ``.venv/bin/python -m bench.page_parsers [pages] [page_size] [repeats]`` (default 40,
+1000, 3). The pages are the bulk scenario's (:func:`bench.mock_api.make_page`), bodies as the
+mock API sends them (``{"items": [...], "paging": {...}}``); a batch is 5 pages (5,000
+records, the run's staging batch). Prints the median rows/s of each candidate:
+
+* ``orjson + normalize (dict path)``: today's path, parse + select + ``Normalizer.normalize``;
+* ``orjson + pa.Table.from_pylist``: parse + select + one Arrow table (no flattening);
+* ``pyarrow.json, envelope rows``: ``pyarrow.json.read_json`` on a batch's bodies (one row
+  per page), the record list flattened; parse only;
+* ``pyarrow.json, schema given``: the same with the first batch's schema as
+  ``explicit_schema``;
+* ``polars read_json``: ``polars.read_json`` per body, records exploded (when installed);
+* ``duckdb read_json``: DuckDB ``read_json`` on a batch written as one NDJSON file, the
+  records unnested to Arrow;
+* ``arrow pages + normalize (fast path)``: :func:`bodies_to_struct` +
+  ``Normalizer.normalize_struct``, the same tables as the dict path.
+
+Not a test; the figures depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+
+from bench.mock_api import make_page
+from restsync.normalize import Normalizer
+from restsync.normalize.arrow_pages import PageBody, bodies_to_struct
+from restsync.normalize.shape import ShapeLimits
+
+BATCH_PAGES = 5
+
+
+def make_bodies(pages: int, page_size: int) -> list[bytes]:
+    """The bulk scenario's page bodies."""
+    return [orjson.dumps({"items": make_page(i * page_size, page_size),
+                          "paging": {"next": f"http://127.0.0.1/bulk/events?from={i}"}})
+            for i in range(pages)]
+
+
+def _batches(bodies: list[bytes]) -> list[list[bytes]]:
+    return [bodies[i:i + BATCH_PAGES] for i in range(0, len(bodies), BATCH_PAGES)]
+
+
+def _normalizer() -> Normalizer:
+    return Normalizer(table_name="events", primary_key=["id"], load_id="L1",
+                      limits=ShapeLimits(max_columns=1000, max_depth=64))
+
+
+def dict_path(bodies: list[bytes]) -> int:
+    norm = _normalizer()
+    rows = 0
+    for batch in _batches(bodies):
+        records = [r for body in batch for r in orjson.loads(body)["items"]]
+        rows += sum(len(t.arrow) for t in norm.normalize(records)[:1])
+    return rows
+
+
+def from_pylist(bodies: list[bytes]) -> int:
+    return sum(len(pa.Table.from_pylist(orjson.loads(body)["items"])) for body in bodies)
+
+
+def _read_envelopes(batch: list[bytes], schema: pa.Schema | None = None) -> pa.Array:
+    table = pa_json.read_json(
+        io.BytesIO(b"\n".join(batch)), read_options=pa_json.ReadOptions(block_size=1 << 22),
+        parse_options=pa_json.ParseOptions(explicit_schema=schema))
+    return pc.list_flatten(table.column("items").combine_chunks())
+
+
+def pyarrow_json(bodies: list[bytes]) -> int:
+    return sum(len(_read_envelopes(batch)) for batch in _batches(bodies))
+
+
+def pyarrow_json_schema(bodies: list[bytes]) -> int:
+    batches = _batches(bodies)
+    schema = pa_json.read_json(io.BytesIO(b"\n".join(batches[0]))).schema
+    return sum(len(_read_envelopes(batch, schema)) for batch in batches)
+
+
+def polars_json(bodies: list[bytes]) -> int:
+    import polars as pl
+
+    rows = 0
+    for body in bodies:
+        frame = pl.read_json(io.BytesIO(body)).select("items").explode("items").unnest("items")
+        rows += frame.to_arrow().num_rows
+    return rows
+
+
+def duckdb_json(bodies: list[bytes]) -> int:
+    import duckdb
+
+    rows = 0
+    con = duckdb.connect()
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, batch in enumerate(_batches(bodies)):
+            path = Path(tmp) / f"batch{i}.json"
+            path.write_bytes(b"\n".join(batch))
+            rel = con.sql(f"SELECT unnest(items, recursive := true) FROM read_json('{path}', "
+                          "format = 'newline_delimited', maximum_object_size = 1000000000)")
+            rows += rel.fetch_arrow_table().num_rows
+    return rows
+
+
+def fast_path(bodies: list[bytes]) -> int:
+    norm = _normalizer()
+    rows = 0
+    for batch in _batches(bodies):
+        struct = bodies_to_struct([PageBody(b, ("items",), 1000) for b in batch])
+        if struct is None:
+            raise RuntimeError("the fast path declined the bulk pages")
+        out = norm.normalize_struct(struct)
+        assert out is not None
+        rows += len(out[0].arrow)
+    return rows
+
+
+CANDIDATES: dict[str, Callable[[list[bytes]], int]] = {
+    "orjson + normalize (dict path)": dict_path,
+    "orjson + pa.Table.from_pylist": from_pylist,
+    "pyarrow.json, envelope rows": pyarrow_json,
+    "pyarrow.json, schema given": pyarrow_json_schema,
+    "polars read_json": polars_json,
+    "duckdb read_json (batch file)": duckdb_json,
+    "arrow pages + normalize (fast path)": fast_path,
+}
+
+
+def measure(fn: Callable[[list[bytes]], int], bodies: list[bytes], repeats: int
+            ) -> float | str:
+    """Median rows/s of ``repeats`` runs, or why the candidate could not run."""
+    rates: list[float] = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        try:
+            rows = fn(bodies)
+        except ImportError as exc:
+            return f"not installed ({exc.name})"
+        rates.append(rows / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def main(argv: list[str]) -> None:
+    pages = int(argv[0]) if argv else 40
+    page_size = int(argv[1]) if len(argv) > 1 else 1000
+    repeats = int(argv[2]) if len(argv) > 2 else 3
+    bodies = make_bodies(pages, page_size)
+    print(f"{pages} pages x {page_size} records, {sum(map(len, bodies)) / 1e6:.1f} MB, "
+          f"median of {repeats}, pyarrow {pa.__version__}")
+    results: dict[str, Any] = {}
+    for name, fn in CANDIDATES.items():
+        results[name] = measure(fn, bodies, repeats)
+        value = results[name]
+        text = f"{value:>12,.0f} rows/s" if isinstance(value, float) else value
+        print(f"  {name:<38} {text}", flush=True)
+    dict_rate, fast_rate = results[next(iter(CANDIDATES))], results["arrow pages + normalize (fast path)"]
+    if isinstance(dict_rate, float) and isinstance(fast_rate, float):
+        print(f"  fast path / dict path (same run): {fast_rate / dict_rate:.2f}x")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

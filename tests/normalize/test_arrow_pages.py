@@ -234,6 +234,8 @@ def test_a_map_cut_by_max_columns_takes_the_dict_path() -> None:
 
 def test_page_path_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(PAGE_PATH_ENV, raising=False)
+    assert page_path() == "dict"  # opt-in until it keeps the hostile-input bounds
+    monkeypatch.setenv(PAGE_PATH_ENV, "AUTO")
     assert page_path() == "auto"
     monkeypatch.setenv(PAGE_PATH_ENV, "DICT")
     assert page_path() == "dict"

@@ -4,13 +4,7 @@
 parent items) and describes every step: each request (method, redacted URL, status, time,
 content type), the paginator's decision, what the selector found, the first records and the
 columns they would make, errors in place with a redacted body excerpt. It writes nothing and
-saves no state.
-
-:func:`preview_schema_changes` fetches the first page of every selected resource (the first
-parent item for children) exactly as a run would (same request sequence, processing steps,
-parent-key columns; no incremental filter: the preview is about shape, not about which rows
-are new), normalizes it against the stored schema and reports the differences. Nothing is
-written.
+saves no state. ``restsync schema --diff`` is :mod:`restsync.engine.schema_preview`.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ STAMP := $(VENV)/.installed
 # The Airbyte CDK (the manifest oracle) gets a venv of its own: its pins conflict with ours.
 CDKVENV := .cdkvenv
 CDK_STAMP := $(CDKVENV)/.installed
+# Real Airbyte manifests from the connector wheels on PyPI (tests/airbyte/packaged_connectors.txt):
+# only each wheel's manifest.yaml is unpacked; no package is installed or run.
+AB_PACKAGES := .airbyte-packages
+AB_STAMP := $(AB_PACKAGES)/.installed
 
 .PHONY: demo test test-fast test-slow test-arrow-pages lint typecheck bench
 
@@ -22,6 +26,10 @@ $(CDK_STAMP): pyproject.toml  ## the `airbyte` extra's pin, alone in .cdkvenv
 	  subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *pins], check=True)'
 	touch $(CDK_STAMP)
 
+$(AB_STAMP): $(STAMP) tests/airbyte/packaged_connectors.txt
+	$(VENV)/bin/python -m tests.airbyte.fetch_packages $(AB_PACKAGES)
+	touch $(AB_STAMP)
+
 demo: $(STAMP)  ## start the five sandbox APIs, run every seed document into demo.duckdb
 	$(VENV)/bin/restsync demo --destination duckdb:///demo.duckdb
 
@@ -30,8 +38,9 @@ test: test-fast test-slow  ## the whole test suite, in two stages: fast tests fi
 test-fast: $(STAMP)  ## every test not marked slow (a few minutes), on every core
 	$(VENV)/bin/pytest -q -m "not slow" -n auto
 
-test-slow: $(STAMP) $(CDK_STAMP)  ## the slow tests: crash harness, hostile servers, lake seeds, oracles (dlt, the Airbyte CDK), clusters
+test-slow: $(STAMP) $(CDK_STAMP) $(AB_STAMP)  ## the slow tests: crash harness, hostile servers, lake seeds, oracles (dlt, the Airbyte CDK, Airbyte's packaged manifests), clusters
 	RESTSYNC_CDK_PYTHON="$${RESTSYNC_CDK_PYTHON:-$(CURDIR)/$(CDKVENV)/bin/python}" \
+	RESTSYNC_AIRBYTE_PACKAGES="$${RESTSYNC_AIRBYTE_PACKAGES:-$(CURDIR)/$(AB_PACKAGES)}" \
 	  $(VENV)/bin/pytest -q -m slow -n auto
 
 test-arrow-pages: $(STAMP)  ## the fast tests with Arrow-native pages on (opt-in: RESTSYNC_PAGE_PATH=auto)

@@ -52,10 +52,9 @@ def manifest_text(repo: Path, connector: str) -> str:
     return shown.stdout
 
 
-def pointed_manifest(repo: Path, connector: str, api_origin: str, workdir: Path) -> Path:
-    """The connector's manifest with its hosts replaced by ``api_origin`` (:data:`HOSTS`),
-    written under ``workdir``; fails when a host to replace is not in the manifest."""
-    text = manifest_text(repo, connector)
+def pointed_manifest(text: str, connector: str, api_origin: str, workdir: Path) -> Path:
+    """The connector's manifest ``text`` with its hosts replaced by ``api_origin``
+    (:data:`HOSTS`), written under ``workdir``; fails when a host to replace is not in it."""
     for host, replacement in HOSTS[connector].items():
         assert host in text, f"source-{connector}/manifest.yaml no longer names {host}"
         text = text.replace(host, replacement.format(api=api_origin))

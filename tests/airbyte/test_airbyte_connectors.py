@@ -5,6 +5,8 @@ serving the real APIs' paths, paging and auth (``airbyte_paths``, ``account_id``
 ``events_by_calendar``). Per stream, both read the same number of records with the same
 key values; restsync's distinct requests are the CDK's (Nylas' ``events``: the CDK also asks
 for every grant with every other grant's calendars, which restsync pairs; docs/airbyte.md).
+The Mailgun manifest of Airbyte's package on PyPI (``airbyte_packages.py``) runs the same
+comparison where no checkout is at hand, as in CI.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from restsync.engine import Pipeline
 from restsync.sandbox import SandboxServer, start_sandboxes
 from restsync.sandbox.calendar_api import CalendarApiSandbox
 from restsync.spec.airbyte import load_manifest
-from tests.airbyte.airbyte_checkout import airbyte_repo, pointed_manifest
+from tests.airbyte.airbyte_checkout import airbyte_repo, manifest_text, pointed_manifest
+from tests.airbyte.airbyte_packages import packaged_manifest_text
 from tests.airbyte.cdk import find_cdk_or_fail, read_with_cdk
 from tests.e2e.helpers import assert_ok
 from tests.seed_run import DocumentRun
@@ -93,20 +96,20 @@ def read_with_restsync(connector: str, manifest: Path, config: dict[str, Any],
             for stream, outcome in info.outcomes.items()}, run
 
 
-@pytest.mark.parametrize("connector", sorted(SANDBOX))
-def test_real_manifest_reads_what_the_cdk_reads(connector: str, tmp_path: Path) -> None:
-    repo = airbyte_repo()  # skips first: CI has no checkout of Airbyte's repository
+def compare_with_cdk(connector: str, text: str, tmp_path: Path) -> None:
+    """Run the manifest ``text`` with the CDK and with restsync against fresh sandboxes and
+    compare records per stream (counts and key values) and distinct requests."""
     cdk_python = find_cdk_or_fail()
     name = SANDBOX[connector]
     with start_sandboxes([name], options={name: OPTIONS[connector]}) as group:
         server = group[name]
-        manifest = pointed_manifest(repo, connector, server.origin, tmp_path)
+        manifest = pointed_manifest(text, connector, server.origin, tmp_path)
         config = connector_config(connector, server)
         cdk_records = read_with_cdk(cdk_python, manifest, config, tmp_path)
         cdk_requests = request_keys(server)
     with start_sandboxes([name], options={name: OPTIONS[connector]}) as group:
         server = group[name]
-        manifest = pointed_manifest(repo, connector, server.origin, tmp_path)
+        manifest = pointed_manifest(text, connector, server.origin, tmp_path)
         counts, run = read_with_restsync(connector, manifest, connector_config(connector, server),
                                          server, tmp_path)
         ours = request_keys(server)
@@ -114,7 +117,20 @@ def test_real_manifest_reads_what_the_cdk_reads(connector: str, tmp_path: Path) 
             else set()
     assert counts == {stream: len(cdk_records.get(stream, [])) for stream in counts}
     assert set(counts) == set(KEYS[connector])
+    assert sum(counts.values()) > 0, "the sandbox served nothing: the comparison is empty"
     for stream, key in KEYS[connector].items():
         loaded = Counter(str(r[0]) for r in run.query(f'SELECT "{key}" FROM {connector}.{stream}'))
         assert loaded == Counter(str(r[key]) for r in cdk_records.get(stream, [])), stream
     assert ours == cdk_requests - crossed
+
+
+@pytest.mark.parametrize("connector", sorted(SANDBOX))
+def test_real_manifest_reads_what_the_cdk_reads(connector: str, tmp_path: Path) -> None:
+    repo = airbyte_repo()  # skips first: CI has no checkout of Airbyte's repository
+    compare_with_cdk(connector, manifest_text(repo, connector), tmp_path)
+
+
+def test_packaged_mailgun_manifest_reads_what_the_cdk_reads(tmp_path: Path) -> None:
+    """The Mailgun manifest of the ``airbyte-source-mailgun`` wheel on PyPI (an older
+    version than the repository's: its own shape of the same API), which CI can reach."""
+    compare_with_cdk("mailgun", packaged_manifest_text("mailgun"), tmp_path)

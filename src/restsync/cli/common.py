@@ -77,8 +77,14 @@ def is_manifest_file(spec: Path) -> bool:
             head = handle.read(1 << 20)
     except (OSError, UnicodeDecodeError):
         return False
-    return any(line.strip() in ("type: DeclarativeSource", 'type: "DeclarativeSource"')
-               for line in head.splitlines() if not line.startswith((" ", "\t")))
+    top = [line.strip() for line in head.splitlines()
+           if line.strip() and not line.startswith((" ", "\t", "#", "-"))]
+    if any(line in ("type: DeclarativeSource", 'type: "DeclarativeSource"') for line in top):
+        return True
+    from restsync.spec.airbyte.manifest import MANIFEST_TOP_KEYS
+
+    keys = {line.split(":", 1)[0].strip("'\"") for line in top if ":" in line}
+    return "type" not in keys and keys >= MANIFEST_TOP_KEYS  # the CDK's default type
 
 
 def load_manifest_source(spec: Path, config: Path | None, streams: str | None) -> Any:

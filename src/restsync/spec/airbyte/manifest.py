@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
@@ -89,9 +89,20 @@ _CUSTOM_TYPES: dict[str, str] = {
 }
 
 
+MANIFEST_TOP_KEYS: Final = frozenset({"streams", "check"})
+"""Top-level keys that make a document without ``type:`` a manifest, as the CDK reads it:
+it gives a top level without ``type`` the type ``DeclarativeSource`` (older manifests, as
+published in Airbyte's connector packages, leave it out)."""
+
+
 def is_manifest(data: Any) -> bool:
-    """Whether ``data`` is an Airbyte declarative manifest (``type: DeclarativeSource``)."""
-    return isinstance(data, Mapping) and data.get("type") == "DeclarativeSource"
+    """Whether ``data`` is an Airbyte declarative manifest: ``type: DeclarativeSource``, or
+    no ``type`` with the manifest's ``streams`` and ``check`` (:data:`MANIFEST_TOP_KEYS`)."""
+    if not isinstance(data, Mapping):
+        return False
+    if "type" not in data:
+        return data.keys() >= MANIFEST_TOP_KEYS and isinstance(data.get("streams"), list)
+    return data.get("type") == "DeclarativeSource"
 
 
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -235,6 +246,8 @@ def prepare_manifest(raw: Any, issues: Issues) -> dict[str, Any] | None:
         issues.add("type", "not an Airbyte declarative manifest (expected `type: "
                            "DeclarativeSource` at the top)")
         return None
+    if "type" not in raw:
+        raw = {"type": "DeclarativeSource", **raw}  # the CDK's default for the top level
     before = len(issues)
     resolved = _resolve(raw, raw, (), "", issues)
     if len(issues) > before:

@@ -82,7 +82,7 @@ def measure_model(ray: Any, calls: int = 300) -> dict[str, float]:
     driver (``ray.get`` of a task's bytes, 32 MB minus 1 MB, over 31)."""
     import asyncio
 
-    from restsync.engine.scaleout.driver import permit_service
+    from restsync.engine.scaleout.permits import permit_service
     from restsync.spec.model import ClientConfig
 
     service = permit_service(ray)

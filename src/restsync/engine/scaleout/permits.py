@@ -38,7 +38,7 @@ from restsync.extract.ratelimit import HostPacer
 from restsync.extract.retry import AsyncioSleeper
 from restsync.spec.model import ClientConfig
 
-__all__ = ["PermitService", "RemotePacer"]
+__all__ = ["PERMITS_ACTOR", "PermitService", "RemotePacer", "permit_service"]
 
 
 class PermitService:
@@ -167,3 +167,24 @@ class RemotePacer:
         """Return every idle leased slot (a partition ended; not awaited)."""
         for lease in self._leases.values():
             lease.give_back()
+
+
+PERMITS_ACTOR = "restsync-permits"
+"""Name of the permit service actor in the driver job's namespace."""
+
+_services: dict[str, Any] = {}
+"""This process's permit service handle by Ray job and node: Ray ends an actor (not detached) once no
+handle to it is left, so the driver keeps one for as long as its job lasts."""
+
+
+def permit_service(ray: Any) -> Any:
+    """The driver connection's :class:`PermitService` actor: started by the first run, kept
+    for the next ones (its process costs seconds to start); it belongs to the driver's job
+    (an anonymous namespace unless the caller chose one) and ends with it."""
+    context = ray.get_runtime_context()
+    job = f"{context.get_job_id()}@{context.get_node_id()}"  # job ids repeat across instances
+    if job not in _services:
+        _services.clear()  # an earlier job's actor ended with its job
+        _services[job] = ray.remote(num_cpus=0)(PermitService).options(
+            name=PERMITS_ACTOR, get_if_exists=True).remote()
+    return _services[job]

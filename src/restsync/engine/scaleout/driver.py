@@ -242,6 +242,7 @@ class RayDriver:
                 try:
                     result = await ref
                 except Exception as exc:
+                    self._finished_without_result(partition)
                     raise self._unwrap(exc, partition) from None
                 finally:
                     self.slots.release()
@@ -255,6 +256,7 @@ class RayDriver:
                 entry = submitted.get_nowait()
                 if isinstance(entry, tuple):
                     self.ray.cancel(entry[1])
+                    self._finished_without_result(entry[0])
                     self.slots.release()
             raise
         await dispatcher
@@ -318,6 +320,11 @@ class RayDriver:
             await self.feeds[child].put(_PARENT_FAILED)
         self.ctx.events(ResourceFailed(resource=rp.name, error=outcome.error,
                                        kind=type(exc).__name__))
+
+    def _finished_without_result(self, partition: str) -> None:
+        """Tell the permit service: the slots ``partition``'s workers hold are void."""
+        if self.permits is not None:
+            self.permits.finish.remote(self.ctx.load_id, partition)
 
     def _unwrap(self, exc: Exception, partition: str) -> BaseException:
         """The worker's own exception out of Ray's wrapper; a dead worker named."""

@@ -12,6 +12,7 @@ the driver loads and commits, so a partition that is run twice (a worker died) l
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -177,6 +178,11 @@ async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
     before = client.stats.get(rp.name)
     requests, retries = (before.requests, before.retries) if before is not None else (0, 0)
     resume = task.resume_from
+    pacer = client.pacer if isinstance(client.pacer, RemotePacer) else None
+    renewing = None
+    if pacer is not None:
+        pacer.start(task.partition)
+        renewing = asyncio.create_task(pacer.keep_alive())
     try:
         for item in task.items:
             flt = state.filter_for(item.path_values, item.window)
@@ -206,8 +212,10 @@ async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
             if flt is not None:
                 result.cursors.append((item.path_values, item.window, flt.last_value))
     finally:
-        if isinstance(client.pacer, RemotePacer):
-            client.pacer.give_back()
+        if pacer is not None:
+            assert renewing is not None
+            renewing.cancel()
+            pacer.give_back()
     flush(f"partition {task.partition}")
     stats = client.stats.get(rp.name)
     if stats is not None:

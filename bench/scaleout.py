@@ -69,12 +69,53 @@ def timed_run(origin: str, tenants: list[str], executor: Executor | None) -> tup
 
 
 def median_of(repeat: int, run: Callable[[], tuple[float, int]]) -> tuple[float, int]:
-    """Median seconds of ``repeat`` runs (and the records of the last)."""
+    """Median seconds of ``repeat`` runs (and the records of the last); prints the CPU
+    seconds per run of each process role (less sensitive to other jobs than the time)."""
     times, records = [], 0
+    before = cpu_by_role()
     for _ in range(repeat):
         seconds, records = run()
         times.append(seconds)
+    after = cpu_by_role()
+    used = {role: (after[role] - before.get(role, 0.0)) / repeat for role in after}
+    print("          cpu s per run: " + ", ".join(
+        f"{role} {value:.2f}" for role, value in sorted(used.items()) if value >= 0.005),
+        flush=True)
     return statistics.median(times), records
+
+
+def cpu_by_role() -> dict[str, float]:
+    """CPU seconds so far of this process and its descendants, by role: ``driver`` (this
+    process: the default executor's whole run, or the Ray driver), ``mock`` (the API),
+    ``workers`` (Ray task workers), ``permits`` (the permit service), ``ray`` (Ray's own
+    processes). Linux (``/proc``); empty elsewhere."""
+    procs = Path("/proc")
+    if not procs.is_dir():
+        return {}
+    parents: dict[int, int] = {}
+    for stat in procs.glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    ours, frontier = {os.getpid()}, {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - ours
+        ours |= frontier
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for pid in ours:
+        try:
+            fields = (procs / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (procs / str(pid) / "cmdline").read_text()
+        except OSError:
+            continue
+        role = ("driver" if pid == os.getpid() else "mock" if "bench.mock_api" in command
+                else "permits" if command.startswith("ray::PermitService")
+                else "workers" if command.startswith(("ray::IDLE", "ray::run_partition"))
+                else "ray")
+        used[role] = used.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return used
 
 
 def measure_model(ray: Any, calls: int = 300) -> dict[str, float]:
@@ -82,7 +123,7 @@ def measure_model(ray: Any, calls: int = 300) -> dict[str, float]:
     driver (``ray.get`` of a task's bytes, 32 MB minus 1 MB, over 31)."""
     import asyncio
 
-    from restsync.engine.scaleout.driver import permit_service
+    from restsync.engine.scaleout.permits import permit_service
     from restsync.spec.model import ClientConfig
 
     service = permit_service(ray)

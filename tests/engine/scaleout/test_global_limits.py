@@ -13,7 +13,7 @@ import pytest
 
 from restsync.engine import Pipeline
 from restsync.engine.scaleout import RayExecutor
-from restsync.engine.scaleout.driver import permit_service
+from restsync.engine.scaleout.permits import permit_service
 from restsync.spec import load_spec
 from tests.engine.scaleout.conftest import served
 

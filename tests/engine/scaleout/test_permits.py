@@ -126,3 +126,73 @@ def test_runs_are_paced_apart_and_a_closed_run_s_returns_are_ignored() -> None:
         assert service.calls == 3  # two leases and the late return
 
     asyncio.run(scenario())
+
+
+def worker_pacer(service: PermitService, worker: str, partition: str) -> RemotePacer:
+    """The pacer of ``worker``'s client, running ``partition``."""
+    pacer = RemotePacer(Handle(service), config(max_concurrency=1), "run", worker)
+    pacer.start(partition)
+    return pacer
+
+
+def test_a_partition_re_run_elsewhere_takes_back_its_dead_attempt_s_slot() -> None:
+    """Ray re-runs a task only when its worker died: the new attempt's lease frees what the
+    dead one held (max_concurrency 1: else the host would stall for the rest of the run)."""
+    async def scenario() -> None:
+        service = opened(config(max_concurrency=1))
+        await worker_pacer(service, "w1", "p").limit("h:1").acquire()  # w1 then dies
+        await asyncio.wait_for(worker_pacer(service, "w2", "p").limit("h:1").acquire(), 1)
+        assert service.reclaimed == 1
+        assert service.pacers["run"].limit("h:1").in_flight == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_dead_attempt_s_waiting_lease_is_dropped_not_granted() -> None:
+    async def scenario() -> None:
+        service = opened(config(max_concurrency=1))
+        other = worker_pacer(service, "w1", "q")
+        ticket = await other.limit("h:1").acquire()
+        dead = asyncio.ensure_future(worker_pacer(service, "w2", "p").limit("h:1").acquire())
+        await settle()  # w2 waits for the slot, then dies
+        retry = asyncio.ensure_future(worker_pacer(service, "w3", "p").limit("h:1").acquire())
+        await settle()
+        assert dead.cancelled()  # its wait was ended by the re-run
+        await other.limit("h:1").release(ticket, status=200)
+        other.give_back()
+        await asyncio.wait_for(retry, 1)  # the slot went to the live attempt
+        assert service.pacers["run"].limit("h:1").in_flight == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_partition_ended_without_a_result_gives_its_slots_back_once() -> None:
+    async def scenario() -> None:
+        service = opened(config(max_concurrency=1))
+        pacer = worker_pacer(service, "w1", "p")
+        ticket = await pacer.limit("h:1").acquire()
+        await service.finish("run", "p")  # the driver: its last attempt died
+        assert service.pacers["run"].limit("h:1").in_flight == 0
+        await pacer.limit("h:1").release(ticket, status=200)
+        pacer.give_back()  # a late return of the same slot is ignored
+        await settle()
+        assert service.pacers["run"].limit("h:1").in_flight == 0
+
+    asyncio.run(scenario())
+
+
+def test_slots_nobody_renews_expire_and_renewed_ones_do_not() -> None:
+    async def scenario() -> None:
+        service = PermitService(lease_seconds=0.3)
+        service.open("run", config(max_concurrency=1))
+        alive = worker_pacer(service, "w1", "p")
+        await alive.limit("h:1").acquire()
+        renewing = asyncio.ensure_future(alive.keep_alive(every=0.02))
+        waiting = asyncio.ensure_future(worker_pacer(service, "w2", "q").limit("h:1").acquire())
+        await asyncio.sleep(0.6)
+        assert not waiting.done()  # w1 renews: its slot stays
+        renewing.cancel()  # w1 dies
+        await asyncio.wait_for(waiting, 2)
+        assert service.reclaimed == 1
+
+    asyncio.run(scenario())

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import gc
+import pickle
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pyarrow as pa
 import pytest
 
+from restsync.engine.gc_tuning import YOUNG_THRESHOLD
 from restsync.engine.items import partition_items, work_items
-from restsync.engine.scaleout.work import PartitionTask, parent_fields, run_partition
+from restsync.engine.scaleout.work import (
+    PartitionResult,
+    PartitionTask,
+    parent_fields,
+    run_partition,
+)
 from restsync.engine.scaleout.worker_clients import KEEP_RUNS, worker_clients
+from restsync.normalize import TableBatch, TableSchema
+from restsync.normalize.kinds import JSON_TYPE
 from restsync.plan import build_plan, resource_partitions
 from restsync.spec import load_spec
 from tests.engine.scaleout.conftest import json_server
@@ -118,3 +130,48 @@ def test_a_worker_process_keeps_one_client_per_run(base_url: str) -> None:
     assert worker_clients.opened == opened + 1 + KEEP_RUNS
     assert all(key[0] != "run-a" for key in worker_clients.clients)
     assert len(worker_clients.clients) == KEEP_RUNS
+
+
+def test_a_result_crosses_to_the_driver_with_its_arrow_types_intact() -> None:
+    """Pickled as Ray hands it over (each batch one Arrow IPC buffer): every column type the
+    normaliser emits, the JSON extension type included, comes back equal."""
+    arrow = pa.table({
+        "id": pa.array([1, 2], pa.int64()),
+        "score": pa.array([1.5, None], pa.float64()),
+        "ok": pa.array([True, False]),
+        "name": pa.array(["a", None]),
+        "at": pa.array([datetime(2024, 1, 1, tzinfo=UTC), None], pa.timestamp("us", tz="UTC")),
+        "day": pa.array([date(2024, 1, 2), None], pa.date32()),
+        "amount": pa.array([Decimal("1.25"), None], pa.decimal128(12, 2)),
+        "extra": pa.ExtensionArray.from_storage(JSON_TYPE, pa.array(['{"a": 1}', None])),
+    })
+    schema = TableSchema(name="t", parent=None)
+    result = PartitionResult(partition="p", records=2,
+                             batches=[TableBatch("t", None, arrow, schema),
+                                      TableBatch("t__c", "t", arrow.slice(1), None)])
+    back = pickle.loads(pickle.dumps(result, protocol=5))
+    assert [b.arrow for b in back.batches] == [arrow, arrow.slice(1)]
+    assert back.batches[0].arrow.schema.field("extra").type == JSON_TYPE
+    assert [(b.table, b.parent_table, b.schema) for b in back.batches] == [
+        ("t", None, schema), ("t__c", "t", None)]
+    assert (back.partition, back.records) == ("p", 2)
+
+
+def test_a_partition_runs_with_the_young_collection_threshold_raised(
+        base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a run in one process (:mod:`restsync.engine.gc_tuning`): a worker's parsed pages
+    are many objects, and default thresholds keep walking them."""
+    seen: list[tuple[int, ...]] = []
+    real = worker_clients.run
+
+    def recording(work: Any) -> Any:
+        seen.append(gc.get_threshold())
+        return real(work)
+
+    monkeypatch.setattr(worker_clients, "run", recording)
+    before = gc.get_threshold()
+    plan = plan_for(base_url)
+    items = list(work_items(plan.resources["comments"], {"id": 1, "meta": {"slug": "x"}}, 0))
+    run_partition(plan, task("comments", "c", items))
+    assert seen[0][0] >= YOUNG_THRESHOLD > before[0]
+    assert gc.get_threshold() == before

@@ -17,6 +17,7 @@ import pytest
 
 from restsync.engine import Pipeline
 from restsync.engine.scaleout import RayExecutor
+from restsync.engine.scaleout.permits import permit_service
 from restsync.spec import load_spec
 from tests.engine.scaleout.conftest import descendants, served
 
@@ -68,21 +69,35 @@ def kill_partition_workers(api: TenantApi, killed: list[int]) -> None:
             killed.append(pid)
 
 
-def test_a_killed_worker_s_partition_runs_again_without_duplicates(
-        tenant_api: TenantApi, local_ray: Any, tmp_path: Path) -> None:
-    source = load_spec({
-        "client": {"base_url": tenant_api.url,
-                   "paginator": {"type": "json_link", "next_url_path": "next"}},
+def tenants_source(api: TenantApi, **client: Any) -> Any:
+    return load_spec({
+        "client": {"base_url": api.url,
+                   "paginator": {"type": "json_link", "next_url_path": "next"}, **client},
         "resource_defaults": {"endpoint": {"data_selector": "data"}, "primary_key": "id"},
         "resources": [{"name": "events", "endpoint": {"path": "t/{tenant}/events"}}],
     }, params={"tenant": TENANTS}, name="tenants")
+
+
+def run_killing_workers(api: TenantApi, source: Any, db: Path) -> Any:
+    """Run ``source`` on 2 workers, killing the partition workers once tenant c hangs; the
+    run's info (the run must end within 3 minutes)."""
     killed: list[int] = []
-    killer = threading.Thread(target=kill_partition_workers, args=(tenant_api, killed))
+    killer = threading.Thread(target=kill_partition_workers, args=(api, killed))
     killer.start()
-    db = tmp_path / "out.duckdb"
-    info = Pipeline(destination=f"duckdb:///{db}", executor=RayExecutor(workers=2)).run(source)
+    done: list[Any] = []
+    runner = threading.Thread(target=lambda: done.append(Pipeline(
+        destination=f"duckdb:///{db}", executor=RayExecutor(workers=2)).run(source)),
+        daemon=True)
+    runner.start()
+    runner.join(180)
     killer.join()
     assert killed, "no partition worker was running when tenant c's page 2 hung"
+    assert done, "the run did not end (a dead worker's permit never came back?)"
+    return done[0]
+
+
+def assert_every_row_once(info: Any, db: Path) -> int:
+    """The run succeeded and loaded every row exactly once; the row count."""
     assert info.ok, {n: o.error for n, o in info.outcomes.items()}
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -91,6 +106,28 @@ def test_a_killed_worker_s_partition_runs_again_without_duplicates(
     finally:
         con.close()
     assert rows == distinct == len(TENANTS) * PAGES * PER_PAGE
+    return int(rows)
+
+
+def test_a_killed_worker_s_partition_runs_again_without_duplicates(
+        tenant_api: TenantApi, local_ray: Any, tmp_path: Path) -> None:
+    db = tmp_path / "out.duckdb"
+    info = run_killing_workers(tenant_api, tenants_source(tenant_api), db)
+    rows = assert_every_row_once(info, db)
     # tenant c's sequence was fetched again from its first page by the re-run partition
     assert tenant_api.served.count(("c", 1)) == 2
     assert info.outcomes["events"].records == rows
+
+
+def test_the_permit_a_killed_worker_held_comes_back(tenant_api: TenantApi, local_ray: Any,
+                                                    tmp_path: Path) -> None:
+    """One request in flight for the whole run (global limits): the killed worker held the
+    only slot while its request hung; the partition's re-run gets it back and the run ends
+    with every row once."""
+    service = permit_service(local_ray)
+    reclaimed = local_ray.get(service.reclaimed_count.remote())
+    source = tenants_source(tenant_api, max_concurrency=1, adaptive_concurrency=False)
+    db = tmp_path / "out.duckdb"
+    info = run_killing_workers(tenant_api, source, db)
+    assert_every_row_once(info, db)
+    assert local_ray.get(service.reclaimed_count.remote()) > reclaimed

@@ -16,7 +16,7 @@ the whole run: every worker's client takes its permits from one
 :class:`~restsync.engine.scaleout.permits.PermitService` actor.
 
 **Per-partition checkpoints.** A root resource without children that appends, or merges on
-its primary key only (:func:`checkpoints_partitions`), commits its loaded partitions as it
+its primary key only (:func:`~.resource_run.checkpoints_partitions`), commits its loaded partitions as it
 goes: at most every ``checkpoint_seconds`` the driver commits the rows loaded so far with a
 state that keeps the stored cursor and names the partitions done (with their highest
 cursors), then begins a new load for the next ones. A run that dies is re-run from the
@@ -44,7 +44,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,7 +62,12 @@ from restsync.engine.runner import (
     shared_root_tables,
     stop_message,
 )
-from restsync.engine.scaleout.permits import PermitService
+from restsync.engine.scaleout.permits import permit_service
+from restsync.engine.scaleout.resource_run import (
+    ResourceRun,
+    checkpoints_partitions,
+    write_all,
+)
 from restsync.engine.scaleout.work import (
     PartitionResult,
     PartitionTask,
@@ -72,14 +76,9 @@ from restsync.engine.scaleout.work import (
 )
 from restsync.engine.state import ResourceState
 from restsync.errors import FatalError, StoppedEarlyError
-from restsync.events import (
-    Notice,
-    ParentItemSkipped,
-    ResourceFailed,
-    ResourceStarted,
-)
-from restsync.load import LoadReport, ResourceLoad
-from restsync.normalize import TableBatch, TableSchema, normalize_identifier
+from restsync.events import Notice, ResourceFailed, ResourceStarted
+from restsync.load import ResourceLoad
+from restsync.normalize import normalize_identifier
 from restsync.plan import ResourcePlan, resource_partitions
 from restsync.plan.partitions import chunk_id
 
@@ -87,34 +86,6 @@ __all__ = ["WORKER_RETRIES", "RayDriver"]
 
 WORKER_RETRIES = 3
 """Times Ray re-runs a partition whose worker process died."""
-
-PERMITS_ACTOR = "restsync-permits"
-"""Name of the permit service actor in the driver job's namespace."""
-
-
-_services: dict[str, Any] = {}
-"""This process's permit service handle by Ray job and node: Ray ends an actor (not detached) once no
-handle to it is left, so the driver keeps one for as long as its job lasts."""
-
-
-def permit_service(ray: Any) -> Any:
-    """The driver connection's :class:`PermitService` actor: started by the first run, kept
-    for the next ones (its process costs seconds to start); it belongs to the driver's job
-    (an anonymous namespace unless the caller chose one) and ends with it."""
-    context = ray.get_runtime_context()
-    job = f"{context.get_job_id()}@{context.get_node_id()}"  # job ids repeat across instances
-    if job not in _services:
-        _services.clear()  # an earlier job's actor ended with its job
-        _services[job] = ray.remote(num_cpus=0)(PermitService).options(
-            name=PERMITS_ACTOR, get_if_exists=True).remote()
-    return _services[job]
-
-
-def checkpoints_partitions(rp: ResourcePlan) -> bool:
-    """Whether ``rp``'s partitions are committed as they load (see the module docstring)."""
-    return (rp.load and rp.parent is None and not rp.children
-            and rp.config.write_disposition in ("append", "merge")
-            and not rp.config.merge_key)
 
 _END = object()
 _PARENT_FAILED = object()
@@ -175,16 +146,16 @@ class RayDriver:
         ctx = self.ctx
         ctx.events(ResourceStarted(resource=rp.name))
         load: ResourceLoad | None = None
-        partial: _Resource | None = None
+        partial: ResourceRun | None = None
         try:
             stored = await ctx.loader.call(ctx.destination.get_state, rp.name) if rp.load else {}
             state = ResourceState(rp, stored, self.started_at)
             if rp.load:
                 load = await begin_load(ctx.loader, ctx.destination, rp, ctx.load_id,
                                         self.shared_tables)
-            partial = _Resource(rp, outcome, state, load, children, stored,
-                                checkpoints=checkpoints_partitions(rp),
-                                last_checkpoint=time.monotonic())
+            partial = ResourceRun(rp, outcome, state, load, children, stored,
+                                  checkpoints=checkpoints_partitions(rp),
+                                  last_checkpoint=time.monotonic())
             units = self._roots(partial) if rp.parent is None else self._chunks(partial)
             try:
                 await self._dispatch_and_load(partial, units)
@@ -210,7 +181,7 @@ class RayDriver:
 
     # ------------------------------------------------------------------ units of work
 
-    async def _roots(self, res: _Resource) -> AsyncIterator[Unit]:
+    async def _roots(self, res: ResourceRun) -> AsyncIterator[Unit]:
         split = resource_partitions(res.rp, self.started_at, start_for=res.state.start_for)
         pairs = res.state.skip_done(zip([p.id for p in split.partitions],
                                         partition_items(res.rp, split.partitions), strict=True))
@@ -219,7 +190,7 @@ class RayDriver:
         for partition, item in pairs:
             yield partition, [item]
 
-    async def _chunks(self, res: _Resource) -> AsyncIterator[Unit]:
+    async def _chunks(self, res: ResourceRun) -> AsyncIterator[Unit]:
         rp, feed, index = res.rp, self.feeds[res.rp.name], 0
         while True:
             message = await feed.get()
@@ -239,7 +210,7 @@ class RayDriver:
 
     # ------------------------------------------------------------------ dispatch and load
 
-    async def _dispatch_and_load(self, res: _Resource, units: AsyncIterator[Unit]) -> None:
+    async def _dispatch_and_load(self, res: ResourceRun, units: AsyncIterator[Unit]) -> None:
         submitted: asyncio.Queue[Any] = asyncio.Queue()
         fields = parent_fields(self.ctx.plan, res.rp) if res.children else ()
         ctx = self.ctx
@@ -271,6 +242,7 @@ class RayDriver:
                 try:
                     result = await ref
                 except Exception as exc:
+                    self._finished_without_result(partition)
                     raise self._unwrap(exc, partition) from None
                 finally:
                     self.slots.release()
@@ -284,34 +256,17 @@ class RayDriver:
                 entry = submitted.get_nowait()
                 if isinstance(entry, tuple):
                     self.ray.cancel(entry[1])
+                    self._finished_without_result(entry[0])
                     self.slots.release()
             raise
         await dispatcher
 
-    async def _absorb(self, res: _Resource, result: PartitionResult) -> None:
+    async def _absorb(self, res: ResourceRun, result: PartitionResult) -> None:
         """Count, load and pass on one partition's result (in partition order)."""
-        outcome = res.outcome
-        outcome.records += result.records
-        outcome.pages += result.pages
-        outcome.requests += result.requests
-        outcome.retries += result.retries
-        outcome.skipped_parents += result.skipped_parents
-        for label in result.skipped:
-            self.ctx.events(ParentItemSkipped(resource=res.rp.name, parent=label,
-                                              reason="HTTP 404/410"))
-        for path_values, window, last in result.cursors:
-            flt = res.state.filter_for(path_values, window)
-            if flt is not None and last is not None:
-                flt.observe(last)
-        res.inferred.update(dict.fromkeys(result.inferred))
-        for table, n in result.dropped_rows.items():
-            res.dropped[table] = res.dropped.get(table, 0) + n
-        for column, n in result.discarded_values.items():
-            res.discarded[column] = res.discarded.get(column, 0) + n
-        res.limit_notes.update(dict.fromkeys(result.limit_notes))
+        res.count(result, self.ctx.events)
         if res.load is not None and result.batches:
-            batches = [replace(b, schema=_merge_schema(res.schemas, b)) for b in result.batches]
-            await self.ctx.loader.call(_write_all, res.load, batches)
+            await self.ctx.loader.call(write_all, res.load,
+                                       res.with_merged_schemas(result.batches))
         for child in res.children:
             await self.feeds[child].put((result.partition, result.parent_rows))
         if res.checkpoints and result.stopped is None:
@@ -319,7 +274,7 @@ class RayDriver:
             if time.monotonic() - res.last_checkpoint >= self.checkpoint_seconds:
                 await self._checkpoint(res)
 
-    async def _checkpoint(self, res: _Resource) -> None:
+    async def _checkpoint(self, res: ResourceRun) -> None:
         """Commit the partitions loaded so far (cursor kept, their ids named in the state)
         and begin the load of the next ones."""
         assert res.load is not None
@@ -331,7 +286,7 @@ class RayDriver:
                                     self.ctx.load_id, self.shared_tables)
         res.last_checkpoint = time.monotonic()
 
-    async def _stop_cleanly(self, res: _Resource, exc: StoppedEarlyError) -> None:
+    async def _stop_cleanly(self, res: ResourceRun, exc: StoppedEarlyError) -> None:
         """Commit what the partitions up to the stop fetched, with a resume point, or fail
         the resource where the in-process runner would."""
         try:
@@ -345,29 +300,12 @@ class RayDriver:
         res.outcome.error = stop_message(exc)
         self.ctx.events(Notice(resource=res.rp.name, message=res.outcome.error))
 
-    async def _commit(self, res: _Resource, state: dict[str, Any] | None = None) -> None:
+    async def _commit(self, res: ResourceRun, state: dict[str, Any] | None = None) -> None:
         assert res.load is not None
-        inferred = list(res.inferred)
         if state is None:
-            state = res.state.completed(inferred)
+            state = res.state.completed(list(res.inferred))
         report = await self.ctx.loader.call(res.load.commit, state)
-        outcome = res.outcome
-        reports = [*res.reports, report]
-        outcome.tables = {}
-        for each in reports:
-            for table, n in each.rows.items():
-                outcome.tables[table] = outcome.tables.get(table, 0) + n
-        outcome.notes.extend(f"inferred {text}" for text in inferred)
-        report_notes = list(dict.fromkeys(n for each in reports for n in each.notes))
-        outcome.notes.extend(report_notes)
-        outcome.schema_changes = [c for each in reports for c in each.schema_changes]
-        outcome.notes.extend(f"{n} row(s) of {t} dropped by the schema contract"
-                             for t, n in res.dropped.items())
-        outcome.notes.extend(f"{n} value(s) of {c} discarded by the schema contract"
-                             for c, n in res.discarded.items())
-        outcome.notes.extend(res.limit_notes)
-        for note in [*report_notes, *res.limit_notes]:
-            self.ctx.events(Notice(resource=res.rp.name, message=note))
+        res.report(report, self.ctx.events)
 
     async def _fail(self, rp: ResourcePlan, outcome: ResourceOutcome,
                     load: ResourceLoad | None, children: list[str], exc: BaseException) -> None:
@@ -382,6 +320,11 @@ class RayDriver:
             await self.feeds[child].put(_PARENT_FAILED)
         self.ctx.events(ResourceFailed(resource=rp.name, error=outcome.error,
                                        kind=type(exc).__name__))
+
+    def _finished_without_result(self, partition: str) -> None:
+        """Tell the permit service: the slots ``partition``'s workers hold are void."""
+        if self.permits is not None:
+            self.permits.finish.remote(self.ctx.load_id, partition)
 
     def _unwrap(self, exc: Exception, partition: str) -> BaseException:
         """The worker's own exception out of Ray's wrapper; a dead worker named."""
@@ -402,46 +345,3 @@ class _Stopped(Exception):
     def __init__(self, error: StoppedEarlyError) -> None:
         super().__init__(str(error))
         self.error = error
-
-
-@dataclass
-class _Resource:
-    """One resource's run on the driver."""
-
-    rp: ResourcePlan
-    outcome: ResourceOutcome
-    state: ResourceState
-    load: ResourceLoad | None
-    children: list[str]
-    stored: dict[str, Any]
-    schemas: dict[str, TableSchema] = field(default_factory=dict)
-    inferred: dict[str, None] = field(default_factory=dict)
-    dropped: dict[str, int] = field(default_factory=dict)
-    discarded: dict[str, int] = field(default_factory=dict)
-    limit_notes: dict[str, None] = field(default_factory=dict)
-    checkpoints: bool = False
-    """Commit partitions as they load (:func:`checkpoints_partitions`)."""
-    last_checkpoint: float = 0.0
-    done: dict[str, Any] = field(default_factory=dict)
-    """Partitions loaded (this run or an unfinished one): id -> highest cursor."""
-    reports: list[LoadReport] = field(default_factory=list)
-    """What the checkpoints so far committed."""
-
-
-def _merge_schema(schemas: dict[str, TableSchema], batch: TableBatch) -> TableSchema | None:
-    """The union of the table's schema over the partitions so far (each worker's normaliser
-    sees its partition only; the load stores the schema of a table's last batch)."""
-    if batch.schema is None:
-        return schemas.get(batch.table)
-    known = schemas.get(batch.table)
-    if known is None:
-        schemas[batch.table] = replace(batch.schema, columns=dict(batch.schema.columns))
-    else:
-        for name, column in batch.schema.columns.items():
-            known.columns.setdefault(name, column)
-    return schemas[batch.table]
-
-
-def _write_all(load: ResourceLoad, batches: list[TableBatch]) -> None:
-    for batch in batches:
-        load.write(batch)

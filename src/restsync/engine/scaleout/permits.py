@@ -26,11 +26,32 @@ busy machine), so the driver starts the service once per Ray connection (a named
 the driver's job, gone with it) and each run opens its own pacing in it, keyed by the run's
 load id, and closes it at its end.
 
+**Slots of a dead worker.** Every leased slot is recorded with its holder (the partition
+and the worker process) and goes back to the host's limit, with no status, when:
+
+* the partition is run again by another worker process (Ray re-runs a task only when its
+  worker died, so the earlier attempt's slots, and its requests still waiting for one, are
+  void): at the new attempt's first lease;
+* the driver reports the partition ended without a result (:meth:`PermitService.finish`:
+  it failed, its last attempt died, or it was cancelled);
+* its holder has not renewed it for :data:`LEASE_SECONDS` (a worker renews its slots
+  every third of that while its partition runs): the backstop for the cases above that
+  never come, e.g. a retry that cannot be scheduled while every CPU waits for a slot.
+
+A worker whose event loop is blocked for longer than :data:`LEASE_SECONDS` loses its slots
+the same way (the limit may then be exceeded by its requests in flight); its later return
+of them is ignored.
+
 Plain Python: the service is made a Ray actor by the driver.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from restsync.extract.concurrency import Ticket, client_bounds
@@ -38,15 +59,42 @@ from restsync.extract.ratelimit import HostPacer
 from restsync.extract.retry import AsyncioSleeper
 from restsync.spec.model import ClientConfig
 
-__all__ = ["PermitService", "RemotePacer"]
+__all__ = ["LEASE_SECONDS", "PERMITS_ACTOR", "PermitService", "RemotePacer", "permit_service"]
+
+LEASE_SECONDS = 30.0
+"""A leased slot not renewed by its worker for this long goes back (the worker died)."""
+
+
+@dataclass
+class _Held:
+    """One leased slot, as the service records it."""
+
+    run: str
+    host: str
+    ticket: Ticket
+    partition: str
+    worker: str
+    renewed: float
 
 
 class PermitService:
-    """Per-host pacing of each open run, granted to every worker (a Ray async actor)."""
+    """Per-host pacing of each open run, granted to every worker (a Ray async actor).
 
-    def __init__(self) -> None:
+    Args:
+        lease_seconds: How long a leased slot lives without its worker renewing it.
+    """
+
+    def __init__(self, lease_seconds: float = LEASE_SECONDS) -> None:
         self.pacers: dict[str, HostPacer] = {}
         self.calls = 0
+        self.lease_seconds = lease_seconds
+        self.held: dict[int, _Held] = {}
+        """Leased slots by lease id."""
+        self.reclaimed = 0
+        """Slots taken back from dead holders so far."""
+        self._ids = itertools.count(1)
+        self._waiting: dict[tuple[str, str], dict[asyncio.Task[Any], str]] = {}
+        self._reaper: asyncio.Task[None] | None = None
 
     def open(self, run: str, client: ClientConfig) -> None:
         """Start pacing run ``run`` with the source's client settings (``max_concurrency``,
@@ -58,14 +106,33 @@ class PermitService:
                                      burst=rate.burst if rate else 1)
 
     def close(self, run: str) -> None:
-        """Forget run ``run``."""
+        """Forget run ``run`` (and its leases)."""
         self.pacers.pop(run, None)
+        for lease_id in [i for i, h in self.held.items() if h.run == run]:
+            del self.held[lease_id]
 
-    async def lease(self, run: str, host: str) -> Ticket:
-        """Wait for one in-flight slot of ``host``; its ticket (give it back with
-        :meth:`give_back`)."""
+    async def lease(self, run: str, host: str, partition: str = "", worker: str = "") -> Ticket:
+        """Wait for one in-flight slot of ``host`` for ``partition`` run by ``worker``; its
+        ticket ``(lease id, start)`` (give it back with :meth:`give_back`). Slots of the same
+        partition held or awaited by another worker process are taken back first."""
         self.calls += 1
-        return await self.pacers[run].limit(host).acquire()
+        self._start_reaper()
+        self._cancel_waiting(run, partition, but=worker)
+        await self._take_back(lambda h: h.run == run and h.partition == partition
+                              and h.worker != worker)
+        waiting = self._waiting.setdefault((run, partition), {})
+        task = asyncio.current_task()
+        assert task is not None
+        waiting[task] = worker
+        try:
+            ticket = await self.pacers[run].limit(host).acquire()
+        finally:
+            waiting.pop(task, None)
+            if not waiting:
+                self._waiting.pop((run, partition), None)
+        lease_id = next(self._ids)
+        self.held[lease_id] = _Held(run, host, ticket, partition, worker, time.monotonic())
+        return lease_id, ticket[1]
 
     async def rate(self, run: str, host: str) -> None:
         """Wait for one rate token of ``host`` (at once without a ``rate_limit``)."""
@@ -77,28 +144,74 @@ class PermitService:
     async def give_back(self, run: str, host: str, returns: list[tuple[Ticket, int | None]]) -> None:
         """Return leased slots: ``(ticket, status)`` each (a 429 shrinks the host's limit,
         a success counts towards its recovery; ``None`` for a transport failure or a slot
-        that sent nothing worth judging)."""
+        that sent nothing worth judging). Slots already taken back are ignored."""
         self.calls += 1
-        pacer = self.pacers.get(run)
-        if pacer is None:  # the run ended meanwhile
-            return
-        limit = pacer.limit(host)
-        for ticket, status in returns:
-            await limit.release(ticket, status=status)
+        for (lease_id, _), status in returns:
+            held = self.held.pop(int(lease_id), None)
+            pacer = self.pacers.get(run)
+            if held is not None and pacer is not None:  # else: taken back, or the run ended
+                await pacer.limit(held.host).release(held.ticket, status=status)
+
+    async def renew(self, run: str, worker: str) -> None:
+        """``worker`` is alive: its slots of run ``run`` live another :attr:`lease_seconds`."""
+        now = time.monotonic()
+        for held in self.held.values():
+            if held.run == run and held.worker == worker:
+                held.renewed = now
+
+    async def finish(self, run: str, partition: str) -> None:
+        """``partition`` ended without a result (failed, died, cancelled): take back its
+        slots and stop its waiting requests."""
+        self._cancel_waiting(run, partition)
+        await self._take_back(lambda h: h.run == run and h.partition == partition)
 
     def call_count(self) -> int:
         """Calls served so far (the bench counts them)."""
         return self.calls
 
+    def reclaimed_count(self) -> int:
+        """Slots taken back from dead holders so far."""
+        return self.reclaimed
+
+    def _cancel_waiting(self, run: str, partition: str, but: str | None = None) -> None:
+        """Stop the leases ``partition`` is waiting for in workers other than ``but``."""
+        for task, worker in list(self._waiting.get((run, partition), {}).items()):
+            if worker != but:
+                task.cancel()
+
+    async def _take_back(self, dead: Callable[[_Held], bool]) -> None:
+        """Release the slots ``dead`` selects (no status: nothing to judge)."""
+        for lease_id in [i for i, h in self.held.items() if dead(h)]:
+            held = self.held.pop(lease_id)
+            pacer = self.pacers.get(held.run)
+            self.reclaimed += 1
+            if pacer is not None:
+                await pacer.limit(held.host).release(held.ticket, status=None)
+
+    @staticmethod
+    def _stale(before: float) -> Callable[[_Held], bool]:
+        return lambda held: held.renewed < before
+
+    def _start_reaper(self) -> None:
+        if self._reaper is None or self._reaper.done():
+            self._reaper = asyncio.get_running_loop().create_task(self._reap())
+
+    async def _reap(self) -> None:
+        """Every third of :attr:`lease_seconds`: take back the slots nobody renewed."""
+        while self.held or self._waiting:
+            await asyncio.sleep(self.lease_seconds / 3)
+            await self._take_back(self._stale(time.monotonic() - self.lease_seconds))
+
 
 class _Lease:
     """The slots one worker leased for ``host``: reused request after request."""
 
-    def __init__(self, service: Any, run: str, host: str, rated: bool) -> None:
-        self._service = service
-        self._run = run
+    def __init__(self, pacer: RemotePacer, host: str) -> None:
+        self._pacer = pacer
+        self._service = pacer.service
+        self._run = pacer.run
         self._host = host
-        self._rated = rated
+        self._rated = pacer.rated
         self.free: list[tuple[Ticket, int | None]] = []
         """Idle leased slots: ``(ticket, last status)``."""
         self.busy = 0
@@ -107,8 +220,9 @@ class _Lease:
         if self.free:
             ticket, _ = self.free.pop()
         else:
-            generation, started = await self._service.lease.remote(self._run, self._host)
-            ticket = (int(generation), float(started))
+            lease_id, started = await self._service.lease.remote(
+                self._run, self._host, self._pacer.partition, self._pacer.worker)
+            ticket = (int(lease_id), float(started))
         self.busy += 1
         if self._rated:  # the slot first, then the rate (as HostPacer does)
             try:
@@ -125,6 +239,10 @@ class _Lease:
         else:
             self.free.append((ticket, status))
 
+    def held(self) -> bool:
+        """Whether this worker holds a slot of the host now."""
+        return bool(self.busy or self.free)
+
     def give_back(self) -> None:
         """Return the idle slots (not awaited)."""
         if self.free:
@@ -137,18 +255,22 @@ class RemotePacer:
 
     It stands in for the client's :class:`HostPacer` (``limit(host)``, ``bucket(host)``); the
     rate token is taken together with the slot, so ``bucket`` is ``None``. Call
-    :meth:`give_back` when a partition ends.
+    :meth:`start` when a partition begins, :meth:`keep_alive` while it runs and
+    :meth:`give_back` when it ends.
 
     Args:
         service: The service's Ray actor handle.
         client: The source's client settings (is there a ``rate_limit``).
         run: The run's key in the service (its load id).
+        worker: This worker process's id (unique per process: a re-run elsewhere differs).
     """
 
-    def __init__(self, service: Any, client: ClientConfig, run: str) -> None:
-        self._service = service
-        self._run = run
-        self._rated = client.rate_limit is not None
+    def __init__(self, service: Any, client: ClientConfig, run: str, worker: str = "") -> None:
+        self.service = service
+        self.run = run
+        self.worker = worker
+        self.partition = ""
+        self.rated = client.rate_limit is not None
         self._leases: dict[str, _Lease] = {}
         self.changes: list[Any] = []
         self.limits: dict[str, Any] = {}  # the service holds them (nothing to report here)
@@ -156,14 +278,47 @@ class RemotePacer:
     def limit(self, host: str) -> _Lease:
         """This worker's lease of ``host``'s run-wide in-flight slots (and rate)."""
         if host not in self._leases:
-            self._leases[host] = _Lease(self._service, self._run, host, self._rated)
+            self._leases[host] = _Lease(self, host)
         return self._leases[host]
 
     def bucket(self, host: str) -> None:
         """``None``: :meth:`limit`'s acquire waits for the rate too."""
         return None
 
+    def start(self, partition: str) -> None:
+        """The slots leased from now on are ``partition``'s."""
+        self.partition = partition
+
+    async def keep_alive(self, every: float = LEASE_SECONDS / 3) -> None:
+        """Renew this worker's slots every ``every`` seconds while any is held (run it as a
+        task for the partition's duration; cancel it at the end)."""
+        while True:
+            await asyncio.sleep(every)
+            if any(lease.held() for lease in self._leases.values()):
+                self.service.renew.remote(self.run, self.worker)
+
     def give_back(self) -> None:
         """Return every idle leased slot (a partition ended; not awaited)."""
         for lease in self._leases.values():
             lease.give_back()
+
+
+PERMITS_ACTOR = "restsync-permits"
+"""Name of the permit service actor in the driver job's namespace."""
+
+_services: dict[str, Any] = {}
+"""This process's permit service handle by Ray job and node: Ray ends an actor (not detached) once no
+handle to it is left, so the driver keeps one for as long as its job lasts."""
+
+
+def permit_service(ray: Any) -> Any:
+    """The driver connection's :class:`PermitService` actor: started by the first run, kept
+    for the next ones (its process costs seconds to start); it belongs to the driver's job
+    (an anonymous namespace unless the caller chose one) and ends with it."""
+    context = ray.get_runtime_context()
+    job = f"{context.get_job_id()}@{context.get_node_id()}"  # job ids repeat across instances
+    if job not in _services:
+        _services.clear()  # an earlier job's actor ended with its job
+        _services[job] = ray.remote(num_cpus=0)(PermitService).options(
+            name=PERMITS_ACTOR, get_if_exists=True).remote()
+    return _services[job]

@@ -17,6 +17,7 @@ partition starts afresh.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -26,10 +27,14 @@ from restsync.events import discard
 from restsync.extract import ApiClient
 from restsync.spec.model import ClientConfig
 
-__all__ = ["KEEP_RUNS", "WorkerClients", "worker_clients"]
+__all__ = ["KEEP_RUNS", "WORKER_ID", "WorkerClients", "worker_clients"]
 
 KEEP_RUNS = 2
 """Runs whose clients a worker process keeps open."""
+
+WORKER_ID = uuid.uuid4().hex
+"""This process's id towards the permit service (a partition re-run after its worker died
+runs in another process, under another id)."""
 
 T = TypeVar("T")
 ClientKey = tuple[str, float | None, str]
@@ -69,7 +74,8 @@ class WorkerClients:
         client = ApiClient(config, events=discard, max_wait=max_wait)
         await client.__aenter__()
         if permits is not None:
-            client.pacer = RemotePacer(permits, config, load_id)  # type: ignore[assignment]
+            client.pacer = RemotePacer(  # type: ignore[assignment]
+                permits, config, load_id, WORKER_ID)
         self.clients[key] = client
         self.opened += 1
         return client

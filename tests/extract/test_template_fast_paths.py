@@ -256,3 +256,13 @@ async def test_a_manifest_gives_the_same_tables_in_both_page_modes(
             assert [p.schema for p in parts] == [p.schema for p in expected[table]]
     added = auto.loads["added"].tables["added"][0].to_pylist()
     assert {row["source"] for row in added} == {BASE}
+
+
+def test_is_template_answers_as_isinstance() -> None:
+    from restsync.extract.template_constants import is_template
+    from restsync.spec.templated import TemplateValue
+
+    for value in (Template("{{ config.a }}"), Template("plain"), CountingTemplate("x"), None,
+                  5, "text", {"a": 1}, ["x"]):
+        for _ in range(2):  # the second answer comes from the per-type memo
+            assert is_template(value) is isinstance(value, TemplateValue)

@@ -17,14 +17,14 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, urlsplit
 
 from restsync.errors import ConfigError, PaginationError, ResponseError
 from restsync.events import PageFetched
 from restsync.extract.http import Request, Response
 from restsync.extract.page import Page, ResourceStats, page_limit_error
-from restsync.extract.template_constants import RunConstants, run_constant
+from restsync.extract.template_constants import RunConstants, is_template, run_constant
 from restsync.extract.template_records import (
     body_keys,
     decode_body,
@@ -40,7 +40,6 @@ from restsync.spec.templated import (
     PageStrategy,
     RequestOption,
     TemplatedEndpoint,
-    TemplateValue,
     join_manifest_url,
     render_nested,
 )
@@ -95,7 +94,7 @@ def _render_flat(value: Any, variables: Mapping[str, Any], where: str,
     """A mapping of templates (``None`` values left out), or one template's mapping/text."""
     if value is None:
         return {}
-    if isinstance(value, TemplateValue):
+    if is_template(value):
         rendered = constants.render(value, variables)
         if rendered in (None, ""):
             return {}
@@ -105,8 +104,8 @@ def _render_flat(value: Any, variables: Mapping[str, Any], where: str,
                           location=where)
     out: dict[str, Any] = {}
     for k, v in value.items():
-        key = constants.render(k, variables) if isinstance(k, TemplateValue) else k
-        rendered = constants.render(v, variables) if isinstance(v, TemplateValue) else v
+        key = constants.render(k, variables) if is_template(k) else k
+        rendered = constants.render(v, variables) if is_template(v) else v
         if rendered is not None:
             out[str(key)] = rendered
     return out
@@ -169,7 +168,7 @@ def render_request(te: TemplatedEndpoint, variables: Mapping[str, Any], token: A
         extra.append((paging.token_option, token))
     if paging.page_size_option is not None and paging.page_size is not None:
         size = constants.render(paging.page_size, {"config": te.config}) \
-            if isinstance(paging.page_size, TemplateValue) else paging.page_size
+            if is_template(paging.page_size) else paging.page_size
         extra.append((paging.page_size_option, size))
     for option, value in extra:
         if option.inject_into != "path":
@@ -217,10 +216,10 @@ class _Pager:
 
     def _size(self, response_body: Any) -> int | None:
         size = self.s.page_size
-        if isinstance(size, TemplateValue):
+        if is_template(size):
             value = size.render({"config": self.config, "response": response_body})
             return int(value) if value not in (None, "") else None
-        return size
+        return cast(int | None, size)
 
     def next_token(self, response: Response, body: Any, extracted: int,
                    kept: list[dict[str, Any]], variables: Mapping[str, Any]) -> Any:

@@ -15,6 +15,9 @@ imports not counted. Tools:
   (``json_link`` paging on ``paging.next``), replacing or appending;
 * ``manifest-arrow`` / ``dlt-arrow``: ``manifest`` / ``dlt-replace`` with Arrow-native pages
   (``RESTSYNC_PAGE_PATH=auto``, opt-in: see ``docs/performance.md``);
+* ``baseline`` / ``baseline-arrow``: ``manifest`` / ``manifest-arrow`` with restsync's
+  sources from ``--baseline-src DIR`` (e.g. ``git archive <commit> src | tar -x -C DIR``):
+  an A/B of two versions of restsync in one invocation;
 * ``cdk``: the CDK's reader in an interpreter that has ``airbyte-cdk`` (``--cdk-python``,
   default ``$BENCH_CDK_PYTHON`` or ``.cdkvenv/bin/python``), timed around its read loop only
   (its start-up is not counted). Telemetry is off (``DO_NOT_TRACK=1``).
@@ -72,8 +75,10 @@ spec:
 
 READER = Path(__file__).resolve().parent / "cdk_reader.py"
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = ("manifest", "manifest-arrow", "dlt-replace", "dlt-append", "dlt-arrow", "cdk")
-ARROW_PAGES = {"manifest-arrow": "manifest", "dlt-arrow": "dlt-replace"}
+TOOLS = ("manifest", "manifest-arrow", "dlt-replace", "dlt-append", "dlt-arrow", "cdk",
+         "baseline", "baseline-arrow")
+ARROW_PAGES = {"manifest-arrow": "manifest", "dlt-arrow": "dlt-replace",
+               "baseline-arrow": "manifest"}
 """Tools run with ``RESTSYNC_PAGE_PATH=auto`` (Arrow-native pages), and the tool they are."""
 
 
@@ -98,6 +103,7 @@ def _child(tool: str, base: str, folder: Path) -> None:
     db = folder / f"{tool}.duckdb"
     db.unlink(missing_ok=True)
     tool = ARROW_PAGES.get(tool, tool)
+    tool = "manifest" if tool == "baseline" else tool
     started = time.perf_counter()
     if tool == "manifest":
         manifest = folder / "manifest.yaml"
@@ -114,16 +120,21 @@ def _child(tool: str, base: str, folder: Path) -> None:
         [(rows,)] = con.execute("SELECT count(*) FROM bulk.events").fetchall()
     finally:
         con.close()
-    print(json.dumps({"rows": int(rows), "seconds": seconds}))
+    print(json.dumps({"rows": int(rows), "seconds": seconds, "src": restsync.__file__}))
 
 
-def run_restsync(tool: str, base: str, folder: Path, wrap: list[str] | None = None
-                 ) -> tuple[int, float, float]:
+def run_restsync(tool: str, base: str, folder: Path, wrap: list[str] | None = None,
+                 baseline: Path | None = None) -> tuple[int, float, float]:
     """(rows, wall seconds, CPU seconds of the child) of one restsync run in a child process."""
     args = [*(wrap or []), sys.executable, "-m", "bench.airbyte_speed", "--child", tool,
             "--base", base, "--folder", str(folder)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    env = {**os.environ, "PYTHONPATH": str(ROOT),
+    path = str(ROOT)
+    if tool.startswith("baseline"):
+        if baseline is None:
+            raise SystemExit(f"{tool} needs --baseline-src")
+        path = f"{baseline / 'src'}{os.pathsep}{ROOT}"
+    env = {**os.environ, "PYTHONPATH": path,
            "RESTSYNC_PAGE_PATH": "auto" if tool in ARROW_PAGES else "dict"}
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
                             env=env)
@@ -133,6 +144,9 @@ def run_restsync(tool: str, base: str, folder: Path, wrap: list[str] | None = No
         raise SystemExit(f"restsync ({tool}) failed: {err.decode()[-2000:]}")
     last = json.loads([x for x in out.decode().splitlines() if x.startswith('{"rows"')][-1])
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    if tool.startswith("baseline") and baseline is not None \
+            and not last["src"].startswith(str(baseline)):
+        raise SystemExit(f"{tool} imported restsync from {last['src']}, not {baseline}")
     return int(last["rows"]), float(last["seconds"]), cpu
 
 
@@ -177,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cdk-python", default=None)
     parser.add_argument("--profile", type=Path, default=None,
                         help="also profile each restsync tool once (py-spy), raw stacks here")
+    parser.add_argument("--baseline-src", type=Path, default=None,
+                        help="a folder holding another version's src/restsync (baseline tools)")
     parser.add_argument("--child", choices=TOOLS, help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -206,12 +222,12 @@ def main(argv: list[str] | None = None) -> int:
                 if tool == "cdk":
                     n, s = run_cdk(cdk_python, manifest, config_path)
                 else:
-                    n, s, c = run_restsync(tool, base, folder)
+                    n, s, c = run_restsync(tool, base, folder, baseline=args.baseline_src)
                     cpu[tool].append(c)
                 seconds[tool].append(s)
                 rows[tool].add(n)
                 loads.append(os.getloadavg()[0])
-                print(f"  run {repeat + 1} {tool:12s}: {n:,} rows in {s:.2f} s "
+                print(f"  run {repeat + 1} {tool:14s}: {n:,} rows in {s:.2f} s "
                       f"(load {loads[-1]:.1f})", flush=True)
         if args.profile is not None:
             _profile([t for t in tools if t != "cdk"], base, folder, args.profile)
@@ -221,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     for tool in tools:
         runs = ", ".join(f"{s:.2f}" for s in seconds[tool])
         used = f"; CPU {statistics.median(cpu[tool]):.2f} s" if cpu.get(tool) else ""
-        print(f"  {tool:12s}: {medians[tool]:7.2f} s ({args.records / medians[tool]:,.0f} "
+        print(f"  {tool:14s}: {medians[tool]:7.2f} s ({args.records / medians[tool]:,.0f} "
               f"rows/s; runs {runs}{used})")
     if "cdk" in medians:
         for tool in tools:
@@ -229,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {tool} / cdk: {medians['cdk'] / medians[tool]:.2f}x")
     if "manifest" in medians:
         for tool in tools:
-            if tool.startswith("dlt") or tool == "manifest-arrow":
+            if tool != "manifest" and tool != "cdk":
                 print(f"  {tool} / manifest: {medians['manifest'] / medians[tool]:.2f}x")
     return 0 if all(r == {args.records} for r in rows.values()) else 1
 

@@ -227,8 +227,9 @@ def main(argv: list[str] | None = None) -> int:
                 seconds[tool].append(s)
                 rows[tool].add(n)
                 loads.append(os.getloadavg()[0])
+                used = f", CPU {cpu[tool][-1]:.2f} s" if tool != "cdk" else ""
                 print(f"  run {repeat + 1} {tool:14s}: {n:,} rows in {s:.2f} s "
-                      f"(load {loads[-1]:.1f})", flush=True)
+                      f"(load {loads[-1]:.1f}{used})", flush=True)
         if args.profile is not None:
             _profile([t for t in tools if t != "cdk"], base, folder, args.profile)
     print(f"\n{args.records:,} records, medians of {args.repeat} interleaved runs, "

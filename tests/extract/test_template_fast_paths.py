@@ -208,28 +208,35 @@ def handler(request: Request) -> Response:
 
 async def _run(monkeypatch: pytest.MonkeyPatch, mode: str
                ) -> tuple[TableDestination, list[tuple[int, bool]]]:
+    """Run MANIFEST in page mode ``mode``: the destination, and per batch read from bodies
+    (records, whether the Arrow reader took it)."""
     monkeypatch.setenv(PAGE_PATH_ENV, mode)
-    calls: list[tuple[int, bool]] = []
-    real = sink.bodies_to_struct
-
-    def spy(pages: Sequence[PageBody]) -> Any:
-        struct = real(pages)
-        calls.append((sum(p.records for p in pages), struct is not None))
-        return struct
-    monkeypatch.setattr(sink, "bodies_to_struct", spy)
+    batches: list[tuple[int, bool]] = []
+    read = sink.bodies_to_struct
+    monkeypatch.setattr(sink, "bodies_to_struct", lambda pages: _noted(batches, pages, read))
     source = load_manifest(MANIFEST, config={"base": BASE}, name="unit")
     dest = TableDestination()
     loader = Loader()
     try:
         async with ApiClient(source.client, transport=MemoryTransport(handler),
                              sleeper=RecordingSleeper()) as client:
-            runner = PlanRunner(build_plan(source), client, cast(Destination, dest), loader,
-                                "L1", lambda _: None)
-            outcomes = await runner.run()
+            outcomes = await PlanRunner(build_plan(source), client, cast(Destination, dest),
+                                        loader, "L1", lambda _: None).run()
     finally:
         loader.shutdown()
     assert {o.status for o in outcomes.values()} == {"completed"}
-    return dest, calls
+    return dest, batches
+
+
+def _noted(batches: list[tuple[int, bool]], pages: Sequence[PageBody], read: Any) -> Any:
+    struct = read(pages)
+    batches.append((sum(p.records for p in pages), struct is not None))
+    return struct
+
+
+def _tables(dest: TableDestination) -> dict[tuple[str, str], list[Any]]:
+    return {(resource, table): [(part.schema, part.to_pylist()) for part in parts]
+            for resource, load in dest.loads.items() for table, parts in load.tables.items()}
 
 
 async def test_a_manifest_streams_unchanged_records_are_read_from_their_bodies(
@@ -245,15 +252,10 @@ async def test_a_manifest_streams_unchanged_records_are_read_from_their_bodies(
 async def test_a_manifest_gives_the_same_tables_in_both_page_modes(
         monkeypatch: pytest.MonkeyPatch) -> None:
     auto, _ = await _run(monkeypatch, "auto")
-    dict_dest, calls = await _run(monkeypatch, "dict")
-    assert calls == []
-    assert auto.loads.keys() == dict_dest.loads.keys() == {"plain", "filtered", "added"}
-    for resource, load in auto.loads.items():
-        expected = dict_dest.loads[resource].tables
-        assert load.tables.keys() == expected.keys()
-        for table, parts in load.tables.items():
-            assert [p.to_pylist() for p in parts] == [p.to_pylist() for p in expected[table]]
-            assert [p.schema for p in parts] == [p.schema for p in expected[table]]
+    dict_dest, batches = await _run(monkeypatch, "dict")
+    assert batches == []
+    assert auto.loads.keys() == {"plain", "filtered", "added"}
+    assert _tables(auto) == _tables(dict_dest)
     added = auto.loads["added"].tables["added"][0].to_pylist()
     assert {row["source"] for row in added} == {BASE}
 

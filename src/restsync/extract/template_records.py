@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import operator
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -18,9 +19,10 @@ from typing import Any
 import orjson
 
 from restsync.errors import ResponseError
-from restsync.spec.templated import RecordPipeline, Transformation
+from restsync.extract.http import Response
+from restsync.spec.templated import RecordPipeline, TemplatedEndpoint, Transformation
 
-__all__ = ["decode_body", "extract_records", "transform_records"]
+__all__ = ["body_keys", "decode_body", "extract_records", "is_gzip", "transform_records"]
 
 _FALSE_VALUES = ("False", "false", "{}", "[]", "()", "", "0", "0.0")
 
@@ -34,6 +36,11 @@ def truthy(value: Any) -> bool:
     return not (isinstance(value, int | float) and not isinstance(value, bool) and value == 0)
 
 
+def is_gzip(body: bytes | bytearray) -> bool:
+    """Whether ``body`` starts with gzip's magic bytes (read as gzip by every decoder)."""
+    return body[:2] == b"\x1f\x8b"
+
+
 def decode_body(body: bytes | bytearray, pipeline: RecordPipeline, location: str) -> list[Any]:
     """The body's parsed documents (one for JSON, one per line for JSON lines, the rows of
     a CSV as one list).
@@ -41,8 +48,8 @@ def decode_body(body: bytes | bytearray, pipeline: RecordPipeline, location: str
     Raises:
         ResponseError: The body is not what the decoder reads.
     """
-    data = bytes(body)
-    if pipeline.gzip or data[:2] == b"\x1f\x8b":
+    data: bytes | bytearray = body  # read in place: a page's body is not copied
+    if pipeline.gzip or is_gzip(data):
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
@@ -54,7 +61,7 @@ def decode_body(body: bytes | bytearray, pipeline: RecordPipeline, location: str
         if pipeline.decoder == "csv":
             text = data.decode(pipeline.encoding, errors="replace")
             return [list(csv.DictReader(io.StringIO(text), delimiter=pipeline.delimiter))]
-        if not data.strip():
+        if not data or data.isspace():
             return [{}]
         return [orjson.loads(data)]
     except orjson.JSONDecodeError as exc:
@@ -93,8 +100,10 @@ def extract_records(documents: list[Any], path: list[str]) -> list[dict[str, Any
             values = list(_walk(document, path))
             found = values[0] if values else []
         items = found if isinstance(found, list) else [found] if found else []
-        for item in items:
-            out.append(item if isinstance(item, dict) else {"value": item})
+        if all(type(item) is dict for item in items):  # the usual page: no item to wrap
+            out.extend(items)
+            continue
+        out.extend(item if isinstance(item, dict) else {"value": item} for item in items)
     return out
 
 
@@ -218,7 +227,12 @@ def apply_transformation(step: Transformation, record: dict[str, Any],
 
 def transform_records(records: list[dict[str, Any]], pipeline: RecordPipeline,
                       variables: dict[str, Any]) -> list[dict[str, Any]]:
-    """Filter and transform one page's records (filter first unless ``transform_first``)."""
+    """Filter and transform one page's records (filter first unless ``transform_first``).
+
+    With neither a filter nor a transformation, ``records`` itself is returned (no copy).
+    """
+    if pipeline.filter is None and not pipeline.transformations:
+        return records
     out: list[dict[str, Any]] = []
     for record in records:
         if pipeline.transform_first:
@@ -232,3 +246,30 @@ def transform_records(records: list[dict[str, Any]], pipeline: RecordPipeline,
                 record = apply_transformation(step, record, variables)
         out.append(record)
     return out
+
+
+def body_keys(te: TemplatedEndpoint, path: list[str], response: Response,
+              documents: list[Any], raw: list[dict[str, Any]], records: list[dict[str, Any]]
+              ) -> tuple[str, ...] | None:
+    """The path of object keys at which ``records`` are exactly the list in the response's
+    JSON body (so that a reader of the raw body finds the same records), else None.
+
+    None unless: the body is one plain JSON document (not JSON lines, CSV or gzip), the path
+    has no ``*`` and no list index and leads to a list, the records are that list's items
+    themselves (none wrapped as ``{"value": ...}``), and no filter, transformation or
+    client-side window changed the extracted list.
+    """
+    if records is not raw or not raw or response.status == 204 or len(documents) != 1:
+        return None
+    pipeline = te.records
+    if pipeline.decoder != "json" or pipeline.gzip or is_gzip(response.body):
+        return None
+    if any(key == "*" or key.lstrip("-").isdigit() for key in path):
+        return None
+    found: Any = documents[0]
+    for key in path:
+        found = found.get(key) if isinstance(found, dict) else None
+    if not isinstance(found, list) or len(found) != len(raw) \
+            or not all(map(operator.is_, found, raw)):
+        return None
+    return tuple(path)

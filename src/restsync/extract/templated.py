@@ -17,14 +17,16 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, urlsplit
 
 from restsync.errors import ConfigError, PaginationError, ResponseError
 from restsync.events import PageFetched
 from restsync.extract.http import Request, Response
 from restsync.extract.page import Page, ResourceStats, page_limit_error
+from restsync.extract.template_constants import RunConstants, is_template, run_constant
 from restsync.extract.template_records import (
+    body_keys,
     decode_body,
     extract_records,
     transform_records,
@@ -38,7 +40,6 @@ from restsync.spec.templated import (
     PageStrategy,
     RequestOption,
     TemplatedEndpoint,
-    TemplateValue,
     join_manifest_url,
     render_nested,
 )
@@ -88,12 +89,13 @@ def slice_variables(te: TemplatedEndpoint, partition: Mapping[str, Any],
 # --------------------------------------------------------------------------- rendering
 
 
-def _render_flat(value: Any, variables: Mapping[str, Any], where: str) -> Any:
+def _render_flat(value: Any, variables: Mapping[str, Any], where: str,
+                 constants: RunConstants) -> Any:
     """A mapping of templates (``None`` values left out), or one template's mapping/text."""
     if value is None:
         return {}
-    if isinstance(value, TemplateValue):
-        rendered = value.render(variables)
+    if is_template(value):
+        rendered = constants.render(value, variables)
         if rendered in (None, ""):
             return {}
         if isinstance(rendered, dict | str):
@@ -102,8 +104,8 @@ def _render_flat(value: Any, variables: Mapping[str, Any], where: str) -> Any:
                           location=where)
     out: dict[str, Any] = {}
     for k, v in value.items():
-        key = k.render(variables) if isinstance(k, TemplateValue) else k
-        rendered = v.render(variables) if isinstance(v, TemplateValue) else v
+        key = constants.render(k, variables) if is_template(k) else k
+        rendered = constants.render(v, variables) if is_template(v) else v
         if rendered is not None:
             out[str(key)] = rendered
     return out
@@ -138,13 +140,18 @@ def _dedupe(url: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_request(te: TemplatedEndpoint, variables: Mapping[str, Any], token: Any,
-                   options: list[tuple[RequestOption, Any]], where: str) -> Request:
+                   options: list[tuple[RequestOption, Any]], where: str,
+                   constants: RunConstants | None = None) -> Request:
     """The request of one page: the requester's templates plus every request option (the
-    paginator's token and page size, the partition's and the window's values)."""
+    paginator's token and page size, the partition's and the window's values).
+
+    ``constants`` keeps the values of run-constant templates from page to page."""
+    constants = constants or RunConstants()
     targets: dict[str, Any] = {
-        "params": _render_flat(te.params, variables, f"{where}.request_parameters"),
-        "headers": _render_flat(te.headers, variables, f"{where}.request_headers"),
-        "body_data": _render_flat(te.body_data, variables, f"{where}.request_body_data"),
+        "params": _render_flat(te.params, variables, f"{where}.request_parameters", constants),
+        "headers": _render_flat(te.headers, variables, f"{where}.request_headers", constants),
+        "body_data": _render_flat(te.body_data, variables, f"{where}.request_body_data",
+                                  constants),
         "body_json": render_nested(copy.copy(te.body_json), variables) or {},
     }
     if not isinstance(targets["body_json"], dict):
@@ -160,17 +167,18 @@ def render_request(te: TemplatedEndpoint, variables: Mapping[str, Any], token: A
     if token is not None and paging.token_option is not None and not path_token:
         extra.append((paging.token_option, token))
     if paging.page_size_option is not None and paging.page_size is not None:
-        size = paging.page_size.render({"config": te.config}) \
-            if isinstance(paging.page_size, TemplateValue) else paging.page_size
+        size = constants.render(paging.page_size, {"config": te.config}) \
+            if is_template(paging.page_size) else paging.page_size
         extra.append((paging.page_size_option, size))
     for option, value in extra:
         if option.inject_into != "path":
             _inject(option, value, te.config, targets)
-    base = str(te.url_base.render(variables))
+    base = str(constants.render(te.url_base, variables))
     if path_token:
         path = str(token)
     else:
-        path = str(te.path.render(variables)).lstrip("/") if te.path is not None else ""
+        path = str(constants.render(te.path, variables)).lstrip("/") \
+            if te.path is not None else ""
     url = join_manifest_url(base, path)
     params = _dedupe(url, {k: v for k, v in targets["params"].items() if v is not None})
     request = Request(method=te.method, url=url, params=params)
@@ -208,10 +216,10 @@ class _Pager:
 
     def _size(self, response_body: Any) -> int | None:
         size = self.s.page_size
-        if isinstance(size, TemplateValue):
+        if is_template(size):
             value = size.render({"config": self.config, "response": response_body})
             return int(value) if value not in (None, "") else None
-        return size
+        return cast(int | None, size)
 
     def next_token(self, response: Response, body: Any, extracted: int,
                    kept: list[dict[str, Any]], variables: Mapping[str, Any]) -> Any:
@@ -294,6 +302,10 @@ async def templated_pages(client: PageClient, *, resource: str, endpoint: Endpoi
         first_token = state.get("token")
         number = int(resume_from.get("page", 1)) - 1
     fetched = 0
+    constants = RunConstants()
+    field_path = [str(constants.render(p, {"config": te.config, "parameters": te.parameters}))
+                  for p in te.records.field_path] if all(
+        run_constant(p) for p in te.records.field_path) else None
     for index in range(first_window, len(windows)):
         window = windows[index]
         interval = window.interval if window is not None else {}
@@ -309,7 +321,7 @@ async def templated_pages(client: PageClient, *, resource: str, endpoint: Endpoi
             page_vars = {**variables,
                          "next_page_token": {"next_page_token": token} if token is not None
                          else None}
-            request = render_request(te, page_vars, token, options, where)
+            request = render_request(te, page_vars, token, options, where, constants)
             request.auth = auth
 
             def resume_here(w: int = index, t: Any = token, n: int = number) -> dict[str, Any]:
@@ -322,11 +334,13 @@ async def templated_pages(client: PageClient, *, resource: str, endpoint: Endpoi
             location = client._location(resource, number, request, url)
             documents = decode_body(response.body, te.records, location) \
                 if response.status != 204 else [{}]
-            path = [str(p.render({"config": te.config, "parameters": te.parameters}))
-                    for p in te.records.field_path]
+            path = field_path if field_path is not None else [
+                str(p.render({"config": te.config, "parameters": te.parameters}))
+                for p in te.records.field_path]
             raw = extract_records(documents, path)
             records = transform_records(raw, te.records, page_vars)
             records = _window_filter(te, records, bounds)
+            keys = body_keys(te, path, response, documents, raw, records)
             body = documents[0] if len(documents) == 1 else documents
             token = pager.next_token(response, body, len(raw), records, page_vars)
             if token is not None and _feed_ended(te, records, bounds):
@@ -339,7 +353,9 @@ async def templated_pages(client: PageClient, *, resource: str, endpoint: Endpoi
             client._events(PageFetched(resource=resource, page=number,
                                        records=len(records), url=url))
             yield Page(resource=resource, number=number, records=records, url=url,
-                       resume_state=resume)
+                       resume_state=resume,
+                       # Arrow-native pages (issue 13): the records are the body's list at keys
+                       body=response.body if keys is not None else None, records_keys=keys)
             if token is None:
                 break
             fetched += 1

@@ -77,13 +77,44 @@ def run_cdk(python: str, manifest: Path, config: dict[str, Any], workdir: Path,
     done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False,
                           env={**os.environ, "DO_NOT_TRACK": "1"})
     read = CdkRead(records={}, errors=[], returncode=done.returncode, stderr=done.stderr)
-    for line in done.stdout.splitlines():
+    return _parse(done.stdout.splitlines(), read)
+
+
+def _parse(lines: list[str], read: CdkRead) -> CdkRead:
+    for line in lines:
         message = json.loads(line)
         if "error" in message:
             read.errors.append(str(message["error"]))
         elif "stream" in message:
             read.records.setdefault(message["stream"], []).append(message["data"])
+        elif "exit" in message:
+            read.returncode = int(message["exit"])
+            read.stderr += str(message.get("exception", ""))
     return read
+
+
+def run_cdk_batch(python: str, jobs: list[tuple[Path, dict[str, Any]]], workdir: Path
+                  ) -> list[CdkRead]:
+    """Read each ``(manifest, config)`` with the CDK, one after another in ONE child
+    interpreter (the CDK's import, seconds on a loaded machine, is paid once)."""
+    listed: list[dict[str, str]] = []
+    for i, (manifest, config) in enumerate(jobs):
+        config_file = workdir / f"batch_{i}_config.json"
+        config_file.write_text(json.dumps(config))
+        listed.append({"manifest": str(manifest), "config": str(config_file),
+                       "out": str(workdir / f"batch_{i}_out.jsonl")})
+    jobs_file = workdir / "batch_jobs.json"
+    jobs_file.write_text(json.dumps(listed))
+    done = subprocess.run([python, str(READER), "--batch", str(jobs_file)], capture_output=True,
+                          text=True, timeout=1800, check=False,
+                          env={**os.environ, "DO_NOT_TRACK": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    reads = []
+    for job in listed:
+        out = Path(job["out"])
+        lines = out.read_text().splitlines() if out.exists() else ['{"exit": 1}']
+        reads.append(_parse(lines, CdkRead(records={}, errors=[], returncode=0, stderr="")))
+    return reads
 
 
 def read_with_cdk(python: str, manifest: Path, config: dict[str, Any], workdir: Path,

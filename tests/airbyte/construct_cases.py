@@ -11,6 +11,7 @@ import gzip
 import json
 from typing import Any
 
+from tests.airbyte.construct_cases_parents import empty_otherwise
 from tests.airbyte.construct_support import Case, Check, Reply, ids, stream
 from tests.recording_server import Recorded
 
@@ -145,11 +146,17 @@ PAGING = [
          {"GET /items": data(1, next="c2"), "GET /items?cursor=c2": data(2)},
          {"items": ids(1, 2)}),
     Case("cursor-from-header",
-         [stream(paginator=cursor("{{ headers['x-next'] }}",
-                                  stop_condition="{{ 'x-next' not in headers }}"))],
+         [stream(paginator=cursor("{{ headers['X-Next'] }}",
+                                  stop_condition="{{ 'X-Next' not in headers }}"))],
          {"GET /items": Reply(data(1), headers={"X-Next": "n2"}),
           "GET /items?cursor=n2": data(2)},
          {"items": ids(1, 2)}),
+    Case("cursor-header-names-keep-their-case-as-the-server-sent-them",
+         # as the CDK's CursorPagination: `headers` is a plain dict of the response's headers
+         [stream(paginator=cursor("{{ headers['x-next'] }}",
+                                  stop_condition="{{ 'x-next' not in headers }}"))],
+         {"GET /items": Reply(data(1), headers={"X-Next": "n2"})},
+         {"items": ids(1)}),
     Case("cursor-link-header-as-path",
          [stream(paginator=cursor("{{ headers['link']['next']['url'] }}",
                                   token={"type": "RequestPath"},
@@ -266,6 +273,12 @@ GRANTS = stream("grants", "/grants")
 CALENDARS = stream("calendars", "/grants/{{ stream_partition.grant_id }}/calendars",
                    retriever={"partition_router": router_over(GRANTS, "grant_id")})
 
+PAIRS = {"GET /grants": data(1, 2), "GET /grants/1/calendars": data(10),
+         "GET /grants/2/calendars": data(20, 21),
+         "GET /grants/1/events?calendar_id=10": data(100),
+         "GET /grants/2/events?calendar_id=20": data(200),
+         "GET /grants/2/events?calendar_id=21": data(210)}
+
 PARTITIONS = [
     Case("list-router-into-parameter",
          [stream(retriever={"partition_router": {
@@ -346,14 +359,11 @@ PARTITIONS = [
                  router_over(GRANTS, "grant_id"),
                  router_over(CALENDARS, "calendar_id",
                              request_option=opt("request_parameter", "calendar_id"))]})],
-         {"GET /grants": data(1, 2), "GET /grants/1/calendars": data(10),
-          "GET /grants/2/calendars": data(20, 21),
-          "GET /grants/1/events?calendar_id=10": data(100),
-          "GET /grants/2/events?calendar_id=20": data(200),
-          "GET /grants/2/events?calendar_id=21": data(210)},
+         PAIRS,
          {"events": ids(100, 200, 210),
           "calendars": [{"id": 10, "_grants_grant_id": 1}, {"id": 20, "_grants_grant_id": 2},
-                        {"id": 21, "_grants_grant_id": 2}]}),
+                        {"id": 21, "_grants_grant_id": 2}]},
+         handler=empty_otherwise(PAIRS)),  # the CDK's crossing reads through (an empty page)
     Case("parent-paged-children-paged",
          [PARENT, stream("children", "/p/{{ stream_partition.pid }}",
                          paginator=cursor("{{ response.next }}",
@@ -373,6 +383,13 @@ def cursor_sync(**options: Any) -> dict[str, Any]:
                              "datetime_format": "%Y-%m-%d"},
             "start_time_option": opt("request_parameter", "from"),
             "end_time_option": opt("request_parameter", "to"), **options}
+
+
+def unsent_window(**options: Any) -> dict[str, Any]:
+    """:func:`cursor_sync` without request options (left out: the CDK's schema refuses null)."""
+    out = cursor_sync(**options)
+    del out["start_time_option"], out["end_time_option"]
+    return out
 
 
 def dated(i: int, day: str) -> dict[str, Any]:
@@ -404,8 +421,7 @@ INCREMENTAL = [
                  path="/items/{{ stream_interval.start_time }}",
                  requester={"http_method": "POST",
                             "request_body_json": {"until": "{{ stream_slice.end_time }}"}},
-                 incremental_sync={**cursor_sync(), "start_time_option": None,
-                                   "end_time_option": None})],
+                 incremental_sync=unsent_window())],
          {"POST /items/2024-01-01": {"data": [dated(1, "2024-01-02")]}},
          {"items": ids(1)}, config=WINDOW,
          checks={"POST /items/2024-01-01": Check(json={"until": "2024-01-03"})}),
@@ -417,23 +433,22 @@ INCREMENTAL = [
          {"items": ids(1)}, config=WINDOW),
     Case("client-side-filter",
          [stream(primary_key="id", incremental_sync={
-             **cursor_sync(), "is_client_side_incremental": True, "start_time_option": None,
-             "end_time_option": None})],
+             **unsent_window(), "is_client_side_incremental": True})],
          {"GET /items": {"data": [dated(1, "2023-12-31"), dated(2, "2024-01-02"),
                                   dated(3, "2024-01-05")]}},
          {"items": ids(2)}, config=WINDOW),
     Case("without-filter-the-api-decides",
          [stream(primary_key="id", incremental_sync={
-             **cursor_sync(), "start_time_option": None, "end_time_option": None})],
+             **unsent_window()})],
          {"GET /items": {"data": [dated(1, "2023-12-31"), dated(2, "2024-01-02")]}},
          {"items": ids(1, 2)}, config=WINDOW),
     Case("data-feed-stops-paging",
          [stream(primary_key="id", paginator=pages("PageIncrement", size=1, start_from_page=1),
-                 incremental_sync={**cursor_sync(), "is_data_feed": True,
-                                   "start_time_option": None, "end_time_option": None})],
+                 incremental_sync={**unsent_window(), "is_data_feed": True})],
+         # as the CDK: the record before the start ends paging and is not kept
          {"GET /items": {"data": [dated(2, "2024-01-02")]},
           "GET /items?page=2": {"data": [dated(1, "2023-12-01")]}},
-         {"items": ids(1, 2)}, config=WINDOW),
+         {"items": ids(2)}, config=WINDOW),
     Case("start-min-max",
          [stream(primary_key="id", incremental_sync={**cursor_sync(), "start_datetime": {
              "type": "MinMaxDatetime", "datetime": "{{ config.start }}",
@@ -569,12 +584,13 @@ def handler_of(*filters: dict[str, Any], **handler: Any) -> dict[str, Any]:
 
 
 def flaky(status: int, times: int, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    """Answer ``status`` to the first ``times`` requests, then the exchanges."""
-    seen: list[int] = []
+    """Answer ``status`` to the first ``times`` requests of each server, then the exchanges
+    (counted per server: restsync and the CDK each read a case from a server of its own)."""
+    seen: dict[str, int] = {}
 
     def handle(request: Recorded, base: str) -> Reply | None:
-        seen.append(1)
-        if len(seen) <= times:
+        seen[base] = seen.get(base, 0) + 1
+        if seen[base] <= times:
             return Reply({"error": "busy"}, status=status, headers=headers or {})
         return None
     return handle
@@ -598,14 +614,16 @@ ERRORS = [
     Case("default-404-fails",
          [stream()], {"GET /items": Reply({"error": "nope"}, status=404)}, {"items": []},
          fails="404"),
-    Case("default-500-retried",
-         [stream()], {"GET /items": data(1)}, {"items": ids(1)},
+    Case("default-500-retried",  # the default filters; a short backoff (the CDK waits 5 s)
+         [stream(requester=handler_of(backoff_strategies=[
+             {"type": "ExponentialBackoffStrategy", "factor": 0.05}]))],
+         {"GET /items": data(1)}, {"items": ids(1)},
          requests=["GET /items", "GET /items"], handler=flaky(500, 1)),
     Case("retry-on-custom-status-with-constant-backoff",
          [stream(requester=handler_of(
              {"action": "RETRY", "http_codes": [418]},
              backoff_strategies=[{"type": "ConstantBackoffStrategy",
-                                  "backoff_time_in_seconds": 2}]))],
+                                  "backoff_time_in_seconds": 0.1}]))],
          {"GET /items": data(1)}, {"items": ids(1)},
          requests=["GET /items", "GET /items", "GET /items"], handler=flaky(418, 2)),
     Case("rate-limited-wait-from-header",
@@ -613,7 +631,7 @@ ERRORS = [
              {"action": "RATE_LIMITED", "http_codes": [429]},
              backoff_strategies=[{"type": "WaitTimeFromHeader", "header": "Retry-After"}]))],
          {"GET /items": data(1)}, {"items": ids(1)},
-         requests=["GET /items", "GET /items"], handler=flaky(429, 1, {"Retry-After": "3"})),
+         requests=["GET /items", "GET /items"], handler=flaky(429, 1, {"Retry-After": "1"})),
     Case("composite-handler-first-match",
          [stream(requester={"error_handler": {"type": "CompositeErrorHandler",
                                               "error_handlers": [
@@ -632,7 +650,7 @@ ERRORS = [
          [stream(requester=handler_of(
              {"action": "RETRY", "http_codes": [503]}, max_retries=2,
              backoff_strategies=[{"type": "ConstantBackoffStrategy",
-                                  "backoff_time_in_seconds": 1}]))],
+                                  "backoff_time_in_seconds": 0.1}]))],
          {"GET /items": Reply({}, status=503)}, {"items": []},
          requests=["GET /items"] * 3, fails="503"),
 ]
@@ -673,9 +691,9 @@ RECORDS = [
     Case("remove-fields-condition",
          # as the CDK: `property` is the field's value
          [stream(transformations=[{"type": "RemoveFields", "field_pointers": [["x"]],
-                                   "condition": "{{ property == 1 }}"}])],
-         {"GET /items": {"data": [{"id": 1, "x": 1}, {"id": 2, "x": 2}]}},
-         {"items": [{"id": 1, "x": None}, {"id": 2, "x": 2}]}),
+                                   "condition": "{{ property == 'drop' }}"}])],
+         {"GET /items": {"data": [{"id": 1, "x": "drop"}, {"id": 2, "x": "keep"}]}},
+         {"items": [{"id": 1, "x": None}, {"id": 2, "x": "keep"}]}),
     Case("keys-to-lower",
          [stream(transformations=[{"type": "KeysToLower"}])],
          {"GET /items": {"data": [{"ID": 1, "Name": "a"}]}}, {"items": kept(id=1, name="a")}),
@@ -698,6 +716,10 @@ RECORDS = [
                               headers={"Content-Type": "application/octet-stream"})},
          {"items": ids(1, 2)}),
     Case("csv-decoder",
+         [stream(field_path=(), retriever={"decoder": {"type": "CsvDecoder"}})],
+         {"GET /items": Reply(b"id,name\n1,a\n2,b\n", headers={"Content-Type": "text/csv"})},
+         {"items": [{"id": "1", "name": "a"}, {"id": "2", "name": "b"}]}),
+    Case("csv-decoder-written-as-a-composite-raw-decoder",  # the CDK 6 form
          [stream(field_path=(), retriever={"decoder": {
              "type": "CompositeRawDecoder", "parser": {"type": "CsvParser"}}})],
          {"GET /items": Reply(b"id,name\n1,a\n2,b\n", headers={"Content-Type": "text/csv"})},

@@ -17,7 +17,8 @@ def test_product_of_unrelated_parent_routers_is_refused_with_its_path() -> None:
     [refusal] = refusals
     assert refusal.stream == "children"
     assert refusal.where == "streams[2].retriever"
-    assert "only for two, the second a child of the first" in refusal.message
+    assert "one parent stream is a child of every other" in refusal.message
+    assert "grants, parents" in refusal.message
     source, _, _ = compile_manifest(manifest_of([GRANTS, PARENT, child]),
                                     config={"base": "http://127.0.0.1:9"},
                                     streams=["grants", "parents"])
@@ -35,3 +36,24 @@ def test_refused_parent_refuses_its_children() -> None:
                                       config={"base": "http://127.0.0.1:9"})
     assert {(r.stream, r.kind) for r in refusals} == {
         ("parents", "CustomPaginationStrategy"), ("children", "SubstreamPartitionRouter")}
+
+
+def test_async_retriever_and_dynamic_streams_are_refused_naming_the_component() -> None:
+    report = {**stream("report", "/r"), "retriever": {
+        "type": "AsyncRetriever", "record_selector": PARENT["retriever"]["record_selector"]}}
+    dynamic = {"type": "DynamicDeclarativeStream", "stream_template": stream("{{ x }}", "/t"),
+               "components_resolver": {"type": "HttpComponentsResolver",
+                                       "retriever": PARENT["retriever"],
+                                       "components_mapping": []}}
+    source, refusals, _ = compile_manifest(
+        manifest_of([PARENT, report], dynamic_streams=[dynamic]),
+        config={"base": "http://127.0.0.1:9"}, streams=["parents"])
+    assert source is not None and [r.name for r in source.resources] == ["parents"]
+    by_kind = {r.kind: r for r in refusals}
+    assert by_kind["AsyncRetriever"].stream == "report"
+    assert by_kind["AsyncRetriever"].where == "streams[1].retriever"
+    assert "creation_requester, polling_requester, download_requester" in str(
+        by_kind["AsyncRetriever"])
+    dynamic_refusal = by_kind["DynamicDeclarativeStream"]
+    assert dynamic_refusal.where == "dynamic_streams[0].components_resolver"
+    assert "HttpComponentsResolver" in dynamic_refusal.message

@@ -1,5 +1,5 @@
-"""The table of one-construct manifests (tests/airbyte/construct_cases.py and
-construct_cases_more.py), each run over
+"""The table of one-construct manifests (tests/airbyte/construct_cases.py,
+construct_cases_more.py and construct_cases_parents.py), each run over
 real HTTP against a scripted loopback server into DuckDB: the exact requests, their bodies
 and headers, and the rows loaded."""
 
@@ -12,13 +12,14 @@ import pytest
 from restsync.normalize.naming import normalize_identifier
 from tests.airbyte.construct_cases import CASES as FIRST_CASES
 from tests.airbyte.construct_cases_more import MORE_CASES
+from tests.airbyte.construct_cases_parents import PARENT_CASES
 from tests.airbyte.construct_support import Case, run_case
 from tests.e2e.dlt_support import check_request, expected_rows, table_rows
 from tests.recording_server import recording_server
 
 pytestmark = pytest.mark.slow  # about a second per case (a server and a DuckDB each)
 
-CASES = [*FIRST_CASES, *MORE_CASES]
+CASES = [*FIRST_CASES, *MORE_CASES, *PARENT_CASES]
 
 
 def test_case_ids_are_unique() -> None:

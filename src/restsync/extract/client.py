@@ -31,6 +31,7 @@ from restsync.events import (
     discard,
 )
 from restsync.extract import auth_manifest_oauth as _auth_manifest_oauth  # noqa: F401
+from restsync.extract import auth_oauth2 as _auth_oauth2  # noqa: F401  (registers its flows)
 from restsync.extract import auth_session as _auth_session  # noqa: F401  (registers its flow)
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
 from restsync.extract.concurrency import LimitChange, client_bounds, limit_notice, settled

@@ -45,6 +45,21 @@ def _missing(parent_index: int | None, parent: str, key: str, field: str,
                          f"`{field}` needs", location=f"resource '{resource}'")
 
 
+def _parent_option(router: ParentPartition, parent: Mapping[str, Any],
+                   parent_index: int | None, resource: str
+                   ) -> tuple[dict[str, Any], dict[str, Any], list[Any], str]:
+    """One parent record's partition by one parent configuration."""
+    value = _dig(parent, router.parent_key)
+    if value is _MISSING:
+        raise _missing(parent_index, router.parent, ".".join(router.parent_key),
+                       router.partition_field, resource)
+    extras = {name: v for keys, name in router.extra_fields
+              if (v := _dig(parent, keys)) is not _MISSING}
+    opts = [(router.request_option, value)] if router.request_option else []
+    return ({router.partition_field: value, "parent_slice": {}}, extras, opts,
+            f"{router.parent}.{'.'.join(router.parent_key)}={value}")
+
+
 def partition_values(te: TemplatedEndpoint, parent: Mapping[str, Any] | None,
                      parent_index: int | None, resource: str
                      ) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
@@ -64,15 +79,8 @@ def partition_values(te: TemplatedEndpoint, parent: Mapping[str, Any] | None,
         elif isinstance(router, ParentPartition):
             if parent is None:
                 raise AssertionError("a parent router without a parent record")
-            value = _dig(parent, router.parent_key)
-            if value is _MISSING:
-                raise _missing(parent_index, router.parent, ".".join(router.parent_key),
-                               router.partition_field, resource)
-            extras = {name: v for keys, name in router.extra_fields
-                      if (v := _dig(parent, keys)) is not _MISSING}
-            opts = [(router.request_option, value)] if router.request_option else []
-            options.append(({router.partition_field: value, "parent_slice": {}}, extras, opts,
-                            f"{router.parent}.{'.'.join(router.parent_key)}={value}"))
+            for config in (router, *router.alternatives):
+                options.append(_parent_option(config, parent, parent_index, resource))
         elif isinstance(router, AncestorPartition):
             if parent is None or router.column not in parent:
                 raise _missing(parent_index, "its parent", router.column, router.field,
@@ -81,8 +89,9 @@ def partition_values(te: TemplatedEndpoint, parent: Mapping[str, Any] | None,
             opts = [(router.request_option, value)] if router.request_option else []
             options.append(({router.field: value}, {}, opts, f"{router.ancestor}={value}"))
         choices.append(options)
-    carried = {r.carried_column for r in te.partitions
-               if isinstance(r, ParentPartition) and r.carry}
+    carried = {r.carried_column: r.partition_field if isinstance(r, ParentPartition)
+               else r.field for r in te.partitions
+               if isinstance(r, ParentPartition | AncestorPartition) and r.carry}
     for combo in itertools.product(*choices):
         partition: dict[str, Any] = {}
         extra: dict[str, Any] = {}
@@ -98,6 +107,5 @@ def partition_values(te: TemplatedEndpoint, parent: Mapping[str, Any] | None,
             values[EXTRA_FIELDS] = extra
         if injected:
             values[OPTIONS] = injected
-        carry = {r.carried_column: partition.get(r.partition_field) for r in te.partitions
-                 if isinstance(r, ParentPartition) and r.carried_column in carried}
+        carry = {column: partition.get(field) for column, field in carried.items()}
         yield values, ", ".join(labels), carry

@@ -12,7 +12,7 @@ from restsync.extract.template_records import truthy
 from restsync.spec.model import ResponseAction
 from restsync.spec.templated import ErrorRule
 
-__all__ = ["error_actions", "headers_dict"]
+__all__ = ["error_actions", "headers_dict", "paging_headers"]
 
 
 class _Headers(dict[str, Any]):
@@ -37,6 +37,18 @@ def headers_dict(response: Response) -> dict[str, Any]:
             dict.__setitem__(out, name.lower(), ", ".join(response.headers.getall(name)))
     dict.__setitem__(out, "link", {rel: {"url": url, "rel": rel}
                                    for rel, url in response.links.items()})
+    return out
+
+
+def paging_headers(response: Response) -> dict[str, Any]:
+    """``headers`` as a ``CursorPagination`` template sees them in the CDK: a plain dict of
+    the response's headers named as the server sent them (``headers['x-next']`` does not
+    find ``X-Next``; repeated ones joined), plus ``link`` as in :func:`headers_dict`."""
+    out: dict[str, Any] = {}
+    for name in response.headers:
+        if name not in out:
+            out[name] = ", ".join(response.headers.getall(name))
+    out["link"] = {rel: {"url": url, "rel": rel} for rel, url in response.links.items()}
     return out
 
 

@@ -32,7 +32,7 @@ from restsync.extract.template_records import (
     transform_records,
     truthy,
 )
-from restsync.extract.template_responses import error_actions, headers_dict
+from restsync.extract.template_responses import error_actions, paging_headers
 from restsync.extract.windows import Window, date_windows, parse_cursor
 from restsync.spec.limits import Limits
 from restsync.spec.model import EndpointConfig, ResponseAction
@@ -228,7 +228,7 @@ class _Pager:
             return None
         if s.kind == "cursor":
             assert s.cursor_value is not None
-            scope = {**variables, "response": body, "headers": headers_dict(response),
+            scope = {**variables, "response": body, "headers": paging_headers(response),
                      "last_record": kept[-1] if kept else None, "last_page_size": len(kept)}
             if s.stop_condition is not None and truthy(s.stop_condition.render(scope)):
                 return None
@@ -345,6 +345,7 @@ async def templated_pages(client: PageClient, *, resource: str, endpoint: Endpoi
             token = pager.next_token(response, body, len(raw), records, page_vars)
             if token is not None and _feed_ended(te, records, bounds):
                 token = None
+            records = _window_filter(te, records, bounds, feed=True)
             stats.pages += 1
             stats.records += len(records)
             more = token is not None or index + 1 < len(windows)
@@ -368,12 +369,15 @@ async def templated_pages(client: PageClient, *, resource: str, endpoint: Endpoi
 Bounds = tuple[datetime, datetime] | None
 
 
-def _window_filter(te: TemplatedEndpoint, records: list[dict[str, Any]], bounds: Bounds
-                   ) -> list[dict[str, Any]]:
-    """``is_client_side_incremental``: keep the records from the start (the stored cursor
-    minus the lookback, else the configured start) to the end."""
+def _window_filter(te: TemplatedEndpoint, records: list[dict[str, Any]], bounds: Bounds, *,
+                   feed: bool = False) -> list[dict[str, Any]]:
+    """Keep the records from the start (the stored cursor minus the lookback, else the
+    configured start) to the end: ``is_client_side_incremental`` before paging decides
+    (``feed=False``), ``is_data_feed`` after (``feed=True``: the CDK's post-pagination
+    filter, which replaces the client-side one)."""
     w = te.windows
-    if w is None or not w.client_side or bounds is None:
+    applies = w is not None and (w.is_data_feed if feed else w.client_side and not w.is_data_feed)
+    if w is None or bounds is None or not applies:
         return records
     kept = []
     for record in records:

@@ -180,9 +180,12 @@ def _partition_bindings(templated: TemplatedEndpoint) -> dict[str, Binding]:
             continue
         key = f"stream_partition.{getattr(router, 'partition_field', None) or router.field}"  # type: ignore[union-attr]
         if isinstance(router, ParentPartition):
-            out[key] = Binding(name=router.partition_field, target="query", kind="resource",
-                               resource=router.parent, field=".".join(router.parent_key),
-                               how="explicit", placeholder=key)
+            for config in (router, *router.alternatives):  # one parent, several keys
+                key = f"stream_partition.{config.partition_field}"
+                out.setdefault(key, Binding(
+                    name=config.partition_field, target="query", kind="resource",
+                    resource=config.parent, field=".".join(config.parent_key),
+                    how="explicit", placeholder=key))
         else:
             out[key] = Binding(name=router.field, target="query", kind="param",
                                values=tuple(router.values), how="static", placeholder=key)

@@ -178,6 +178,9 @@ class ParentPartition:
     carry: bool = False
     """Each record carries the partition value as ``_<parent>_<partition_field>`` (a
     child pairs it with its own parent's records: :class:`AncestorPartition`)."""
+    alternatives: tuple[ParentPartition, ...] = ()
+    """Further configurations of the same parent (several ``parent_stream_configs`` of one
+    router): each parent record gives one partition per configuration, in order."""
 
     @property
     def carried_column(self) -> str:
@@ -195,6 +198,14 @@ class AncestorPartition:
     column: str
     ancestor: str
     request_option: RequestOption | None = None
+    carry: bool = False
+    """Each record carries the value on as ``_<ancestor>_<field>`` (a child pairs it with
+    its own parent's records in turn: a chain of three or more parent routers)."""
+
+    @property
+    def carried_column(self) -> str:
+        """The column that carries the value on (with ``carry``)."""
+        return f"_{self.ancestor}_{self.field}"
 
 
 @dataclass(frozen=True)

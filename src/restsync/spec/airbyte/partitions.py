@@ -9,15 +9,20 @@ of routers (their cartesian product).
   partition, ``extra_fields`` copy more parent fields into the partition's extra fields.
   In restsync the parent is a resource of the plan (extracted, loaded when selected) whose
   records stream into the child as they arrive. One parent stream per child.
-* A product of two parent routers whose second parent is itself a child of the first
-  (Nylas' events: grants x calendars) runs as the pairs restsync sees: each record of the
-  second parent with the record of the first it came from (:func:`chain_parents`). The CDK
-  crosses every record of the first with every record of the second.
+  Several ``parent_stream_configs`` of that one parent give, per parent record, one
+  partition per configuration (the CDK's partitions, read in another order).
+* A product of parent routers where one parent stream is a child of every other (Nylas'
+  events: grants x calendars; groups x conversations x threads) runs as the tuples restsync
+  sees: each record of the deepest parent with the records of the others it came from
+  (:func:`chain_parents`). Routers over the same parent read every value from one record.
+  The CDK crosses every record of each with every record of the others.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from restsync.spec.airbyte.context import Compiler, Unsupported, path_of
@@ -102,9 +107,12 @@ def substream_router(c: Compiler, component: Mapping[str, Any]) -> list[ParentPa
                                    request_option=_option(c, config),
                                    extra_fields=tuple(extras),
                                    incremental_dependency=bool(config.get("incremental_dependency"))))
-    if len(out) > 1:
-        raise Unsupported("SubstreamPartitionRouter", f"{where}.parent_stream_configs",
-                          "several configurations of one parent stream are not supported")
+    if len(out) > 1:  # the CDK reads the parent once per configuration: the same partitions
+        c.infer(f"{where}.parent_stream_configs",
+                f"{c.stream}: {len(out)} configurations of the parent `{out[0].parent}`: each "
+                f"`{out[0].parent}` record gives one partition per configuration (the CDK reads "
+                "the parent once per configuration)")
+        return [replace(out[0], alternatives=tuple(out[1:]))]
     return out
 
 
@@ -123,29 +131,43 @@ def _own_router(stream: Any, parent: str) -> tuple[tuple[str, ...], str] | None:
 
 
 def chain_parents(c: Compiler, where: str, partitions: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Several parent routers: allowed when they are two and the second parent stream is a
-    child of the first by the same key; the first becomes an :class:`AncestorPartition`.
+    """Several parent routers: allowed when one parent stream (the deepest) is itself a
+    child of every other by the same key (a chain: grants -> calendars, or groups ->
+    conversations -> threads). The deepest stays the parent; each other becomes an
+    :class:`AncestorPartition` read from the column the deepest's records carry.
 
     Raises:
         Unsupported: Any other product of parent routers.
     """
-    parents = [p for p in partitions if isinstance(p, ParentPartition)]
+    routers = [p for p in partitions if isinstance(p, ParentPartition)]
+    parents = list({p.parent: p for p in routers[::-1]}.values())[::-1]  # first of each stream
+    if len(routers) > len(parents):
+        same = sorted(n for n, k in Counter(p.parent for p in routers).items() if k > 1)
+        c.infer(where, f"{c.stream}: the product of routers over the same parent "
+                       f"{', '.join(f'`{n}`' for n in same)} reads every value from one "
+                       "parent record (the CDK crosses every record with every record)")
     if len(parents) < 2:
         return partitions
-    for first, last in (parents, parents[::-1]) if len(parents) == 2 else ():
-        own = _own_router(c.parent_streams.get(last.parent), first.parent)
-        if own is None or own[0] != first.parent_key:
+    for deepest in parents[::-1]:
+        others = [p for p in routers if p.parent != deepest.parent]
+        owns = [_own_router(c.parent_streams.get(deepest.parent), p.parent) for p in others]
+        if any(own is None or own[0] != p.parent_key for own, p in zip(owns, others, strict=True)):
             continue
-        c.carried.add((last.parent, first.parent, own[1]))
-        c.infer(where, f"{c.stream}: the product of `{first.parent}` and `{last.parent}` runs "
-                       f"as pairs: each `{last.parent}` record with the `{first.parent}` record "
-                       f"it came from (the CDK crosses every `{first.parent}` with every "
-                       f"`{last.parent}`); `{last.parent}` records carry "
-                       f"`_{first.parent}_{own[1]}`")
-        ancestor = AncestorPartition(field=first.partition_field,
-                                     column=f"_{first.parent}_{own[1]}", ancestor=first.parent,
-                                     request_option=first.request_option)
-        return tuple(ancestor if p is first else p for p in partitions)
+        ancestors: dict[int, AncestorPartition] = {}
+        for first, own in zip(others, owns, strict=True):
+            assert own is not None
+            c.carried.add((deepest.parent, first.parent, own[1]))
+            ancestors[id(first)] = AncestorPartition(
+                field=first.partition_field, column=f"_{first.parent}_{own[1]}",
+                ancestor=first.parent, request_option=first.request_option)
+        names = ", ".join(f"`{p.parent}`" for p in others)
+        columns = ", ".join(f"`{a.column}`" for a in ancestors.values())
+        c.infer(where, f"{c.stream}: the product of {names} and `{deepest.parent}` runs as "
+                       f"pairs: each `{deepest.parent}` record with the {names} record it came "
+                       f"from (the CDK crosses every record of each with every other); "
+                       f"`{deepest.parent}` records carry {columns}")
+        return tuple(ancestors.get(id(p), p) for p in partitions)
     raise Unsupported("SubstreamPartitionRouter", where,
-                      "partitions from several parent streams are supported only for two, the "
-                      "second a child of the first by the same key")
+                      "a product of parent routers is supported only when one parent stream "
+                      "is a child of every other by the same key (records of unrelated "
+                      f"parents are not crossed): {', '.join(p.parent for p in parents)}")

@@ -78,7 +78,9 @@ REGISTRY: dict[str, tuple[str, Handler]] = {
 }
 
 NOT_SUPPORTED: dict[str, str] = {
-    "AsyncRetriever": "asynchronous jobs (create, poll, download) are not supported",
+    "AsyncRetriever": "asynchronous report jobs (creation_requester, polling_requester, "
+                      "download_requester) are not supported; restsync runs SimpleRetriever "
+                      "streams (`--streams` runs the others)",
     "LegacySessionTokenAuthenticator": "session-token login is not supported",
     "JwtAuthenticator": "JWT signing is not supported",
     "XmlDecoder": "XML responses are not supported",

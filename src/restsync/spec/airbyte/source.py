@@ -18,7 +18,7 @@ from restsync.spec.airbyte.interpolation import TemplateRenderError
 from restsync.spec.airbyte.registry import build
 from restsync.spec.airbyte.streams import declarative_stream
 from restsync.spec.model import ClientConfig, Inference, ResourceConfig, SourceConfig
-from restsync.spec.templated import ParentPartition
+from restsync.spec.templated import AncestorPartition, ParentPartition
 
 __all__ = ["StreamRefusal", "compile_source"]
 
@@ -91,10 +91,7 @@ def compile_source(manifest: Mapping[str, Any], config: dict[str, Any], *, name:
     definitions = manifest.get("streams") or []
     if manifest.get("dynamic_streams"):
         for i, dynamic in enumerate(manifest["dynamic_streams"]):
-            refusals.append(StreamRefusal(
-                _stream_name(c, dynamic, i), "DynamicDeclarativeStream",
-                path_of(dynamic, f"dynamic_streams[{i}]"),
-                "dynamic streams (generated from an API or the config) are not supported"))
+            refusals.append(_dynamic_refusal(c, dynamic, i))
     top: list[str] = []
     for i, component in enumerate(definitions):
         stream = _stream_name(c, component, i)
@@ -164,8 +161,32 @@ def _mark_carried(c: Compiler, resources: Mapping[str, ResourceConfig]) -> None:
         if templated is None:
             continue
         templated.partitions = tuple(
-            replace(p, carry=True) if isinstance(p, ParentPartition) and p.parent == parent
-            and p.partition_field == field_name else p for p in templated.partitions)
+            replace(p, carry=True) if (isinstance(p, ParentPartition) and p.parent == parent
+                                       and p.partition_field == field_name)
+            or (isinstance(p, AncestorPartition) and p.ancestor == parent
+                and p.field == field_name) else p for p in templated.partitions)
+
+
+_RESOLVED_BY = {
+    "HttpComponentsResolver": "from an API response when the manifest is read (restsync's "
+                              "spec stage sends no request)",
+    "ConfigComponentsResolver": "from the config",
+    "ParametrizedComponentsResolver": "from a list of parameters",
+}
+
+
+def _dynamic_refusal(c: Compiler, dynamic: Any, index: int) -> StreamRefusal:
+    """The refusal of one ``dynamic_streams`` entry, naming its resolver and its path."""
+    where = path_of(dynamic, f"dynamic_streams[{index}]")
+    resolver = dynamic.get("components_resolver") if isinstance(dynamic, Mapping) else None
+    kind = str(resolver.get("type")) if isinstance(resolver, Mapping) else "no resolver"
+    how = _RESOLVED_BY.get(kind, "by a resolver restsync does not know")
+    named = isinstance(dynamic, Mapping) and isinstance(dynamic.get("name"), str)
+    return StreamRefusal(
+        _stream_name(c, dynamic, index) if named else where, "DynamicDeclarativeStream",
+        path_of(resolver, f"{where}.components_resolver"),
+        f"DynamicDeclarativeStream with {kind}: streams generated {how} are not supported; "
+        "`--streams` runs the manifest's other streams")
 
 
 def _client(c: Compiler, manifest: Mapping[str, Any], resources: list[ResourceConfig],

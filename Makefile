@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CDKVENV := .cdkvenv
 CDK_STAMP := $(CDKVENV)/.installed
 
-.PHONY: demo test test-fast test-slow test-arrow-pages lint typecheck bench
+.PHONY: demo test test-fast test-slow test-dict-pages lint typecheck bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,8 @@ test-slow: $(STAMP) $(CDK_STAMP)  ## the slow tests: crash harness, hostile serv
 	RESTSYNC_CDK_PYTHON="$${RESTSYNC_CDK_PYTHON:-$(CURDIR)/$(CDKVENV)/bin/python}" \
 	  $(VENV)/bin/pytest -q -m slow -n auto
 
-test-arrow-pages: $(STAMP)  ## the fast tests with Arrow-native pages on (opt-in: RESTSYNC_PAGE_PATH=auto)
-	RESTSYNC_PAGE_PATH=auto $(VENV)/bin/pytest -q -m "not slow" -n auto
+test-dict-pages: $(STAMP)  ## the fast tests with the dict page path (Arrow-native pages, RESTSYNC_PAGE_PATH=auto, are the default)
+	RESTSYNC_PAGE_PATH=dict $(VENV)/bin/pytest -q -m "not slow" -n auto
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

@@ -11,7 +11,13 @@ import pyarrow.compute as pc
 
 from restsync.errors import ConfigError, FatalError
 from restsync.normalize import contract, kinds
-from restsync.normalize.arrowize import records_to_struct
+from restsync.normalize.arrow_pages import (
+    FAST_PATH_MAX_DEPTH,
+    PageBody,
+    bodies_to_struct,
+    type_depth,
+)
+from restsync.normalize.arrowize import infer_struct_type, records_to_struct
 from restsync.normalize.bounds import COLUMNS_LIMIT, DEPTH_LIMIT, ShapeGuard
 from restsync.normalize.columns import ColumnMerger, MergeRules, row_locator
 from restsync.normalize.flatten import Flattener, IdFactory, TableRows, effective_nesting
@@ -222,7 +228,8 @@ class Normalizer:
 
     def normalize(self, records: list[dict[str, Any]],
                   constant_columns: ConstantColumns | None = None, *,
-                  where: str | None = None) -> list[TableBatch]:
+                  where: str | None = None, pages: Sequence[PageBody] | None = None
+                  ) -> list[TableBatch]:
         """Normalize one page of records.
 
         Args:
@@ -232,6 +239,10 @@ class Normalizer:
                 of mappings aligned with ``records`` (one per record; a key missing in one
                 mapping is null for that row), so pages of several parents can be batched.
             where: Where the records come from (``pages 3-5``), for messages.
+            pages: The bodies ``records`` are exactly the selected records of, in order
+                (Arrow-native pages, :mod:`restsync.normalize.arrow_pages`): the records are
+                then read from the bodies where that gives the same tables and stays within
+                the limits, else built from the dicts. Ignored with ``constant_columns``.
 
         Returns:
             One :class:`TableBatch` per table with rows, the root table first, each child after
@@ -244,26 +255,29 @@ class Normalizer:
         """
         if not records:
             return []
+        inferred = None
+        if pages and constant_columns is None:
+            inferred = infer_struct_type(records)
+            struct = self._read_pages(pages, inferred)
+            if struct is not None:
+                return self._normalize_struct(struct, None, where)
         bounded, arrow_type = self._guard.bound(records, known_columns=self._known_columns,
-                                                table_name=self._table_name_of, where=where)
+                                                table_name=self._table_name_of, where=where,
+                                                inferred=inferred)
         struct = records_to_struct(bounded, self._nesting, arrow_type)
         return self._normalize_struct(struct, constant_columns, where)
 
-    def normalize_struct(self, struct: pa.StructArray, *, where: str | None = None
-                         ) -> list[TableBatch] | None:
-        """Normalize one page's records given as the struct array ``pa.array`` would build
-        from them (:func:`~restsync.normalize.arrow_pages.bodies_to_struct`).
-
-        Returns:
-            What :meth:`normalize` returns for those records, or None when the shape limits
-            would change the records first (a map to cut into a JSON column, a table too
-            wide): then the caller normalizes the records with :meth:`normalize`.
-        """
-        if not len(struct):
-            return []
-        if not self._guard.fits(struct.type, known_columns=self._known_columns):
+    def _read_pages(self, pages: Sequence[PageBody], arrow_type: pa.DataType | None
+                    ) -> pa.StructArray | None:
+        """The records read from their bodies as ``arrow_type`` (their inferred type), or None
+        when that type is past a limit (the records need the dict path's cuts or depth
+        handling): checked before the reader sees a byte, so it builds no more than this."""
+        if arrow_type is None or not pa.types.is_struct(arrow_type) or \
+                type_depth(arrow_type) > min(self.limits.max_depth or FAST_PATH_MAX_DEPTH,
+                                             FAST_PATH_MAX_DEPTH) or \
+                not self._guard.fits(arrow_type, known_columns=self._known_columns):
             return None
-        return self._normalize_struct(struct, None, where)
+        return bodies_to_struct(pages, arrow_type)
 
     def _normalize_struct(self, struct: pa.StructArray,
                           constant_columns: ConstantColumns | None, where: str | None

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from restsync.errors import ConfigError, FatalError
+from restsync.errors import ConfigError
 from restsync.normalize import contract, kinds
 from restsync.normalize.arrow_pages import (
     FAST_PATH_MAX_DEPTH,
@@ -18,6 +17,15 @@ from restsync.normalize.arrow_pages import (
     type_depth,
 )
 from restsync.normalize.arrowize import infer_struct_type, records_to_struct
+from restsync.normalize.batch import (
+    CHILD_SYSTEM_COLUMNS,
+    DLT_ID,
+    DLT_LOAD_ID,
+    ROOT_SYSTEM_COLUMNS,
+    ConstantColumns,
+    TableBatch,
+    constant_arrays,
+)
 from restsync.normalize.bounds import COLUMNS_LIMIT, DEPTH_LIMIT, ShapeGuard
 from restsync.normalize.columns import ColumnMerger, MergeRules, row_locator
 from restsync.normalize.flatten import Flattener, IdFactory, TableRows, effective_nesting
@@ -34,37 +42,6 @@ from restsync.normalize.schema import (
     column_from_hint,
 )
 from restsync.normalize.shape import ShapeLimits
-
-DLT_ID = "_dlt_id"
-DLT_LOAD_ID = "_dlt_load_id"
-DLT_PARENT_ID = "_dlt_parent_id"
-DLT_LIST_IDX = "_dlt_list_idx"
-DLT_ROOT_ID = "_dlt_root_id"
-ROOT_SYSTEM_COLUMNS = (DLT_LOAD_ID, DLT_ID)
-CHILD_SYSTEM_COLUMNS = (DLT_PARENT_ID, DLT_LIST_IDX, DLT_ID, DLT_ROOT_ID)
-
-ConstantColumns = Mapping[str, Any] | Sequence[Mapping[str, Any]]
-
-
-@dataclass(frozen=True)
-class TableBatch:
-    """Rows for one table produced from one page.
-
-    Attributes:
-        table: Final table name (``email_events`` or ``email_events__tags``).
-        parent_table: The parent table's name for child tables, None for the root table.
-        arrow: The rows; column types are int64, float64, bool, string,
-            ``timestamp[us, UTC]``, ``date32``, ``decimal128`` or the ``arrow.json``
-            extension type (JSON text).
-        schema: The normalizer's live schema of the table (columns, kinds, JSON paths,
-            descriptions); destinations store the last one they saw at commit. None when the
-            batch was built by hand.
-    """
-
-    table: str
-    parent_table: str | None
-    arrow: pa.Table
-    schema: TableSchema | None = None
 
 
 class Normalizer:
@@ -287,7 +264,7 @@ class Normalizer:
         root_ids = self._ids.ids(n)
         root = TableRows(name=self.table_name, parent=None, path=(), ids=root_ids,
                          root_ids=root_ids)
-        constants = self._constant_arrays(constant_columns, n)
+        constants = constant_arrays(constant_columns, n, self.table_name)
         flattener = Flattener(self._child_table_name, self._ids, self.max_nesting,
                               self._json_names, frozenset(self._guard.cuts),
                               self.limits.max_depth)
@@ -333,23 +310,6 @@ class Normalizer:
         if schema is None:
             return set()
         return {c.json_path for c in schema.columns.values() if c.json_path}
-
-    def _constant_arrays(self, constant_columns: ConstantColumns | None, n: int
-                         ) -> dict[str, pa.Array]:
-        if not constant_columns:
-            return {}
-        if isinstance(constant_columns, Mapping):
-            return {name: pa.repeat(pa.scalar(value) if value is not None else pa.scalar(None),
-                                    n)
-                    for name, value in constant_columns.items()}
-        if len(constant_columns) != n:
-            raise FatalError(f"constant_columns has {len(constant_columns)} entries for "
-                             f"{n} records", location=f"table '{self.table_name}'")
-        names: dict[str, None] = {}
-        for mapping in constant_columns:
-            names.update(dict.fromkeys(mapping))
-        return {name: records_to_struct([{"v": m.get(name)} for m in constant_columns]).field(0)
-                for name in names}
 
     def _table_schema(self, rows: TableRows, root_ids: pa.Array) -> TableSchema | None:
         """The table's schema; None when a ``tables`` contract discards this new table."""

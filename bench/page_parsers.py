@@ -1,7 +1,8 @@
 """Micro-benchmark: ways to turn JSON page bodies into Arrow, in rows/s on one process.
 
-Run: ``.venv/bin/python -m bench.page_parsers [pages] [page_size] [repeats]`` (default 40,
-1000, 3). The pages are the bulk scenario's (:func:`bench.mock_api.make_page`), bodies as the
+Run: ``.venv/bin/python -m bench.page_parsers [pages] [page_size] [repeats] [--cpu]`` (default
+40, 1000, 3; ``--cpu``: rows per CPU second of the process instead of per wall second, steadier
+on a busy machine; DuckDB's own threads count too). The pages are the bulk scenario's (:func:`bench.mock_api.make_page`), bodies as the
 mock API sends them (``{"items": [...], "paging": {...}}``); a batch is 5 pages (5,000
 records, the run's staging batch). Prints the median rows/s of each candidate:
 
@@ -158,6 +159,21 @@ def bounded_read(bodies: list[bytes]) -> int:
     return rows
 
 
+def infer_only(bodies: list[bytes]) -> int:
+    """The bound's own cost: ``pa.infer_type`` over the records' dicts (holds the GIL)."""
+    rows = 0
+    for records, _ in _parsed(bodies):
+        infer_struct_type(records)
+        rows += len(records)
+    return rows
+
+
+def array_given_type(bodies: list[bytes]) -> int:
+    """What the bound's read replaces: ``pa.array`` over the dicts, type given (GIL held)."""
+    return sum(len(pa.array(records, type=infer_struct_type(records)))
+               for records, _ in _parsed(bodies))
+
+
 def loader_dict(bodies: list[bytes]) -> int:
     norm = _normalizer()
     return sum(len(norm.normalize(records)[0].arrow) for records, _ in _parsed(bodies))
@@ -178,35 +194,42 @@ CANDIDATES: dict[str, Callable[[list[bytes]], int]] = {
     "duckdb read_json (batch file)": duckdb_json,
     "orjson + normalize with pages (fast path)": fast_path,
     "infer_type + pyarrow.json given it (bound + read)": bounded_read,
+    "infer_type alone (the bound)": infer_only,
+    "infer_type + pa.array given it (dict path's)": array_given_type,
     "loader: normalize(records) (dict path)": loader_dict,
     "loader: normalize(records, pages) (fast path)": loader_fast,
 }
 
 
-def measure(fn: Callable[[list[bytes]], int], bodies: list[bytes], repeats: int
-            ) -> float | str:
+def measure(fn: Callable[[list[bytes]], int], bodies: list[bytes], repeats: int,
+            clock: Callable[[], float] = time.perf_counter) -> float | str:
     """Median rows/s of ``repeats`` runs, or why the candidate could not run."""
     rates: list[float] = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         try:
             rows = fn(bodies)
         except ImportError as exc:
             return f"not installed ({exc.name})"
-        rates.append(rows / (time.perf_counter() - start))
+        rates.append(rows / max(clock() - start, 1e-9))
     return statistics.median(rates)
 
 
 def main(argv: list[str]) -> None:
-    pages = int(argv[0]) if argv else 40
-    page_size = int(argv[1]) if len(argv) > 1 else 1000
-    repeats = int(argv[2]) if len(argv) > 2 else 3
+    cpu = "--cpu" in argv  # CPU seconds of this process: steadier than wall on a busy machine
+    numbers = [a for a in argv if not a.startswith("--")]
+    pages = int(numbers[0]) if numbers else 40
+    page_size = int(numbers[1]) if len(numbers) > 1 else 1000
+    repeats = int(numbers[2]) if len(numbers) > 2 else 3
     bodies = make_bodies(pages, page_size)
+    _parsed(bodies)
     print(f"{pages} pages x {page_size} records, {sum(map(len, bodies)) / 1e6:.1f} MB, "
-          f"median of {repeats}, pyarrow {pa.__version__}")
+          f"median of {repeats}, pyarrow {pa.__version__}, rows per "
+          f"{'CPU' if cpu else 'wall'} second")
     results: dict[str, Any] = {}
+    clock = time.process_time if cpu else time.perf_counter
     for name, fn in CANDIDATES.items():
-        results[name] = measure(fn, bodies, repeats)
+        results[name] = measure(fn, bodies, repeats, clock)
         value = results[name]
         text = f"{value:>12,.0f} rows/s" if isinstance(value, float) else value
         print(f"  {name:<38} {text}", flush=True)

@@ -142,8 +142,11 @@ def fast_path(bodies: list[bytes]) -> int:
     norm = _normalizer()
     rows = 0
     for batch in _batches(bodies):
-        records = [r for body in batch for r in orjson.loads(body)["items"]]
-        rows += sum(len(t.arrow) for t in norm.normalize(records, pages=_pages(batch))[:1])
+        selected = [orjson.loads(body)["items"] for body in batch]
+        pages = [PageBody(body, ("items",), len(items))
+                 for body, items in zip(batch, selected, strict=True)]
+        records = [r for items in selected for r in items]
+        rows += sum(len(t.arrow) for t in norm.normalize(records, pages=pages)[:1])
     return rows
 
 

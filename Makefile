@@ -10,7 +10,7 @@ CDK_STAMP := $(CDKVENV)/.installed
 AB_PACKAGES := .airbyte-packages
 AB_STAMP := $(AB_PACKAGES)/.installed
 
-.PHONY: demo test test-fast test-slow test-arrow-pages lint typecheck bench
+.PHONY: demo test test-fast test-slow test-dict-pages lint typecheck bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,8 @@ test-slow: $(STAMP) $(CDK_STAMP) $(AB_STAMP)  ## the slow tests: crash harness, 
 	RESTSYNC_AIRBYTE_PACKAGES="$${RESTSYNC_AIRBYTE_PACKAGES:-$(CURDIR)/$(AB_PACKAGES)}" \
 	  $(VENV)/bin/pytest -q -m slow -n auto
 
-test-arrow-pages: $(STAMP)  ## the fast tests with Arrow-native pages on (opt-in: RESTSYNC_PAGE_PATH=auto)
-	RESTSYNC_PAGE_PATH=auto $(VENV)/bin/pytest -q -m "not slow" -n auto
+test-dict-pages: $(STAMP)  ## the fast tests with the dict page path (Arrow-native pages, RESTSYNC_PAGE_PATH=auto, are the default)
+	RESTSYNC_PAGE_PATH=dict $(VENV)/bin/pytest -q -m "not slow" -n auto
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

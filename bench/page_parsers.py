@@ -1,7 +1,8 @@
 """Micro-benchmark: ways to turn JSON page bodies into Arrow, in rows/s on one process.
 
-Run: ``.venv/bin/python -m bench.page_parsers [pages] [page_size] [repeats]`` (default 40,
-1000, 3). The pages are the bulk scenario's (:func:`bench.mock_api.make_page`), bodies as the
+Run: ``.venv/bin/python -m bench.page_parsers [pages] [page_size] [repeats] [--cpu]`` (default
+40, 1000, 3; ``--cpu``: rows per CPU second of the process instead of per wall second, steadier
+on a busy machine; DuckDB's own threads count too). The pages are the bulk scenario's (:func:`bench.mock_api.make_page`), bodies as the
 mock API sends them (``{"items": [...], "paging": {...}}``); a batch is 5 pages (5,000
 records, the run's staging batch). Prints the median rows/s of each candidate:
 
@@ -14,8 +15,13 @@ records, the run's staging batch). Prints the median rows/s of each candidate:
 * ``polars read_json``: ``polars.read_json`` per body, records exploded (when installed);
 * ``duckdb read_json``: DuckDB ``read_json`` on a batch written as one NDJSON file, the
   records unnested to Arrow;
-* ``arrow pages + normalize (fast path)``: :func:`bodies_to_struct` +
-  ``Normalizer.normalize_struct``, the same tables as the dict path.
+* ``orjson + normalize with pages (fast path)``: parse + select + ``Normalizer.normalize``
+  given the bodies (Arrow-native pages), the same tables as the dict path;
+* ``infer_type + pyarrow.json given it (bound + read)``: the fast path's bound (the records'
+  type from their dicts) and its read, against ``pyarrow.json, envelope rows`` (the reader
+  inferring the type itself, unbounded): what the bound costs;
+* ``loader: ...``: ``Normalizer.normalize`` without / with the bodies on records parsed
+  beforehand: the loader thread's share of each path.
 
 Not a test; the figures depend on the machine and its load.
 """
@@ -39,6 +45,7 @@ import pyarrow.json as pa_json
 from bench.mock_api import make_page
 from restsync.normalize import Normalizer
 from restsync.normalize.arrow_pages import PageBody, bodies_to_struct
+from restsync.normalize.arrowize import infer_struct_type
 from restsync.normalize.shape import ShapeLimits
 
 BATCH_PAGES = 5
@@ -115,17 +122,70 @@ def duckdb_json(bodies: list[bytes]) -> int:
     return rows
 
 
+def _pages(batch: list[bytes]) -> list[PageBody]:
+    return [PageBody(b, ("items",), len(orjson.loads(b)["items"])) for b in batch]
+
+
+_PARSED: dict[int, list[tuple[list[dict[str, Any]], list[PageBody]]]] = {}
+
+
+def _parsed(bodies: list[bytes]) -> list[tuple[list[dict[str, Any]], list[PageBody]]]:
+    """Each batch's records (parsed once, outside the timing: the client parses them on the
+    event loop in a run) and its page bodies."""
+    if id(bodies) not in _PARSED:
+        _PARSED[id(bodies)] = [([r for b in batch for r in orjson.loads(b)["items"]],
+                                _pages(batch)) for batch in _batches(bodies)]
+    return _PARSED[id(bodies)]
+
+
 def fast_path(bodies: list[bytes]) -> int:
     norm = _normalizer()
     rows = 0
     for batch in _batches(bodies):
-        struct = bodies_to_struct([PageBody(b, ("items",), 1000) for b in batch])
+        selected = [orjson.loads(body)["items"] for body in batch]
+        pages = [PageBody(body, ("items",), len(items))
+                 for body, items in zip(batch, selected, strict=True)]
+        records = [r for items in selected for r in items]
+        rows += sum(len(t.arrow) for t in norm.normalize(records, pages=pages)[:1])
+    return rows
+
+
+def bounded_read(bodies: list[bytes]) -> int:
+    """The fast path's bound and read: the records' type from their dicts (checked against
+    the limits in a run), then ``pyarrow.json`` given that type."""
+    rows = 0
+    for records, pages in _parsed(bodies):
+        struct = bodies_to_struct(pages, infer_struct_type(records))
         if struct is None:
             raise RuntimeError("the fast path declined the bulk pages")
-        out = norm.normalize_struct(struct)
-        assert out is not None
-        rows += len(out[0].arrow)
+        rows += len(struct)
     return rows
+
+
+def infer_only(bodies: list[bytes]) -> int:
+    """The bound's own cost: ``pa.infer_type`` over the records' dicts (holds the GIL)."""
+    rows = 0
+    for records, _ in _parsed(bodies):
+        infer_struct_type(records)
+        rows += len(records)
+    return rows
+
+
+def array_given_type(bodies: list[bytes]) -> int:
+    """What the bound's read replaces: ``pa.array`` over the dicts, type given (GIL held)."""
+    return sum(len(pa.array(records, type=infer_struct_type(records)))
+               for records, _ in _parsed(bodies))
+
+
+def loader_dict(bodies: list[bytes]) -> int:
+    norm = _normalizer()
+    return sum(len(norm.normalize(records)[0].arrow) for records, _ in _parsed(bodies))
+
+
+def loader_fast(bodies: list[bytes]) -> int:
+    norm = _normalizer()
+    return sum(len(norm.normalize(records, pages=pages)[0].arrow)
+               for records, pages in _parsed(bodies))
 
 
 CANDIDATES: dict[str, Callable[[list[bytes]], int]] = {
@@ -135,40 +195,57 @@ CANDIDATES: dict[str, Callable[[list[bytes]], int]] = {
     "pyarrow.json, schema given": pyarrow_json_schema,
     "polars read_json": polars_json,
     "duckdb read_json (batch file)": duckdb_json,
-    "arrow pages + normalize (fast path)": fast_path,
+    "orjson + normalize with pages (fast path)": fast_path,
+    "infer_type + pyarrow.json given it (bound + read)": bounded_read,
+    "infer_type alone (the bound)": infer_only,
+    "infer_type + pa.array given it (dict path's)": array_given_type,
+    "loader: normalize(records) (dict path)": loader_dict,
+    "loader: normalize(records, pages) (fast path)": loader_fast,
 }
 
 
-def measure(fn: Callable[[list[bytes]], int], bodies: list[bytes], repeats: int
-            ) -> float | str:
+def measure(fn: Callable[[list[bytes]], int], bodies: list[bytes], repeats: int,
+            clock: Callable[[], float] = time.perf_counter) -> float | str:
     """Median rows/s of ``repeats`` runs, or why the candidate could not run."""
     rates: list[float] = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         try:
             rows = fn(bodies)
         except ImportError as exc:
             return f"not installed ({exc.name})"
-        rates.append(rows / (time.perf_counter() - start))
+        rates.append(rows / max(clock() - start, 1e-9))
     return statistics.median(rates)
 
 
 def main(argv: list[str]) -> None:
-    pages = int(argv[0]) if argv else 40
-    page_size = int(argv[1]) if len(argv) > 1 else 1000
-    repeats = int(argv[2]) if len(argv) > 2 else 3
+    cpu = "--cpu" in argv  # CPU seconds of this process: steadier than wall on a busy machine
+    numbers = [a for a in argv if not a.startswith("--")]
+    pages = int(numbers[0]) if numbers else 40
+    page_size = int(numbers[1]) if len(numbers) > 1 else 1000
+    repeats = int(numbers[2]) if len(numbers) > 2 else 3
     bodies = make_bodies(pages, page_size)
+    _parsed(bodies)
     print(f"{pages} pages x {page_size} records, {sum(map(len, bodies)) / 1e6:.1f} MB, "
-          f"median of {repeats}, pyarrow {pa.__version__}")
+          f"median of {repeats}, pyarrow {pa.__version__}, rows per "
+          f"{'CPU' if cpu else 'wall'} second")
     results: dict[str, Any] = {}
+    clock = time.process_time if cpu else time.perf_counter
     for name, fn in CANDIDATES.items():
-        results[name] = measure(fn, bodies, repeats)
+        results[name] = measure(fn, bodies, repeats, clock)
         value = results[name]
         text = f"{value:>12,.0f} rows/s" if isinstance(value, float) else value
         print(f"  {name:<38} {text}", flush=True)
-    dict_rate, fast_rate = results[next(iter(CANDIDATES))], results["arrow pages + normalize (fast path)"]
-    if isinstance(dict_rate, float) and isinstance(fast_rate, float):
-        print(f"  fast path / dict path (same run): {fast_rate / dict_rate:.2f}x")
+    for label, fast, slow in [
+            ("fast path / dict path, parse included", "orjson + normalize with pages (fast path)",
+             "orjson + normalize (dict path)"),
+            ("fast path / dict path, loader only", "loader: normalize(records, pages) (fast path)",
+             "loader: normalize(records) (dict path)"),
+            ("bound + read / unbounded read (reader infers)",
+             "infer_type + pyarrow.json given it (bound + read)", "pyarrow.json, envelope rows")]:
+        a, b = results[fast], results[slow]
+        if isinstance(a, float) and isinstance(b, float):
+            print(f"  {label} (same run): {a / b:.2f}x")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from restsync.engine.records import RecordNormalizer
 from restsync.extract.page import Page
 from restsync.load import ResourceLoad
 from restsync.normalize import Normalizer
-from restsync.normalize.arrow_pages import PageBody, bodies_to_struct
+from restsync.normalize.arrow_pages import PageBody
 
 BATCH_ROWS = 5_000
 """Records buffered per resource before they are normalized and staged."""
@@ -30,9 +30,9 @@ class RecordSink:
         normalizer: Turns records into table batches.
         child_inboxes: The inboxes of the children that run; every record is put in each.
         arrow_pages: Whether batches whose pages all come with their bodies
-            (:func:`page_body`) are read from the bodies with ``pyarrow.json``
-            (:mod:`restsync.normalize.arrow_pages`); only for a plain :class:`Normalizer` of a
-            resource without children, else ignored.
+            (:func:`page_body`) are given to the normalizer, to be read from the bodies
+            with ``pyarrow.json`` (:mod:`restsync.normalize.arrow_pages`); only for a plain
+            :class:`Normalizer` of a resource without children, else ignored.
     """
 
     def __init__(self, loader: Loader, load: ResourceLoad | None, normalizer: RecordNormalizer,
@@ -105,12 +105,9 @@ class RecordSink:
     def _stage(self, records: list[dict[str, Any]], where: str | None = None,
                bodies: list[PageBody] | None = None) -> None:
         assert self.load is not None
-        batches = None
         if bodies and isinstance(self.normalizer, Normalizer):
-            struct = bodies_to_struct(bodies)
-            if struct is not None:
-                batches = self.normalizer.normalize_struct(struct, where=where)
-        if batches is None:
+            batches = self.normalizer.normalize(records, where=where, pages=bodies)
+        else:
             batches = self.normalizer.normalize(records, where=where)
         for table_batch in batches:
             self.load.write(table_batch)

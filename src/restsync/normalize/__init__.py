@@ -3,8 +3,7 @@
 Knows nothing of HTTP, auth, the spec model or destinations. See :class:`Normalizer`.
 """
 
-from restsync.normalize.naming import normalize_identifier, normalize_path
-from restsync.normalize.normalizer import (
+from restsync.normalize.batch import (
     CHILD_SYSTEM_COLUMNS,
     DLT_ID,
     DLT_LIST_IDX,
@@ -13,9 +12,10 @@ from restsync.normalize.normalizer import (
     DLT_ROOT_ID,
     ROOT_SYSTEM_COLUMNS,
     ConstantColumns,
-    Normalizer,
     TableBatch,
 )
+from restsync.normalize.naming import normalize_identifier, normalize_path
+from restsync.normalize.normalizer import Normalizer
 from restsync.normalize.schema import ColumnHint, ColumnSchema, SchemaContract, TableSchema
 from restsync.normalize.shape import ShapeLimits
 

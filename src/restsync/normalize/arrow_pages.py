@@ -1,43 +1,43 @@
-"""Arrow-native pages: JSON page bodies -> their records' ``StructArray``, no Python per record.
+"""Arrow-native pages: JSON page bodies -> their records' ``StructArray``, bounded first.
 
-The dict path parses a body with orjson, selects the records and builds Arrow arrays from the
-dicts (``pa.array``), one Python object per value. This module reads a batch of page bodies
-with ``pyarrow.json`` instead (C++, the GIL released): every body is one row
-of an "envelope" table, the selected list column is flattened into the records' struct array,
-and the normalizer takes it from there exactly as it takes the array ``pa.array`` builds
-(:meth:`~restsync.normalize.Normalizer.normalize_struct`). A batch is read as one block on the
-calling thread (several blocks on several threads would order new fields by which thread
-finished first); the GIL is released while it is read, so the event loop fetches meanwhile.
+The dict path builds Arrow arrays from the records' dicts (``pa.array``), one Python object
+per value. This module reads a batch of page bodies with ``pyarrow.json`` instead (C++, the GIL
+released): every body is one row of an "envelope" table, the selected list column is flattened
+into the records' struct array, and the normalizer takes it from there exactly as it takes the
+array ``pa.array`` builds (:meth:`~restsync.normalize.Normalizer.normalize` with ``pages``).
 
-The array must be the one the dict path would build, value for value and field for field
-(field order included: ids and child tables follow it). :func:`bodies_to_struct` returns
-``None``, and the batch takes the dict path, whenever that is not certain:
+**Bounded before the reader runs.** The reader never infers a schema: it is given the records'
+type, which the caller infers from the records the client already parsed
+(:func:`~restsync.normalize.arrowize.infer_struct_type`, the dict path's own first step, C++,
+no array built) and checks against the shape limits (``max_columns``; :func:`type_depth`
+against ``max_nesting_depth``) before calling :func:`bodies_to_struct`. The reader then builds
+exactly those fields, in that order; every other key of the envelope (a cursor, a hostile map
+next to the records) is skipped while parsing (``unexpected_field_behavior="ignore"``), never
+built. A record of 500,000 distinct keys or nested 1,000 levels deep is thus declined before
+any byte is read by ``pyarrow.json``. Because the type is the dict path's, field order, absent
+keys (nulls) and all-null fields (``null`` type) are the dict path's too, and timestamps stay
+the text the API sent (the type says ``string``).
 
-* the reader refuses the batch: a type conflict in a column (a number and a string, a bool and
-  a number, objects and scalars in one list), a key twice in one object, invalid JSON;
+The array must be the one the dict path would build, value for value and field for field.
+:func:`bodies_to_struct` returns ``None``, and the batch takes the dict path, whenever that is
+not certain:
+
+* the reader refuses the batch under the given type: a value of another type than the one the
+  records' type has (a bool in a double column, the dict path makes such a column text), a key
+  twice in one object, an integer past the type's range;
 * the selector is not a plain path of keys (or the whole body), or the value there is not a
-  list of objects in every body, or its length is not the number of records the dict path
-  selected, or a record is ``null``;
+  list in every body, or its length is not the number of records the dict path selected, or a
+  record is ``null``;
 * a floating-point value anywhere in the records has a magnitude of 2**53 or more: the reader
-  reads integers past int64 as doubles, and an integer past 2**53 among floats loses digits,
-  where our rules keep such integers exact (as text); the dict path applies them;
+  reads an integer literal in a double column as a double and loses digits past 2**53, where
+  the dict path keeps such integers exact (as text);
 * the bodies are not all objects (a top-level array is wrapped as ``{"r": body}`` first, a
   copy of the body);
 * the array the reader built is not valid (``validate(full=True)``): pyarrow 26 builds a list
   of two ``null`` values with a null child of length 1.
 
-The reader guesses timestamps (``"2024-01-01"`` becomes ``timestamp[s]``); our rules decide
-timestamps from the text (:mod:`restsync.normalize.kinds`). So when it inferred any
-timestamp, the batch is read again with the inferred schema, timestamps replaced by strings:
-the values stay the text the API sent.
-
-Which path a run takes is a setting: :data:`PAGE_PATH_ENV` (``dict``, the default, or
-``auto``); see ``docs/performance.md`` ("Arrow-native pages"). The fast path is opt-in until
-it keeps the hostile-input bounds the dict path keeps: ``pyarrow.json`` reads a record with
-500,000 distinct keys into a struct of as many fields (1.2 GB, 14 s) before any
-``max_columns`` check can decline it, and a record nested 1,000 levels deep fails in the
-flattening instead of being kept as JSON past ``max_nesting_depth``
-(``tests/hostile/test_hostile_servers.py``).
+Which path a run takes is a setting: :data:`PAGE_PATH_ENV` (``auto``, the default, or
+``dict``); see ``docs/performance.md`` ("Arrow-native pages").
 """
 
 from __future__ import annotations
@@ -55,13 +55,17 @@ import pyarrow.json as pa_json
 from restsync.errors import ConfigError
 from restsync.normalize.kinds import MAX_EXACT_DOUBLE_INT
 
-__all__ = ["PAGE_PATHS", "PAGE_PATH_ENV", "PageBody", "bodies_to_struct", "page_path"]
+__all__ = ["FAST_PATH_MAX_DEPTH", "PAGE_PATHS", "PAGE_PATH_ENV", "PageBody", "bodies_to_struct",
+           "page_path", "type_depth"]
 
 PAGE_PATH_ENV: Final = "RESTSYNC_PAGE_PATH"
 """Environment variable choosing how page bodies become Arrow (:data:`PAGE_PATHS`)."""
 PAGE_PATHS: Final = ("auto", "dict")
-"""``auto``: read bodies with ``pyarrow.json`` where it applies, else the dict path;
-``dict``: always orjson + dicts (today's path)."""
+"""``auto`` (default): read bodies with ``pyarrow.json`` where it applies, else the dict path;
+``dict``: always orjson + dicts."""
+DEFAULT_PAGE_PATH: Final = "auto"
+FAST_PATH_MAX_DEPTH: Final = 64
+"""Records nesting deeper (:func:`type_depth`) take the dict path whatever the limits say."""
 _WRAP_KEY: Final = "r"
 _MIN_BLOCK: Final = 1 << 20
 _NON_SPACE: Final = re.compile(rb"\S")
@@ -69,12 +73,12 @@ _READ_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError,
 
 
 def page_path(value: str | None = None) -> str:
-    """The page path in force: ``value`` if given, else :data:`PAGE_PATH_ENV`, else ``dict``.
+    """The page path in force: ``value`` if given, else :data:`PAGE_PATH_ENV`, else ``auto``.
 
     Raises:
         ConfigError: Not one of :data:`PAGE_PATHS`.
     """
-    chosen = (value or os.environ.get(PAGE_PATH_ENV) or "dict").strip().lower()
+    chosen = (value or os.environ.get(PAGE_PATH_ENV) or DEFAULT_PAGE_PATH).strip().lower()
     if chosen not in PAGE_PATHS:
         raise ConfigError(f"page path must be one of {', '.join(PAGE_PATHS)}, got {chosen!r}",
                           location=PAGE_PATH_ENV)
@@ -96,14 +100,45 @@ class PageBody:
     records: int
 
 
-def bodies_to_struct(pages: Sequence[PageBody]) -> pa.StructArray | None:
-    """The records of ``pages`` (in order) as the struct array the dict path would build.
+def type_depth(arrow_type: pa.DataType) -> int:
+    """How many objects and lists deep a record of ``arrow_type`` nests (no recursion).
+
+    A record of scalars is 0; ``{"a": {}}``, ``{"a": {"b": 1}}`` and ``{"a": [1]}`` are 1;
+    ``{"a": [{"b": 1}]}`` is 2. This counts every container (more than the flattener's levels,
+    where a list's objects are rows of a child table at the list's level), so a type within a
+    depth bound by this count is within it by the flattener's too.
+    """
+    if not pa.types.is_struct(arrow_type):
+        return 0
+    deepest = 0
+    todo = [(arrow_type.field(i).type, 1) for i in range(arrow_type.num_fields)]
+    while todo:
+        current, depth = todo.pop()
+        if pa.types.is_struct(current):
+            deepest = max(deepest, depth)
+            todo.extend((current.field(i).type, depth + 1) for i in range(current.num_fields))
+        elif pa.types.is_list(current) or pa.types.is_large_list(current):
+            deepest = max(deepest, depth)
+            todo.append((current.value_type, depth + 1))
+    return deepest
+
+
+def bodies_to_struct(pages: Sequence[PageBody], record_type: pa.StructType
+                     ) -> pa.StructArray | None:
+    """The records of ``pages`` (in order), read as ``record_type``, or ``None``.
+
+    Args:
+        pages: The batch's pages (one data selector for all).
+        record_type: The records' type as the dict path infers it
+            (:func:`~restsync.normalize.arrowize.infer_struct_type`), already checked against
+            the shape limits: the reader builds these fields and no other.
 
     Returns:
-        The struct array (one row per record), or ``None`` when the fast path does not apply
-        to this batch (see the module docstring): the caller takes the dict path.
+        The struct array (one row per record), equal to ``pa.array(records, record_type)``, or
+        ``None`` when the fast path does not apply to this batch (see the module docstring):
+        the caller takes the dict path.
     """
-    if not pages or len({p.keys for p in pages}) != 1:
+    if not pages or len({p.keys for p in pages}) != 1 or not pa.types.is_struct(record_type):
         return None
     keys = pages[0].keys
     whole = not keys
@@ -117,11 +152,12 @@ def bodies_to_struct(pages: Sequence[PageBody]) -> pa.StructArray | None:
             lines.append(page.body)
         else:
             return None
-    table = _read(lines)
+    selector = keys or (_WRAP_KEY,)
+    table = _read(lines, _envelope_schema(selector, record_type))
     if table is None or table.num_rows != len(pages):
         return None
     try:
-        column = _select(table, keys or (_WRAP_KEY,))
+        column = _select(table, selector)
         if column is None or column.null_count or not pa.types.is_list(column.type):
             return None
         # the reader has built invalid arrays (a list of two nulls: a null child of length 1)
@@ -132,30 +168,31 @@ def bodies_to_struct(pages: Sequence[PageBody]) -> pa.StructArray | None:
     if lengths.to_pylist() != [p.records for p in pages]:
         return None
     records = pc.list_flatten(column)
-    if not pa.types.is_struct(records.type) or records.null_count or \
-            _has_big_floats(records):
+    if records.type != record_type or records.null_count or _has_big_floats(records):
         return None
     return records
 
 
-def _read(lines: Sequence[bytes | bytearray]) -> pa.Table | None:
-    """Read one JSON object per line; ``None`` when the reader refuses them."""
+def _envelope_schema(selector: Sequence[str], record_type: pa.DataType) -> pa.Schema:
+    """The schema of a body holding a list of ``record_type`` at ``selector``, and only that."""
+    value: pa.DataType = pa.list_(record_type)
+    for key in reversed(selector[1:]):
+        value = pa.struct([pa.field(key, value)])
+    return pa.schema([pa.field(selector[0], value)])
+
+
+def _read(lines: Sequence[bytes | bytearray], schema: pa.Schema) -> pa.Table | None:
+    """Read one JSON object per line as ``schema`` (other keys skipped); ``None`` when the
+    reader refuses them."""
     multiline = any(b"\n" in line or b"\r" in line for line in lines)
     data = b"\n".join(lines)
-    # One block: blocks parsed on several threads add new fields in the order the threads
-    # finish, not in the order of the records (the field order decides columns and ids).
     read_options = pa_json.ReadOptions(block_size=max(_MIN_BLOCK, len(data) + 1),
                                        use_threads=False)
+    parse_options = pa_json.ParseOptions(explicit_schema=schema, newlines_in_values=multiline,
+                                         unexpected_field_behavior="ignore")
     try:
-        table = pa_json.read_json(pa.py_buffer(data), read_options=read_options,
-                                  parse_options=pa_json.ParseOptions(
-                                      newlines_in_values=multiline))
-        if not any(_has_timestamp(f.type) for f in table.schema):
-            return table
-        schema = pa.schema([pa.field(f.name, _without_timestamps(f.type)) for f in table.schema])
         return pa_json.read_json(pa.py_buffer(data), read_options=read_options,
-                                 parse_options=pa_json.ParseOptions(
-                                     newlines_in_values=multiline, explicit_schema=schema))
+                                 parse_options=parse_options)
     except _READ_ERRORS:
         return None
 
@@ -172,22 +209,6 @@ def _select(table: pa.Table, keys: Sequence[str]) -> pa.Array | None:
             return None
         column = column.field(key)
     return column
-
-
-def _has_timestamp(arrow_type: pa.DataType) -> bool:
-    return _without_timestamps(arrow_type) != arrow_type
-
-
-def _without_timestamps(arrow_type: pa.DataType) -> pa.DataType:
-    """``arrow_type`` with every timestamp replaced by string (any depth)."""
-    if pa.types.is_timestamp(arrow_type):
-        return pa.string()
-    if pa.types.is_struct(arrow_type):
-        return pa.struct([pa.field(f.name, _without_timestamps(f.type))
-                          for f in arrow_type])
-    if pa.types.is_list(arrow_type):
-        return pa.list_(_without_timestamps(arrow_type.value_type))
-    return arrow_type
 
 
 def _has_big_floats(arr: pa.Array) -> bool:

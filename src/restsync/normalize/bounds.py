@@ -67,9 +67,11 @@ class ShapeGuard:
         return path in self.cuts or self._is_declared_json(path)
 
     def bound(self, records: Sequence[Any], *, known_columns: Callable[[Path], set[Path]],
-              table_name: Callable[[Path], str], where: str | None
-              ) -> tuple[Sequence[Any], pa.DataType | None]:
+              table_name: Callable[[Path], str], where: str | None,
+              inferred: pa.DataType | None = None) -> tuple[Sequence[Any], pa.DataType | None]:
         """``records`` with too-wide maps cut, and their Arrow type when already known.
+
+        ``inferred``: the records' type when the caller inferred it already.
 
         Raises:
             LimitExceededError: The root table's own keys are more than ``max_columns`` (no
@@ -77,10 +79,11 @@ class ShapeGuard:
         """
         max_columns = self.limits.max_columns
         if max_columns is None:
-            return records, None
+            return records, inferred
         if self.cuts:
             records = cut_records(records, self.cuts, dumps)
-        arrow_type = infer_struct_type(records)
+            inferred = None
+        arrow_type = inferred if inferred is not None else infer_struct_type(records)
         shape = shape_of_type(arrow_type) if arrow_type is not None and \
             pa.types.is_struct(arrow_type) else shape_of_values(records, self._nesting)
         plan = plan_cuts(shape, max_columns=max_columns, nesting=self._nesting,

@@ -142,32 +142,46 @@ class Flattener:
 
     def add_struct(self, rows: TableRows, arr: pa.StructArray, prefix: tuple[str, ...],
                    level: int) -> None:
-        """Flatten ``arr`` (aligned with ``rows``) into columns of ``rows``; lists -> children."""
-        children = arr.flatten()
-        for i, child in enumerate(children):
-            path = (*prefix, arr.type.field(i).name)
-            child_type = child.type
-            if pa.types.is_null(child_type):
-                continue
-            if pa.types.is_struct(child_type):
-                if self._keep_json(rows, path, level):
-                    rows.columns.append((path, encode_json(child)))
-                else:
-                    self.add_struct(rows, child, path, level + 1)
-            elif _is_list(child_type):
-                if self._keep_json(rows, path, level):
-                    rows.columns.append((path, encode_json(child)))
-                else:
-                    self.add_list(rows, child, path, level + 1)
-            else:
-                if self._cut_paths and pa.types.is_string(child_type) and \
-                        (*rows.path, *path) in self._cut_paths:  # JSON text of a cut value
-                    child = pa.ExtensionArray.from_storage(JSON_TYPE, child)
-                rows.columns.append((path, child))
+        """Flatten ``arr`` (aligned with ``rows``) into columns of ``rows``; lists -> children.
 
-    def add_list(self, parent: TableRows, arr: pa.Array, path: tuple[str, ...],
-                 level: int) -> None:
-        """Explode a list column of ``parent`` into a child table (rows at ``level``)."""
+        Depth first, in field order, without recursion (values may nest thousands of levels
+        when no limit applies): a stack of steps taken in the order recursion would take them,
+        so columns, child tables and ids come out in discovery order.
+        """
+        todo: list[_Step] = [_Step("struct", rows, arr, prefix, level)]
+        while todo:
+            step = todo.pop()
+            if step.kind == "struct":
+                children = step.arr.flatten()
+                names = step.arr.type
+                todo.extend(_Step("field", step.rows, child, (*step.path, names.field(i).name),
+                                  step.level) for i, child in reversed(list(enumerate(children))))
+            elif step.kind == "field":
+                self._field(todo, step)
+            else:
+                self._list(todo, step)
+
+    def _field(self, todo: list[_Step], step: _Step) -> None:
+        """One field of a struct row: a column, a nested struct or a child table to come."""
+        rows, child, path, level = step.rows, step.arr, step.path, step.level
+        child_type = child.type
+        if pa.types.is_null(child_type):
+            return
+        if pa.types.is_struct(child_type) or _is_list(child_type):
+            if self._keep_json(rows, path, level):
+                rows.columns.append((path, encode_json(child)))
+            else:
+                kind = "struct" if pa.types.is_struct(child_type) else "list"
+                todo.append(_Step(kind, rows, child, path, level + 1))
+            return
+        if self._cut_paths and pa.types.is_string(child_type) and \
+                (*rows.path, *path) in self._cut_paths:  # JSON text of a cut value
+            child = pa.ExtensionArray.from_storage(JSON_TYPE, child)
+        rows.columns.append((path, child))
+
+    def _list(self, todo: list[_Step], step: _Step) -> None:
+        """Explode a list column of ``step.rows`` into a child table (rows at its level)."""
+        parent, arr, path, level = step.rows, step.arr, step.path, step.level
         values = pc.list_flatten(arr)
         count = len(values)
         if count == 0:
@@ -189,14 +203,26 @@ class Flattener:
         self.tables.append(rows)
         value_type = values.type
         if pa.types.is_struct(value_type):
-            self.add_struct(rows, values, (), level)
+            todo.append(_Step("struct", rows, values, (), level))
         elif _is_list(value_type):  # list of lists: dlt's intermediary rows with a `list` child
             if self._deep_json(rows, ("list",), level):
                 rows.columns.append((("list",), encode_json(values)))
             else:
-                self.add_list(rows, values, ("list",), level + 1)
+                todo.append(_Step("list", rows, values, ("list",), level + 1))
         elif not pa.types.is_null(value_type):
             rows.columns.append((("value",), values))
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One step of :meth:`Flattener.add_struct`: flatten a struct, place a field, or explode
+    a list, with the rows it belongs to, its path relative to them and its nesting level."""
+
+    kind: str
+    rows: TableRows
+    arr: pa.Array
+    path: tuple[str, ...]
+    level: int
 
 
 def effective_nesting(max_nesting: int | None, depth_limit: int | None) -> int | None:

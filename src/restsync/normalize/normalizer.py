@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from restsync.errors import ConfigError, FatalError
+from restsync.errors import ConfigError
 from restsync.normalize import contract, kinds
-from restsync.normalize.arrowize import records_to_struct
+from restsync.normalize.arrow_pages import (
+    FAST_PATH_MAX_DEPTH,
+    PageBody,
+    bodies_to_struct,
+    type_depth,
+)
+from restsync.normalize.arrowize import infer_struct_type, records_to_struct
+from restsync.normalize.batch import (
+    CHILD_SYSTEM_COLUMNS,
+    DLT_ID,
+    DLT_LOAD_ID,
+    ROOT_SYSTEM_COLUMNS,
+    ConstantColumns,
+    TableBatch,
+    constant_arrays,
+)
 from restsync.normalize.bounds import COLUMNS_LIMIT, DEPTH_LIMIT, ShapeGuard
 from restsync.normalize.columns import ColumnMerger, MergeRules, row_locator
 from restsync.normalize.flatten import Flattener, IdFactory, TableRows, effective_nesting
@@ -28,37 +42,6 @@ from restsync.normalize.schema import (
     column_from_hint,
 )
 from restsync.normalize.shape import ShapeLimits
-
-DLT_ID = "_dlt_id"
-DLT_LOAD_ID = "_dlt_load_id"
-DLT_PARENT_ID = "_dlt_parent_id"
-DLT_LIST_IDX = "_dlt_list_idx"
-DLT_ROOT_ID = "_dlt_root_id"
-ROOT_SYSTEM_COLUMNS = (DLT_LOAD_ID, DLT_ID)
-CHILD_SYSTEM_COLUMNS = (DLT_PARENT_ID, DLT_LIST_IDX, DLT_ID, DLT_ROOT_ID)
-
-ConstantColumns = Mapping[str, Any] | Sequence[Mapping[str, Any]]
-
-
-@dataclass(frozen=True)
-class TableBatch:
-    """Rows for one table produced from one page.
-
-    Attributes:
-        table: Final table name (``email_events`` or ``email_events__tags``).
-        parent_table: The parent table's name for child tables, None for the root table.
-        arrow: The rows; column types are int64, float64, bool, string,
-            ``timestamp[us, UTC]``, ``date32``, ``decimal128`` or the ``arrow.json``
-            extension type (JSON text).
-        schema: The normalizer's live schema of the table (columns, kinds, JSON paths,
-            descriptions); destinations store the last one they saw at commit. None when the
-            batch was built by hand.
-    """
-
-    table: str
-    parent_table: str | None
-    arrow: pa.Table
-    schema: TableSchema | None = None
 
 
 class Normalizer:
@@ -222,7 +205,8 @@ class Normalizer:
 
     def normalize(self, records: list[dict[str, Any]],
                   constant_columns: ConstantColumns | None = None, *,
-                  where: str | None = None) -> list[TableBatch]:
+                  where: str | None = None, pages: Sequence[PageBody] | None = None
+                  ) -> list[TableBatch]:
         """Normalize one page of records.
 
         Args:
@@ -232,6 +216,10 @@ class Normalizer:
                 of mappings aligned with ``records`` (one per record; a key missing in one
                 mapping is null for that row), so pages of several parents can be batched.
             where: Where the records come from (``pages 3-5``), for messages.
+            pages: The bodies ``records`` are exactly the selected records of, in order
+                (Arrow-native pages, :mod:`restsync.normalize.arrow_pages`): the records are
+                then read from the bodies where that gives the same tables and stays within
+                the limits, else built from the dicts. Ignored with ``constant_columns``.
 
         Returns:
             One :class:`TableBatch` per table with rows, the root table first, each child after
@@ -244,26 +232,29 @@ class Normalizer:
         """
         if not records:
             return []
+        inferred = None
+        if pages and constant_columns is None:
+            inferred = infer_struct_type(records)
+            struct = self._read_pages(pages, inferred)
+            if struct is not None:
+                return self._normalize_struct(struct, None, where)
         bounded, arrow_type = self._guard.bound(records, known_columns=self._known_columns,
-                                                table_name=self._table_name_of, where=where)
+                                                table_name=self._table_name_of, where=where,
+                                                inferred=inferred)
         struct = records_to_struct(bounded, self._nesting, arrow_type)
         return self._normalize_struct(struct, constant_columns, where)
 
-    def normalize_struct(self, struct: pa.StructArray, *, where: str | None = None
-                         ) -> list[TableBatch] | None:
-        """Normalize one page's records given as the struct array ``pa.array`` would build
-        from them (:func:`~restsync.normalize.arrow_pages.bodies_to_struct`).
-
-        Returns:
-            What :meth:`normalize` returns for those records, or None when the shape limits
-            would change the records first (a map to cut into a JSON column, a table too
-            wide): then the caller normalizes the records with :meth:`normalize`.
-        """
-        if not len(struct):
-            return []
-        if not self._guard.fits(struct.type, known_columns=self._known_columns):
+    def _read_pages(self, pages: Sequence[PageBody], arrow_type: pa.DataType | None
+                    ) -> pa.StructArray | None:
+        """The records read from their bodies as ``arrow_type`` (their inferred type), or None
+        when that type is past a limit (the records need the dict path's cuts or depth
+        handling): checked before the reader sees a byte, so it builds no more than this."""
+        if arrow_type is None or not pa.types.is_struct(arrow_type) or \
+                type_depth(arrow_type) > min(self.limits.max_depth or FAST_PATH_MAX_DEPTH,
+                                             FAST_PATH_MAX_DEPTH) or \
+                not self._guard.fits(arrow_type, known_columns=self._known_columns):
             return None
-        return self._normalize_struct(struct, None, where)
+        return bodies_to_struct(pages, arrow_type)
 
     def _normalize_struct(self, struct: pa.StructArray,
                           constant_columns: ConstantColumns | None, where: str | None
@@ -273,7 +264,7 @@ class Normalizer:
         root_ids = self._ids.ids(n)
         root = TableRows(name=self.table_name, parent=None, path=(), ids=root_ids,
                          root_ids=root_ids)
-        constants = self._constant_arrays(constant_columns, n)
+        constants = constant_arrays(constant_columns, n, self.table_name)
         flattener = Flattener(self._child_table_name, self._ids, self.max_nesting,
                               self._json_names, frozenset(self._guard.cuts),
                               self.limits.max_depth)
@@ -319,23 +310,6 @@ class Normalizer:
         if schema is None:
             return set()
         return {c.json_path for c in schema.columns.values() if c.json_path}
-
-    def _constant_arrays(self, constant_columns: ConstantColumns | None, n: int
-                         ) -> dict[str, pa.Array]:
-        if not constant_columns:
-            return {}
-        if isinstance(constant_columns, Mapping):
-            return {name: pa.repeat(pa.scalar(value) if value is not None else pa.scalar(None),
-                                    n)
-                    for name, value in constant_columns.items()}
-        if len(constant_columns) != n:
-            raise FatalError(f"constant_columns has {len(constant_columns)} entries for "
-                             f"{n} records", location=f"table '{self.table_name}'")
-        names: dict[str, None] = {}
-        for mapping in constant_columns:
-            names.update(dict.fromkeys(mapping))
-        return {name: records_to_struct([{"v": m.get(name)} for m in constant_columns]).field(0)
-                for name in names}
 
     def _table_schema(self, rows: TableRows, root_ids: pa.Array) -> TableSchema | None:
         """The table's schema; None when a ``tables`` contract discards this new table."""

@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 import pytest
 
-from restsync.engine import sink
 from restsync.engine.loader import Loader
 from restsync.engine.runner import PlanRunner
 from restsync.extract import ApiClient
@@ -30,6 +29,7 @@ from restsync.extract.template_records import (
     transform_records,
 )
 from restsync.load import Destination
+from restsync.normalize import normalizer as normalizer_module
 from restsync.normalize.arrow_pages import PAGE_PATH_ENV, PageBody
 from restsync.plan import build_plan
 from restsync.spec.airbyte import load_manifest
@@ -212,8 +212,9 @@ async def _run(monkeypatch: pytest.MonkeyPatch, mode: str
     (records, whether the Arrow reader took it)."""
     monkeypatch.setenv(PAGE_PATH_ENV, mode)
     batches: list[tuple[int, bool]] = []
-    read = sink.bodies_to_struct
-    monkeypatch.setattr(sink, "bodies_to_struct", lambda pages: _noted(batches, pages, read))
+    read = normalizer_module.bodies_to_struct
+    monkeypatch.setattr(normalizer_module, "bodies_to_struct",
+                        lambda pages, record_type: _noted(batches, pages, record_type, read))
     source = load_manifest(MANIFEST, config={"base": BASE}, name="unit")
     dest = TableDestination()
     loader = Loader()
@@ -228,8 +229,9 @@ async def _run(monkeypatch: pytest.MonkeyPatch, mode: str
     return dest, batches
 
 
-def _noted(batches: list[tuple[int, bool]], pages: Sequence[PageBody], read: Any) -> Any:
-    struct = read(pages)
+def _noted(batches: list[tuple[int, bool]], pages: Sequence[PageBody], record_type: Any,
+           read: Any) -> Any:
+    struct = read(pages, record_type)
     batches.append((sum(p.records for p in pages), struct is not None))
     return struct
 

@@ -11,12 +11,12 @@ See :mod:`restsync.extract.client` for details; errors are the ``FatalError`` su
 :mod:`restsync.errors`.
 """
 
+from restsync.extract.aiohttp_transport import AiohttpTransport
 from restsync.extract.client import ApiClient
 from restsync.extract.concurrency import ConcurrencyLimit
 from restsync.extract.cursor_values import CursorCodec
 from restsync.extract.expressions import CompiledExpression, compile_expression
 from restsync.extract.http import (
-    AiohttpTransport,
     MemoryTransport,
     Request,
     Response,

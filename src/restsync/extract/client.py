@@ -18,7 +18,6 @@ from pydantic import SecretStr
 
 from restsync.errors import (
     AuthError,
-    CredentialLeakError,
     LimitExceededError,
 )
 from restsync.events import (
@@ -33,10 +32,12 @@ from restsync.events import (
 from restsync.extract import auth_manifest_oauth as _auth_manifest_oauth  # noqa: F401
 from restsync.extract import auth_oauth2 as _auth_oauth2  # noqa: F401  (registers its flows)
 from restsync.extract import auth_session as _auth_session  # noqa: F401  (registers its flow)
+from restsync.extract.aiohttp_transport import AiohttpTransport
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
 from restsync.extract.concurrency import LimitChange, client_bounds, limit_notice, settled
+from restsync.extract.credential_scope import scoped_request
 from restsync.extract.detect import detect_records_path
-from restsync.extract.http import AiohttpTransport, Request, Response, Transport, host_key
+from restsync.extract.http import Request, Response, Transport, host_key
 from restsync.extract.page import Page, ResourceStats, page_limit_error
 from restsync.extract.paginators import build_paginator
 from restsync.extract.ratelimit import HostPacer
@@ -362,23 +363,12 @@ class ApiClient:
 
     async def _send_scoped(self, resource: str, request: Request, attempt: int,
                            max_bytes: int) -> Response:
-        prepared = request.copy()
         auth = self.auth_flows.of(request)
-        same_host = host_key(prepared.url) == self._base_host
-        if same_host:
-            prepared.headers = {**self._plain_headers, **self._secret_headers, **request.headers,
-                                **request.secret_headers}
-        else:
-            prepared.headers = {**self._plain_headers, **request.headers}
-            has_credentials = (auth is not None or bool(self._secret_headers)
-                               or bool(request.secret_headers))
-            if has_credentials and self.config.foreign_host_credentials == "refuse":
-                raise CredentialLeakError(
-                    f"next request goes to {host_key(prepared.url)}, not the API host "
-                    f"{self._base_host}; credentials are not sent there",
-                    location=f"resource '{resource}', {self.redact(prepared.full_url())}",
-                    hint="set client.foreign_host_credentials to 'strip' to send it "
-                         "without credentials")
+        prepared, same_host = scoped_request(
+            request, api_host=self._base_host, plain_headers=self._plain_headers,
+            secret_headers=self._secret_headers, has_auth=auth is not None,
+            foreign_host_credentials=self.config.foreign_host_credentials,
+            where=lambda url: f"resource '{resource}', {self.redact(url)}")
         if not same_host or auth is None:
             return await self._transmit(resource, prepared, attempt, max_bytes)
         flow = auth.auth_flow(prepared)

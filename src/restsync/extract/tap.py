@@ -2,7 +2,7 @@
 ``--record`` saves.
 
 :class:`TapTransport` wraps another :class:`~restsync.extract.http.Transport` (by default the
-real :class:`~restsync.extract.http.AiohttpTransport` the client would have made) and hands
+real :class:`~restsync.extract.aiohttp_transport.AiohttpTransport` the client would have made) and hands
 each request, with the response or the transport failure, to a listener. It changes nothing
 in what is sent or received. Token requests pass through it too: the tap sits below the auth
 flows, so an :class:`Exchange` holds credentials; listeners redact before they show or keep
@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from restsync.errors import RestsyncError
+from restsync.extract.aiohttp_transport import AiohttpTransport
 from restsync.extract.concurrency import client_bounds
-from restsync.extract.http import AiohttpTransport, Request, Response, Transport
+from restsync.extract.http import Request, Response, Transport
 from restsync.spec.model import ClientConfig
 
 __all__ = ["Exchange", "TapTransport", "transport_for"]

@@ -34,7 +34,7 @@ def pinned_packages() -> dict[str, str]:
 def manifest_folder(package: str) -> str:
     """Where a package's manifest is unpacked: its import name (``airbyte-source-x-y`` ->
     ``source_x_y``)."""
-    return re.sub(r"[^a-z0-9]+", "_", package.lower().removeprefix("airbyte-"))
+    return re.sub(r"[^a-z0-9]+", "_", package.lower()).removeprefix("airbyte_")
 
 
 def packages_dir() -> Path:

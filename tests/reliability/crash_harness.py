@@ -187,10 +187,17 @@ def trial(server: SandboxServer, workdir: Path, point: str, clean: dict[str, Any
     return TrialResult(point, crashed, recovered, lost, dup, orphans, notes)
 
 
+LAKE_POINT_KINDS = ("engine", "lake.journal.written", "lake.commit.table")
+"""The kinds of lake points :func:`run_all` tries: :data:`LAKE_ENGINE_POINTS`, then every
+journal and every table commit the run reaches."""
+
+
 def run_all(workdir: Path, points: list[str] | None = None, *, scheme: str = "duckdb",
-            resources: list[str] | None = None) -> list[TrialResult]:
+            resources: list[str] | None = None,
+            kinds: tuple[str, ...] = LAKE_POINT_KINDS) -> list[TrialResult]:
     """Every trial of ``points`` (default: :data:`CRASH_POINTS` for DuckDB; for a lake format
-    every table commit and journal of the run plus :data:`LAKE_ENGINE_POINTS`)."""
+    the points of each of ``kinds``: :data:`LAKE_ENGINE_POINTS`, every journal, every table
+    commit of the run)."""
     with start_sandboxes([DOCUMENT], options={DOCUMENT: SANDBOX_OPTIONS}) as group:
         server = group[DOCUMENT]
         clean_url = destination_url(scheme, workdir / "clean")
@@ -201,9 +208,15 @@ def run_all(workdir: Path, points: list[str] | None = None, *, scheme: str = "du
         if points is not None or scheme == "duckdb":
             return [trial(server, workdir, p, clean, scheme, resources)
                     for p in (points or CRASH_POINTS)]
+        unknown = set(kinds) - set(LAKE_POINT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown lake point kinds {sorted(unknown)}; "
+                             f"known: {', '.join(LAKE_POINT_KINDS)}")
         results = [trial(server, workdir, p, clean, scheme, resources)
-                   for p in LAKE_ENGINE_POINTS]
-        for point in ("lake.journal.written", "lake.commit.table"):
+                   for p in LAKE_ENGINE_POINTS] if "engine" in kinds else []
+        for point in LAKE_POINT_KINDS[1:]:
+            if point not in kinds:
+                continue
             n = 1
             while True:  # every one the run reaches; the first it does not reach ends it
                 result_n = trial(server, workdir, f"{point}:{n}", clean, scheme, resources)

@@ -73,7 +73,7 @@ def check(
     """Validate a spec and print the plan and every inference. Sends no request."""
     from restsync.cli.limits_view import print_limits
     from restsync.cli.partitions_view import print_partitions
-    from restsync.cli.render import print_plan
+    from restsync.cli.plan_view import print_plan
     from restsync.engine.api import DEFAULT_DESTINATION, dataset_name_for
     from restsync.engine.limits_seen import limit_notes
     from restsync.plan import build_plan

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 import typer
@@ -12,7 +11,6 @@ from restsync.cli.common import (
     SetOpt,
     SpecArg,
     config_lookup,
-    console,
     fail,
     load_source,
     unknown_resource,
@@ -44,9 +42,12 @@ def preview(
 
     Nothing is written to any destination and no state is saved.
     """
+    import asyncio
+
     import orjson
 
     from restsync.cli.cassette_opts import replay_source, replay_transport
+    from restsync.cli.common import console
     from restsync.cli.preview_view import print_preview
     from restsync.engine.preview import preview_source
 
@@ -71,4 +72,3 @@ def preview(
         print_preview(console, result)
     if any(s.failed for s in result.resources):
         raise typer.Exit(code=1)
-

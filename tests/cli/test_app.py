@@ -95,16 +95,40 @@ def test_run_exits_1_when_a_resource_fails(tmp_path, monkeypatch) -> None:
     assert "run incomplete" in result.output
 
 
-def test_cli_start_does_not_import_the_heavy_stages() -> None:
-    """`restsync check` must start fast: arrow, duckdb and aiohttp load only when used."""
-    import subprocess
-    import sys
+def test_check_lists_what_the_limits_changed_in_an_earlier_run(tmp_path, monkeypatch) -> None:
+    """The destination is read (and its stages imported) only when it exists: this is the
+    case where it does; tests/cli/test_startup_imports.py has the first-run one."""
+    from restsync.load import open_destination
+    from restsync.normalize import Normalizer, ShapeLimits
 
-    code = ("import sys, restsync.cli.app; "
-            "print(sorted(m for m in ('pyarrow', 'duckdb', 'aiohttp') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    assert out == "[]"
+    monkeypatch.chdir(tmp_path)
+    url = f"duckdb:///{tmp_path / 'earlier.duckdb'}"
+    dest = open_destination(url, "ds")
+    try:
+        load = dest.begin("stats", load_id="L1", write_disposition="append", primary_key=None,
+                          root_table="stats")
+        norm = Normalizer(table_name="stats", primary_key=None, load_id="L1", resource="stats",
+                          stored=load.stored_schema,
+                          limits=ShapeLimits(max_columns=100, max_depth=8,
+                                             columns_setting="client.limits.max_columns=100",
+                                             depth_setting="client.limits.max_nesting_depth=8"))
+        for batch in norm.normalize([{"id": 1, "counts": {f"u{i}": i for i in range(500)}}]):
+            load.write(batch)
+        load.commit(None)
+    finally:
+        dest.close()
+    spec = tmp_path / "stats.json"
+    spec.write_text('{"client": {"base_url": "http://127.0.0.1:9/"}, "resources": ["stats"]}')
+    result = runner.invoke(app, ["check", str(spec), "--destination", url, "--dataset", "ds"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "seen in earlier runs:" in out
+    assert ("resource `stats`, table `stats`: column `counts` (`counts`) is kept as JSON since "
+            "a run found it too wide") in out
+    first = runner.invoke(app, ["check", str(spec), "--dataset", "ds"])  # no restsync.duckdb
+    assert first.exit_code == 0, first.output
+    assert "seen in earlier runs" not in first.output
+    assert not (tmp_path / "restsync.duckdb").exists()  # check created no destination
 
 
 def test_schema_summary_counts_new_tables_and_spells_out_column_changes() -> None:

@@ -23,8 +23,6 @@ from restsync.cli.common import (
     SpecArg,
     StreamsOpt,
     config_lookup,
-    console,
-    err,
     fail,
     load_source,
     parse_params,
@@ -71,10 +69,11 @@ def check(
     chunk_size: ChunkSizeOpt = None,
 ) -> None:
     """Validate a spec and print the plan and every inference. Sends no request."""
+    from restsync.cli.common import console
     from restsync.cli.limits_view import print_limits
     from restsync.cli.partitions_view import print_partitions
-    from restsync.cli.render import print_plan
-    from restsync.engine.api import DEFAULT_DESTINATION, dataset_name_for
+    from restsync.cli.plan_view import print_plan
+    from restsync.engine.defaults import DEFAULT_DESTINATION, dataset_name_for
     from restsync.engine.limits_seen import limit_notes
     from restsync.plan import build_plan
 
@@ -136,6 +135,7 @@ def run(
 ) -> None:
     """Extract every selected resource and load it into the destination."""
     from restsync.cli.cassette_opts import replay_source
+    from restsync.cli.common import console, err
     from restsync.cli.render import ProgressRenderer, summary_table
     from restsync.engine import Pipeline
     from restsync.engine.executor import executor_named
@@ -175,6 +175,7 @@ def demo(
         "examples/seeds"),
 ) -> None:
     """Start the five sandbox APIs on loopback and run every seed document into DuckDB."""
+    from restsync.cli.common import console
     from restsync.cli.demo import run_demo
 
     code = run_demo(console, destination, documents)
@@ -186,6 +187,7 @@ def sandbox_serve(
     host: Annotated[str, typer.Option(help="Loopback address to bind.")] = "127.0.0.1",
 ) -> None:
     """Serve the five sandbox APIs until interrupted, printing how to point specs at them."""
+    from restsync.cli.common import console
     from restsync.cli.demo import serve_sandboxes
 
     serve_sandboxes(console, host)
@@ -204,5 +206,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover - interactive
+        from restsync.cli.common import err
+
         err.print("interrupted", markup=False)
         sys.exit(130)

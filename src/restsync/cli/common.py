@@ -8,15 +8,42 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from restsync.errors import ConfigError, MissingValuesError, RestsyncError
 
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    console: Console
+    """Standard output: a rich console, made on first use (see :func:`__getattr__`)."""
+    err: Console
+    """Standard error: a rich console, made on first use."""
+
+CONSOLES = ("console", "err")
+
+
+def __getattr__(name: str) -> Any:
+    """``console`` and ``err`` are made (and rich imported) on first use: ``--help`` and the
+    parsing of the command line never need rich, and its import is a good share of a start."""
+    if name not in CONSOLES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _console(name)
+
+
+def _console(name: str) -> Console:
+    made = globals().get(name)
+    if made is None:
+        from rich.console import Console
+
+        stderr = name == "err"
+        stream = sys.stderr if stderr else sys.stdout
+        made = Console(stderr=stderr, highlight=False, width=None if stream.isatty() else 160)
+        globals()[name] = made
+    return made
+
 
 SpecArg = Annotated[Path, typer.Argument(
     help="Document (.md/.txt), .yaml/.yml/.json/.toml spec.")]
@@ -48,7 +75,7 @@ def parse_params(items: list[str] | None) -> dict[str, list[str]]:
 
 def fail(exc: RestsyncError) -> typer.Exit:
     """Print ``exc`` on stderr; the exit to raise (2 for configuration errors, else 1)."""
-    err.print(f"error: {exc}", style="red", markup=False)
+    _console("err").print(f"error: {exc}", style="red", markup=False)
     return typer.Exit(code=2 if isinstance(exc, ConfigError) else 1)
 
 
@@ -132,7 +159,7 @@ def config_lookup() -> Any:
 
 def open_for(source: Any, destination: str | None, dataset: str | None) -> Any:
     """Open the destination dataset a source's runs load into (the run's defaults)."""
-    from restsync.engine.api import DEFAULT_DESTINATION, dataset_name_for
+    from restsync.engine.defaults import DEFAULT_DESTINATION, dataset_name_for
     from restsync.load import open_destination
 
     return open_destination(destination or DEFAULT_DESTINATION,

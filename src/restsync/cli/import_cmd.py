@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from restsync.cli.common import ParamOpt, SetOpt, SpecArg, console, fail, parse_params
+from restsync.cli.common import ParamOpt, SetOpt, SpecArg, fail, parse_params
 from restsync.errors import RestsyncError
 
 
@@ -20,6 +20,7 @@ def import_(
 ) -> None:
     """Write SPEC as an explicit YAML spec: every inference written out as configuration,
     with a comment saying where it came from; secrets stay references. Sends no request."""
+    from restsync.cli.common import console
     from restsync.engine.importer import import_spec
 
     if output.exists() and not force:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from restsync.cli.common import DestinationOpt, console, fail
+from restsync.cli.common import DestinationOpt, fail
 from restsync.errors import RestsyncError
 
 
@@ -26,6 +26,7 @@ def report(
 ) -> None:
     """Write one self-contained HTML file showing a run: summary, resources, timings,
     rows per table, schema changes, errors, state before and after. No network needed."""
+    from restsync.cli.common import console
     from restsync.engine.report import write_report
 
     if not output.parent.is_dir():

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
-from rich.table import Table
 
-from restsync.cli.common import DestinationOpt, console, fail
+from restsync.cli.common import DestinationOpt, fail
 from restsync.errors import RestsyncError
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 LastOpt = Annotated[int | None, typer.Option("--last", help="Only the newest N runs.")]
 
@@ -25,6 +26,9 @@ def runs(
         "--json", help="Print the runs (whole records) as one JSON array.")] = False,
 ) -> None:
     """List the runs recorded in a destination, newest first."""
+    import orjson
+
+    from restsync.cli.common import console
     from restsync.engine.runs import list_runs
 
     try:
@@ -43,6 +47,8 @@ def runs(
 
 def runs_table(found: list[dict[str, Any]]) -> Table:
     """One row per run: id, dataset, status, start, duration, resources, rows, requests."""
+    from rich.table import Table
+
     table = Table("run", "dataset", "status", "started", "seconds", "resources", "rows",
                   "requests", "retries (429)", "error")
     for run in found:

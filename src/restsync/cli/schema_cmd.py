@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from restsync.cli.common import (
     DatasetOpt,
@@ -15,7 +12,6 @@ from restsync.cli.common import (
     ParamOpt,
     SetOpt,
     SpecArg,
-    console,
     fail,
     load_source,
     load_source_names_only,
@@ -25,6 +21,8 @@ from restsync.cli.common import (
 from restsync.errors import RestsyncError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from restsync.engine.schema_preview import ResourcePreview
     from restsync.normalize import TableSchema
 
@@ -44,6 +42,9 @@ def schema(
     param: ParamOpt = None,
 ) -> None:
     """Print the stored schema of a source's tables (columns, types, JSON paths, comments)."""
+    import asyncio
+
+    from restsync.cli.common import console
     from restsync.engine.schema_preview import preview_schema_changes, stored_schema_of
 
     if format not in FORMATS:
@@ -87,6 +88,7 @@ def _print_previews(console: Console, previews: list[ResourcePreview]) -> None:
 def _print(console: Console, stored: dict[str, TableSchema], fmt: str) -> None:
     import orjson
     import yaml
+    from rich.table import Table
 
     from restsync.normalize.naming import render_path
 

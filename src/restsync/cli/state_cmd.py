@@ -6,12 +6,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from restsync.cli.common import (
     DatasetOpt,
     DestinationOpt,
-    console,
     fail,
     load_source_names_only,
     open_for,
@@ -49,6 +47,10 @@ def describe_state(state: dict[str, Any]) -> str:
 def show(spec: SpecArg, destination: DestinationOpt = None, dataset: DatasetOpt = None,
          resource: ResourceOpt = None) -> None:
     """Print each resource's committed state."""
+    from rich.table import Table
+
+    from restsync.cli.common import console
+
     try:
         dest, names = _open(spec, destination, dataset)
         try:
@@ -70,6 +72,8 @@ def show(spec: SpecArg, destination: DestinationOpt = None, dataset: DatasetOpt 
 def reset(spec: SpecArg, destination: DestinationOpt = None, dataset: DatasetOpt = None,
           resource: ResourceOpt = None) -> None:
     """Forget committed state (all resources, or --resource); loaded data stays."""
+    from restsync.cli.common import console
+
     try:
         dest, names = _open(spec, destination, dataset)
         try:

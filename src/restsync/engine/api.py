@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from typing import Any
 
 from restsync.engine.capabilities import check_table_formats
 from restsync.engine.cassettes import Cassette
+from restsync.engine.defaults import DEFAULT_DESTINATION, dataset_name_for
 from restsync.engine.executor import Executor, InProcessExecutor, RunContext
 from restsync.engine.gc_tuning import fewer_collections
 from restsync.engine.history import RunRecorder, redacted_destination, run_status
@@ -23,8 +23,6 @@ from restsync.load import open_destination
 from restsync.plan import Plan, ValueLookup, build_plan
 from restsync.spec import load_spec
 from restsync.spec.model import SourceConfig
-
-DEFAULT_DESTINATION = "duckdb:///restsync.duckdb"
 
 
 def rest_api_source(
@@ -53,12 +51,6 @@ def rest_api_source(
     if isinstance(config, Mapping) and name is None:
         name = str(config.get("name") or "rest_api")
     return load_spec(config, overrides=overrides, params=params, values=values, name=name)
-
-
-def dataset_name_for(source_name: str) -> str:
-    """A dataset (schema) name derived from a source name: a lowercase identifier."""
-    ident = re.sub(r"[^0-9a-zA-Z_]+", "_", source_name).strip("_").lower() or "rest_api"
-    return f"_{ident}" if ident[0].isdigit() else ident
 
 
 @dataclass

@@ -11,9 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from restsync.errors import RestsyncError
-from restsync.load import open_destination
-from restsync.normalize import normalize_identifier
-from restsync.normalize.naming import render_path
 from restsync.spec.limits import effective_limits
 from restsync.spec.model import SourceConfig
 
@@ -38,6 +35,12 @@ def limit_notes(source: SourceConfig, destination: str, dataset: str) -> list[st
         path = destination[len(_DUCKDB):].partition("?")[0]
         if path != ":memory:" and not Path(path).exists():
             return []
+    # only now: the load and normalise stages (pyarrow, the database driver) are imported
+    # when there is a destination to read, never by a ``check`` of a first run
+    from restsync.load import open_destination
+    from restsync.normalize import normalize_identifier
+    from restsync.normalize.naming import render_path
+
     try:
         dest = open_destination(destination, dataset)
     except RestsyncError as exc:

@@ -4,7 +4,9 @@ One :class:`ApiClient` per source run. It owns one transport (one keep-alive aio
 session), one auth flow (one token shared by every resource), one retry policy and one
 pacer (:mod:`restsync.extract.ratelimit`: an in-flight limit per host that grows while
 latency is flat and is cut on 429/503, plus an optional per-host token bucket), so many
-:meth:`ApiClient.pages` iterations can run concurrently (parent/child fan-out).
+:meth:`ApiClient.pages` iterations can run concurrently (parent/child fan-out). The page
+loop and the retry loop are here; one attempt on the wire (credentials, the auth flow,
+redirects, pacing) is :class:`~restsync.extract.sending.RequestSending`, its base class.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from restsync.events import (
     EventSink,
     Notice,
     PageFetched,
-    RequestSent,
     RetryScheduled,
     RunTimeInference,
     discard,
@@ -35,14 +36,12 @@ from restsync.extract import auth_session as _auth_session  # noqa: F401  (regis
 from restsync.extract.aiohttp_transport import AiohttpTransport
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
 from restsync.extract.concurrency import LimitChange, client_bounds, limit_notice, settled
-from restsync.extract.credential_scope import scoped_request
 from restsync.extract.detect import detect_records_path
 from restsync.extract.http import Request, Response, Transport, host_key
 from restsync.extract.page import Page, ResourceStats, page_limit_error
 from restsync.extract.paginators import build_paginator
 from restsync.extract.ratelimit import HostPacer
 from restsync.extract.redact import Redactor, basic_auth_forms
-from restsync.extract.redirects import send_following_redirects
 from restsync.extract.request_building import AuthFlows, build_request, render_body_and_headers
 from restsync.extract.responses import judge_response, located_limit_error, parse_json_body
 from restsync.extract.resume import apply_resume_state, make_resume_state
@@ -58,13 +57,14 @@ from restsync.extract.retry import (
     transport_again,
 )
 from restsync.extract.selectors import DataSelector
+from restsync.extract.sending import RequestSending
 from restsync.extract.templated import templated_pages
 from restsync.spec.limits import Limits, effective_limits
 from restsync.spec.model import ClientConfig, EndpointConfig, ResponseAction
 
 __all__ = ["ApiClient", "Page", "ResourceStats"]
 
-class ApiClient:
+class ApiClient(RequestSending):
     """HTTP client of one source; an async context manager.
 
     Args:
@@ -351,58 +351,6 @@ class ApiClient:
                                     attempt=decision.attempt, max_attempts=decision.max_attempts,
                                     wait_seconds=decision.wait, reason=reason))
         await self._sleeper.sleep(decision.wait)
-
-    # ------------------------------------------------------------------ one attempt
-
-    async def _send(self, resource: str, page: int, request: Request, attempt: int,
-                    max_bytes: int) -> Response:
-        """One attempt: credentials (scoped to the API host), auth flow, redirects."""
-        return await send_following_redirects(
-            lambda hop: self._send_scoped(resource, hop, attempt, max_bytes), request,
-            where=lambda: self._location(resource, page, request))
-
-    async def _send_scoped(self, resource: str, request: Request, attempt: int,
-                           max_bytes: int) -> Response:
-        auth = self.auth_flows.of(request)
-        prepared, same_host = scoped_request(
-            request, api_host=self._base_host, plain_headers=self._plain_headers,
-            secret_headers=self._secret_headers, has_auth=auth is not None,
-            foreign_host_credentials=self.config.foreign_host_credentials,
-            where=lambda url: f"resource '{resource}', {self.redact(url)}")
-        if not same_host or auth is None:
-            return await self._transmit(resource, prepared, attempt, max_bytes)
-        flow = auth.auth_flow(prepared)
-        try:
-            outgoing = await flow.__anext__()
-            while True:
-                response = await self._transmit(resource, outgoing, attempt, max_bytes)
-                try:
-                    outgoing = await flow.asend(response)
-                except StopAsyncIteration:
-                    return response
-        finally:
-            await flow.aclose()
-
-    async def _transmit(self, resource: str | None, request: Request, attempt: int,
-                        max_bytes: int) -> Response:
-        transport = self._ensure_transport()
-        host = host_key(request.url)
-        limit = self.pacer.limit(host)
-        ticket = await limit.acquire()
-        status: int | None = None
-        try:
-            bucket = self.pacer.bucket(host)
-            if bucket is not None:
-                await bucket.acquire()
-            if resource is not None:
-                self.stats.setdefault(resource, ResourceStats()).requests += 1
-                self._events(RequestSent(resource=resource, method=request.method,
-                                         url=self.redact(request.full_url()), attempt=attempt))
-            response = await transport.send(request, max_bytes=max_bytes)
-            status = response.status
-            return response
-        finally:
-            await limit.release(ticket, status=status)
 
     async def _send_token_request(self, request: Request) -> Response:
         """Token requests: retried like API requests (429/5xx/transport), no credentials scoping.

@@ -4,7 +4,9 @@
 (which inherits it): given a request the page loop and the retry loop built, it scopes the
 credentials to the API host (:mod:`restsync.extract.credential_scope`), lets the auth flow
 sign it (and replay it after a token refresh), follows redirects, takes the pacer's
-in-flight slot and rate token, and hands it to the transport. Nothing here retries: a
+in-flight slots and rate tokens (per host, and per credential with ``client.token_limits``:
+the request's pacing key is ``(host, keyed digest of its credential)``,
+:mod:`restsync.extract.credential_digest`), and hands it to the transport. Nothing here retries: a
 failure goes back up to the client's :class:`~restsync.extract.retry.RetryLoop`.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from restsync.events import EventSink, RequestSent
+from restsync.extract.credential_digest import CredentialDigest
 from restsync.extract.credential_scope import scoped_request
 from restsync.extract.http import Request, Response, Transport, host_key
 from restsync.extract.page import ResourceStats
@@ -36,6 +39,7 @@ class RequestSending:
     _base_host: str
     _plain_headers: dict[str, str]
     _secret_headers: dict[str, str]
+    _credentials: CredentialDigest
     _ensure_transport: Callable[[], Transport]
     redact: Callable[[str], str]
     _location: Callable[..., str]
@@ -55,13 +59,16 @@ class RequestSending:
             secret_headers=self._secret_headers, has_auth=auth is not None,
             foreign_host_credentials=self.config.foreign_host_credentials,
             where=lambda url: f"resource '{resource}', {self.redact(url)}")
-        if not same_host or auth is None:
-            return await self._transmit(resource, prepared, attempt, max_bytes)
-        flow = auth.auth_flow(prepared)
+        signer = auth if same_host else None
+        token = (self._credentials.of_request(prepared.headers, request.secret_headers, signer)
+                 if same_host and self.pacer.per_token is not None else None)
+        if signer is None:
+            return await self._transmit(resource, prepared, attempt, max_bytes, token)
+        flow = signer.auth_flow(prepared)
         try:
             outgoing = await flow.__anext__()
             while True:
-                response = await self._transmit(resource, outgoing, attempt, max_bytes)
+                response = await self._transmit(resource, outgoing, attempt, max_bytes, token)
                 try:
                     outgoing = await flow.asend(response)
                 except StopAsyncIteration:
@@ -70,16 +77,13 @@ class RequestSending:
             await flow.aclose()
 
     async def _transmit(self, resource: str | None, request: Request, attempt: int,
-                        max_bytes: int) -> Response:
+                        max_bytes: int, token: str | None = None) -> Response:
+        """Send one request under the pacer's limits of its host and of ``token`` (its
+        credential's digest; ``None``: the host's limits only)."""
         transport = self._ensure_transport()
-        host = host_key(request.url)
-        limit = self.pacer.limit(host)
-        ticket = await limit.acquire()
+        grant = await self.pacer.acquire(host_key(request.url), token)
         status: int | None = None
         try:
-            bucket = self.pacer.bucket(host)
-            if bucket is not None:
-                await bucket.acquire()
             if resource is not None:
                 self.stats.setdefault(resource, ResourceStats()).requests += 1
                 self._events(RequestSent(resource=resource, method=request.method,
@@ -88,4 +92,4 @@ class RequestSending:
             status = response.status
             return response
         finally:
-            await limit.release(ticket, status=status)
+            await self.pacer.release(grant, status=status)

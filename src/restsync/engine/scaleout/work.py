@@ -59,6 +59,8 @@ class PartitionTask:
             (per-host limits across all workers), or ``None``: this worker's own limits.
         resume_from: Where the first request sequence resumes (a run that stopped cleanly
             before a long wait), as in the in-process runner.
+        pacing_key: The run's key of credential digests (``client.token_limits``): every
+            worker keys a credential alike (never shown in reprs).
     """
 
     resource: str
@@ -72,6 +74,7 @@ class PartitionTask:
     max_wait: float | None = None
     permits: Any = None
     resume_from: dict[str, Any] | None = None
+    pacing_key: bytes | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -174,7 +177,8 @@ async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
         buffer.clear()
 
     client = await worker_clients.client(plan.source.client, load_id=task.load_id,
-                                         max_wait=task.max_wait, permits=task.permits)
+                                         max_wait=task.max_wait, permits=task.permits,
+                                         pacing_key=task.pacing_key)
     before = client.stats.get(rp.name)
     requests, retries = (before.requests, before.retries) if before is not None else (0, 0)
     resume = task.resume_from

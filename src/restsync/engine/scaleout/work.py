@@ -36,6 +36,7 @@ from restsync.engine.state import ResourceState, Window
 from restsync.errors import HTTPStatusError, StoppedEarlyError
 from restsync.normalize import TableBatch, TableSchema
 from restsync.plan import Plan, ResourcePlan
+from restsync.spec.templated import AncestorPartition, ParentPartition, TemplatedEndpoint
 
 __all__ = ["PartitionResult", "PartitionTask", "parent_fields", "run_partition"]
 
@@ -139,7 +140,8 @@ def _ipc_buffer(table: pa.Table) -> pa.Buffer:
 
 def parent_fields(plan: Plan, rp: ResourcePlan) -> tuple[str, ...]:
     """The fields of ``rp``'s records that its running children read (bindings, carried
-    ancestor keys, ``include_from_parent``): all a chunk of parent records must keep."""
+    ancestor keys, ``include_from_parent``, a manifest child's router paths): all a chunk
+    of parent records must keep."""
     wanted: list[str] = []
     for name in rp.children:
         child = plan.resources[name]
@@ -147,7 +149,27 @@ def parent_fields(plan: Plan, rp: ResourcePlan) -> tuple[str, ...]:
             if b.kind == "resource":
                 wanted.append(str(b.field) if b.resource == rp.name else b.column)
         wanted.extend(child.config.include_from_parent)
+        templated = child.config.endpoint.templated
+        if templated is not None:
+            wanted.extend(_router_fields(templated, rp.name))
     return tuple(dict.fromkeys(wanted))
+
+
+def _router_fields(te: TemplatedEndpoint, parent: str) -> list[str]:
+    """The top-level fields of a ``parent`` record that a manifest child's partition routers
+    read (:func:`~restsync.extract.partitions.partition_values`): each ``parent_key`` and
+    ``extra_fields`` path's first step, kept whole (the path may go on through nested objects
+    and lists), and the ancestor columns the record carries."""
+    found: list[str] = []
+    for router in te.partitions:
+        if isinstance(router, ParentPartition):
+            for config in (router, *router.alternatives):
+                if config.parent == parent:
+                    found.append(config.parent_key[0])
+                    found.extend(path[0] for path, _ in config.extra_fields if path)
+        elif isinstance(router, AncestorPartition):
+            found.append(router.column)
+    return found
 
 
 def run_partition(plan: Plan, task: PartitionTask) -> PartitionResult:

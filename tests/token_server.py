@@ -8,17 +8,19 @@ The credential is the ``Authorization`` header's value (``Bearer x`` -> ``x``), 
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["TokenServer", "most_in_any_window", "token_server"]
+from restsync.spec import ValueResolver, load_spec
+from restsync.spec.model import SourceConfig
+from tests.json_server import json_server
+
+__all__ = ["TokenServer", "most_in_any_window", "tenant_source", "token_server"]
 
 
 @dataclass
@@ -72,29 +74,20 @@ def most_in_any_window(times: list[float], window: float) -> int:
 def token_server(service_seconds: float = 0.05) -> Iterator[TokenServer]:
     """Serve a :class:`TokenServer` on 127.0.0.1 for the block."""
     api = TokenServer(service_seconds=service_seconds)
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            status, body = api.respond(self.headers, self.path)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            if status == 429:
-                self.send_header("Retry-After", "0")
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    api.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
+    with json_server(lambda path, headers: api.respond(headers, path), with_headers=True) as url:
+        api.url = url
         yield api
-    finally:
-        server.shutdown()
-        server.server_close()
+
+
+def tenant_source(url: str, tokens: Mapping[str, str], parts: list[str],
+                  **client: Any) -> SourceConfig:
+    """A source with one resource per tenant, each with its own bearer token (a secret) and
+    one single-page request per fan-out value of ``part``."""
+    return load_spec({
+        "client": {"base_url": url, "paginator": "single_page", **client},
+        "resources": [{"name": name, "endpoint": {
+            "path": f"{name}/{{part}}", "data_selector": "$",
+            "auth": {"type": "bearer", "token": f"${{secrets.{name}_token}}"}}}
+            for name in tokens],
+    }, params={"part": parts}, name="tenants",
+        values=ValueResolver.from_values(secrets={f"{n}_token": t for n, t in tokens.items()}))

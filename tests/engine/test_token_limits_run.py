@@ -14,24 +14,11 @@ from restsync.engine import Pipeline
 from restsync.engine.report import write_report
 from restsync.engine.runs import list_runs
 from restsync.extract.credential_digest import CredentialDigest
-from restsync.spec import ValueResolver, load_spec
 from tests.secret_scan import secret_found
-from tests.token_server import token_server
+from tests.token_server import tenant_source, token_server
 
 TOKENS = {"alpha": "tok-alpha-93be1c", "bravo": "tok-bravo-5e07d2"}
 PARTS = [f"p{i}" for i in range(4)]
-
-
-def tenant_spec(url: str) -> Any:
-    return load_spec({
-        "client": {"base_url": url, "paginator": "single_page", "max_concurrency": 8,
-                   "token_limits": {"max_concurrency": 1}},
-        "resources": [{"name": name, "endpoint": {
-            "path": f"{name}/{{part}}", "data_selector": "$",
-            "auth": {"type": "bearer", "token": f"${{secrets.{name}_token}}"}}}
-            for name in TOKENS],
-    }, params={"part": PARTS}, name="tenants",
-        values=ValueResolver.from_values(secrets={f"{n}_token": t for n, t in TOKENS.items()}))
 
 
 def test_neither_the_tokens_nor_their_digests_show(
@@ -48,7 +35,9 @@ def test_neither_the_tokens_nor_their_digests_show(
     events: list[Any] = []
     destination = f"duckdb:///{tmp_path / 'out.duckdb'}"
     with token_server(service_seconds=0.02) as api:
-        info = Pipeline(destination=destination, events=events.append).run(tenant_spec(api.url))
+        source = tenant_source(api.url, TOKENS, PARTS, max_concurrency=8,
+                               token_limits={"max_concurrency": 1})
+        info = Pipeline(destination=destination, events=events.append).run(source)
     assert info.ok, {n: o.error for n, o in info.outcomes.items()}
     assert sorted(api.arrivals) == sorted(TOKENS.values())
     assert all(api.most_in_flight[t] == 1 for t in TOKENS.values())

@@ -11,8 +11,7 @@ import pytest
 
 from restsync.engine import Pipeline
 from restsync.engine.scaleout import RayExecutor
-from restsync.spec import ValueResolver, load_spec
-from tests.token_server import TokenServer, most_in_any_window, token_server
+from tests.token_server import TokenServer, most_in_any_window, tenant_source, token_server
 
 pytestmark = pytest.mark.slow
 
@@ -22,16 +21,8 @@ RATE, WINDOW, JITTER = 4.0, 0.5, 1
 
 
 def run(api: TokenServer, tmp_path: Path, *, global_limits: bool) -> None:
-    source = load_spec({
-        "client": {"base_url": api.url, "paginator": "single_page", "max_concurrency": 4,
-                   "token_limits": {"max_concurrency": 1,
-                                    "rate_limit": {"requests_per_second": RATE}}},
-        "resources": [{"name": name, "endpoint": {
-            "path": f"{name}/{{part}}", "data_selector": "$",
-            "auth": {"type": "bearer", "token": f"${{secrets.{name}_token}}"}}}
-            for name in TOKENS],
-    }, params={"part": PARTS}, name="tenants",
-        values=ValueResolver.from_values(secrets={f"{n}_token": t for n, t in TOKENS.items()}))
+    source = tenant_source(api.url, TOKENS, PARTS, max_concurrency=4, token_limits={
+        "max_concurrency": 1, "rate_limit": {"requests_per_second": RATE}})
     executor = RayExecutor(workers=2, global_limits=global_limits)
     info = Pipeline(destination=f"duckdb:///{tmp_path / 'out.duckdb'}",
                     executor=executor).run(source)

@@ -10,6 +10,7 @@ from tests.spec.test_invalid_specs import CASES, EP, PG, RES, VALUES, doc, pag, 
 from restsync.errors import SpecError
 from restsync.spec import load_spec
 
+TOKENS = "client.token_limits"
 YAML_HEAD = "client:\n  base_url: https://x\nresources:\n  - name: drafts\n    endpoint:\n"
 
 MORE: list[tuple[str, Any, str, str]] = [
@@ -29,6 +30,36 @@ MORE: list[tuple[str, Any, str, str]] = [
     ("verify-tls-type", spec(verify_tls="maybe"), "client.verify_tls", "bool"),
     ("max-concurrency-zero", spec(max_concurrency=0), "client.max_concurrency",
      "greater than or equal to 1"),
+    # ---- per-credential limits (client.token_limits)
+    ("token-limits-empty", spec(token_limits={}), TOKENS, "give max_concurrency, rate_limit or"),
+    ("token-limits-not-a-mapping", spec(token_limits=3), TOKENS, "valid dictionary"),
+    ("token-limits-unknown-key", spec(token_limits={"max_concurency": 2}),
+     f"{TOKENS}.max_concurency", "did you mean 'max_concurrency'?"),
+    ("token-limits-zero-concurrency", spec(token_limits={"max_concurrency": 0}),
+     f"{TOKENS}.max_concurrency", "greater than or equal to 1"),
+    ("token-limits-initial-above-max",
+     spec(token_limits={"initial_concurrency": 8, "max_concurrency": 2}),
+     TOKENS, "initial_concurrency (8) is above max_concurrency (2)"),
+    ("token-limits-rate-two-forms", spec(token_limits={"rate_limit": {
+        "requests_per_second": 1, "requests_per_minute": 60}}), f"{TOKENS}.rate_limit",
+     "exactly one of"),
+    ("token-limits-rate-negative", spec(token_limits={"rate_limit": {"requests_per_second": -2}}),
+     f"{TOKENS}.rate_limit.requests_per_second", "greater than 0"),
+    ("token-limits-rate-unknown-key", spec(token_limits={"rate_limit": {"rps": 2}}),
+     f"{TOKENS}.rate_limit.rps", "unknown key 'rps'"),
+    ("token-limits-header-name",
+     spec(token_limits={"max_concurrency": 1, "credential_headers": ["X Tenant"]}),
+     f"{TOKENS}.credential_headers", "'X Tenant' is not an HTTP header name"),
+    ("token-limits-headers-not-a-list",
+     spec(token_limits={"max_concurrency": 1, "credential_headers": "X-Tenant"}),
+     f"{TOKENS}.credential_headers", "valid list"),
+    ("token-limits-above-host-concurrency",
+     spec(max_concurrency=4, token_limits={"max_concurrency": 8}),
+     "client", "token_limits.max_concurrency (8) is above max_concurrency (4)"),
+    ("token-limits-above-host-rate",
+     spec(rate_limit={"requests_per_second": 2},
+          token_limits={"rate_limit": {"requests_per_second": 5}}),
+     "client", "token_limits.rate_limit (5/s) is above rate_limit (2/s)"),
     # ---- schema: columns and contracts
     ("contract-mode-typo", spec({"schema_contract": {"columns": "frozen"}}),
      f"{RES}.schema_contract.columns", "freeze"),

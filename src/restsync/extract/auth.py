@@ -85,6 +85,16 @@ class AuthFlow(ABC):
     def auth_flow(self, request: Request) -> AsyncGenerator[Request, Response]:
         """Yield ``request`` with credentials; may yield a replay after seeing the response."""
 
+    def pacing_identity(self) -> str:
+        """What tells this flow's credential from another's, for per-token pacing: its
+        secret values when first asked (before a first token request, so a renewed or
+        rotated token keeps the identity). Only ever hashed with a keyed digest
+        (:mod:`restsync.extract.credential_digest`), never shown."""
+        known: str | None = getattr(self, "_pacing_identity", None)
+        if known is None:
+            known = self._pacing_identity = "\x00".join(self.secret_values())
+        return known
+
 
 AuthFactory = Callable[[Any, AuthContext], AuthFlow]
 #: Auth flow classes keyed by the spec model type.

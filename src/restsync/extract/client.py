@@ -3,8 +3,11 @@
 One :class:`ApiClient` per source run. It owns one transport (one keep-alive aiohttp
 session), one auth flow (one token shared by every resource), one retry policy and one
 pacer (:mod:`restsync.extract.ratelimit`: an in-flight limit per host that grows while
-latency is flat and is cut on 429/503, plus an optional per-host token bucket), so many
-:meth:`ApiClient.pages` iterations can run concurrently (parent/child fan-out).
+latency is flat and is cut on 429/503, plus an optional per-host token bucket; the same per
+credential with ``client.token_limits``), so many
+:meth:`ApiClient.pages` iterations can run concurrently (parent/child fan-out). The page
+loop and the retry loop are here; one attempt on the wire (credentials, the auth flow,
+redirects, pacing) is :class:`~restsync.extract.sending.RequestSending`, its base class.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from restsync.events import (
     EventSink,
     Notice,
     PageFetched,
-    RequestSent,
     RetryScheduled,
     RunTimeInference,
     discard,
@@ -34,15 +36,14 @@ from restsync.extract import auth_oauth2 as _auth_oauth2  # noqa: F401  (registe
 from restsync.extract import auth_session as _auth_session  # noqa: F401  (registers its flow)
 from restsync.extract.aiohttp_transport import AiohttpTransport
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
-from restsync.extract.concurrency import LimitChange, client_bounds, limit_notice, settled
-from restsync.extract.credential_scope import scoped_request
+from restsync.extract.concurrency import LimitChange, limit_notice, settled
+from restsync.extract.credential_digest import CredentialDigest
 from restsync.extract.detect import detect_records_path
 from restsync.extract.http import Request, Response, Transport, host_key
 from restsync.extract.page import Page, ResourceStats, page_limit_error
 from restsync.extract.paginators import build_paginator
 from restsync.extract.ratelimit import HostPacer
 from restsync.extract.redact import Redactor, basic_auth_forms
-from restsync.extract.redirects import send_following_redirects
 from restsync.extract.request_building import AuthFlows, build_request, render_body_and_headers
 from restsync.extract.responses import judge_response, located_limit_error, parse_json_body
 from restsync.extract.resume import apply_resume_state, make_resume_state
@@ -58,13 +59,14 @@ from restsync.extract.retry import (
     transport_again,
 )
 from restsync.extract.selectors import DataSelector
+from restsync.extract.sending import RequestSending
 from restsync.extract.templated import templated_pages
 from restsync.spec.limits import Limits, effective_limits
 from restsync.spec.model import ClientConfig, EndpointConfig, ResponseAction
 
 __all__ = ["ApiClient", "Page", "ResourceStats"]
 
-class ApiClient:
+class ApiClient(RequestSending):
     """HTTP client of one source; an async context manager.
 
     Args:
@@ -77,10 +79,13 @@ class ApiClient:
         max_wait: Longest retry wait to sleep through (``--max-wait``); a longer one raises
             :class:`~restsync.errors.WaitTooLongError` instead (``None``: only
             ``limits.max_retry_wait`` applies).
+        pacing_key: The run's key of credential digests (``client.token_limits``; default:
+            a new random one; a scaled-out run hands its workers the driver's).
 
     Attributes:
         stats: Per resource name: requests, retries, pages, records.
-        pacer: Per-host in-flight limits (adaptive, or fixed) and token buckets.
+        pacer: Per-host in-flight limits (adaptive, or fixed) and token buckets, and the
+            same per credential with ``client.token_limits``.
         limits: The client's own limits (``client.limits`` and defaults): token requests and
             resources that bring none of their own.
     """
@@ -88,7 +93,7 @@ class ApiClient:
     def __init__(self, config: ClientConfig, *, events: EventSink = discard,
                  transport: Transport | None = None, sleeper: Sleeper | None = None,
                  config_values: Mapping[str, Any] | None = None,
-                 max_wait: float | None = None):
+                 max_wait: float | None = None, pacing_key: bytes | None = None):
         self.config = config
         self._events = events
         self._transport = transport
@@ -100,19 +105,19 @@ class ApiClient:
         self._base_host = host_key(config.base_url)
         self.max_wait = max_wait
         self.limits = effective_limits(config.limits)
-        rate = config.rate_limit
-        self.pacer = HostPacer(concurrency=client_bounds(config), sleeper=self._sleeper,
-                               rate=rate.rate if rate else None,
-                               burst=rate.burst if rate else 1,
-                               on_change=self._limit_changed)
+        self.pacer = HostPacer.for_client(config, self._sleeper, on_change=self._limit_changed)
         self._plain_headers = {k: v for k, v in config.headers.items() if isinstance(v, str)}
         self._secret_headers = {k: v.get_secret_value() for k, v in config.headers.items()
                                 if isinstance(v, SecretStr)}
+        self._credentials = CredentialDigest(
+            pacing_key, secret_headers=self._secret_headers,
+            headers=config.token_limits.credential_headers if config.token_limits else ())
         self._basic_forms = basic_auth_forms(config.auth)
         self._redactor = Redactor()
         self._selectors: dict[str, DataSelector] = {}
         self.stats: dict[str, ResourceStats] = {}
         self._reported: set[str] = set()  # hosts whose settled limit was reported
+        self._reported_cuts = 0  # cuts of credentials' limits reported
         context = AuthContext(send_token_request=self._send_token_request, events=events,
                               clock=self._sleeper.monotonic, redact=self.redact)
         self.auth: AuthFlow | None = None
@@ -140,6 +145,13 @@ class ApiClient:
         """Report where each host's in-flight limit settled; close our own transport."""
         for event in settled(self.pacer.limits, self._reported):
             self._events(event)
+        cuts = getattr(self.pacer, "token_cuts", 0)
+        if cuts > self._reported_cuts:  # one line for all credentials: there may be thousands
+            self._reported_cuts = cuts
+            self._events(Notice(resource=None, message=(
+                f"429/503 answers cut single credentials' in-flight limits ({cuts} cuts; "
+                f"{len(self.pacer.token_limits)} credentials paced apart, "
+                "client.token_limits)")))
         if self._transport is not None and self._owns_transport:
             await self._transport.close()
             self._transport = None
@@ -351,58 +363,6 @@ class ApiClient:
                                     attempt=decision.attempt, max_attempts=decision.max_attempts,
                                     wait_seconds=decision.wait, reason=reason))
         await self._sleeper.sleep(decision.wait)
-
-    # ------------------------------------------------------------------ one attempt
-
-    async def _send(self, resource: str, page: int, request: Request, attempt: int,
-                    max_bytes: int) -> Response:
-        """One attempt: credentials (scoped to the API host), auth flow, redirects."""
-        return await send_following_redirects(
-            lambda hop: self._send_scoped(resource, hop, attempt, max_bytes), request,
-            where=lambda: self._location(resource, page, request))
-
-    async def _send_scoped(self, resource: str, request: Request, attempt: int,
-                           max_bytes: int) -> Response:
-        auth = self.auth_flows.of(request)
-        prepared, same_host = scoped_request(
-            request, api_host=self._base_host, plain_headers=self._plain_headers,
-            secret_headers=self._secret_headers, has_auth=auth is not None,
-            foreign_host_credentials=self.config.foreign_host_credentials,
-            where=lambda url: f"resource '{resource}', {self.redact(url)}")
-        if not same_host or auth is None:
-            return await self._transmit(resource, prepared, attempt, max_bytes)
-        flow = auth.auth_flow(prepared)
-        try:
-            outgoing = await flow.__anext__()
-            while True:
-                response = await self._transmit(resource, outgoing, attempt, max_bytes)
-                try:
-                    outgoing = await flow.asend(response)
-                except StopAsyncIteration:
-                    return response
-        finally:
-            await flow.aclose()
-
-    async def _transmit(self, resource: str | None, request: Request, attempt: int,
-                        max_bytes: int) -> Response:
-        transport = self._ensure_transport()
-        host = host_key(request.url)
-        limit = self.pacer.limit(host)
-        ticket = await limit.acquire()
-        status: int | None = None
-        try:
-            bucket = self.pacer.bucket(host)
-            if bucket is not None:
-                await bucket.acquire()
-            if resource is not None:
-                self.stats.setdefault(resource, ResourceStats()).requests += 1
-                self._events(RequestSent(resource=resource, method=request.method,
-                                         url=self.redact(request.full_url()), attempt=attempt))
-            response = await transport.send(request, max_bytes=max_bytes)
-            status = response.status
-            return response
-        finally:
-            await limit.release(ticket, status=status)
 
     async def _send_token_request(self, request: Request) -> Response:
         """Token requests: retried like API requests (429/5xx/transport), no credentials scoping.

@@ -80,6 +80,9 @@ from restsync.spec.policy_models import (
     RetryRule as RetryRule,
 )
 from restsync.spec.policy_models import (
+    TokenLimitsConfig as TokenLimitsConfig,
+)
+from restsync.spec.policy_models import (
     default_retry_rules as default_retry_rules,
 )
 from restsync.spec.row_order import infer_row_order
@@ -316,6 +319,9 @@ class ClientConfig(SpecModel):
     """restsync: what to do when a next-page URL points to another host."""
     rate_limit: RateLimitConfig | None = None
     """restsync: proactive request rate per host; ``None`` = no limit."""
+    token_limits: TokenLimitsConfig | None = None
+    """restsync: the same limits per credential (tenant token) on top of the per-host
+    ones; ``None`` = per host only."""
     adaptive_concurrency: bool = True
     """restsync: grow a host's in-flight limit while latency is flat, cut it on 429/503
     (AIMD); ``false``: a fixed limit (``max_concurrency``, else ``initial_concurrency``)."""
@@ -323,6 +329,23 @@ class ClientConfig(SpecModel):
     """restsync: bounds on every resource (see :mod:`restsync.spec.limits`)."""
     extra_secrets: list[SecretStr] = Field(default_factory=list)
     """restsync: more values masked everywhere (a manifest config's secret fields)."""
+
+    @model_validator(mode="after")
+    def _token_limits_within_the_host(self) -> ClientConfig:
+        token = self.token_limits
+        if token is None:
+            return self
+        if (token.max_concurrency is not None and self.max_concurrency is not None
+                and token.max_concurrency > self.max_concurrency):
+            raise ValueError(f"token_limits.max_concurrency ({token.max_concurrency}) is above "
+                             f"max_concurrency ({self.max_concurrency}), the host's: a token "
+                             "never has more in flight than its host")
+        if (token.rate_limit is not None and self.rate_limit is not None
+                and token.rate_limit.rate > self.rate_limit.rate):
+            raise ValueError(f"token_limits.rate_limit ({token.rate_limit.rate:g}/s) is above "
+                             f"rate_limit ({self.rate_limit.rate:g}/s), the host's: a token "
+                             "never goes faster than its host")
+        return self
 
 
 class Inference(SpecModel):

@@ -1,13 +1,14 @@
-"""The client's request policies: retry rules and the proactive rate limit.
+"""The client's request policies: retry rules, the proactive rate limit, per-token limits.
 
 Part of the canonical spec model (:mod:`restsync.spec.model` re-exports every name here).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from restsync.spec.base import SpecModel
 
@@ -82,3 +83,46 @@ class RateLimitConfig(SpecModel):
             return self.requests_per_minute / 60.0
         assert self.requests is not None and self.per_seconds is not None
         return self.requests / self.per_seconds
+
+
+# --------------------------------------------------------------------------- per-token limits
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+class TokenLimitsConfig(SpecModel):
+    """restsync: limits of each credential, on top of the per-host ones (which stay).
+
+    Each distinct credential a request carries to a host (the auth's secret, the secret
+    headers, and headers named ``Authorization``, ``Cookie``, ``X-Api-Key``... or in
+    ``credential_headers``) gets its own in-flight limit (adaptive or fixed as the client's:
+    starts at ``initial_concurrency``, at most ``max_concurrency``; cut on its own 429s) and,
+    with ``rate_limit``, its own token bucket. See ``docs/limits.md``.
+    """
+
+    max_concurrency: int | None = Field(default=None, ge=1)
+    initial_concurrency: int | None = Field(default=None, ge=1)
+    rate_limit: RateLimitConfig | None = None
+    credential_headers: list[str] = Field(default_factory=list)
+    """More header names whose values tell one credential from another (a manifest's
+    ``request_headers`` templated from the partition)."""
+
+    @field_validator("credential_headers")
+    @classmethod
+    def _header_names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"{name!r} is not an HTTP header name")
+        return names
+
+    @model_validator(mode="after")
+    def _says_something(self) -> TokenLimitsConfig:
+        if self.max_concurrency is None and self.rate_limit is None \
+                and self.initial_concurrency is None:
+            raise ValueError("give max_concurrency, rate_limit or initial_concurrency "
+                             "(e.g. {max_concurrency: 1, rate_limit: {requests_per_second: 5}})")
+        if (self.initial_concurrency is not None and self.max_concurrency is not None
+                and self.initial_concurrency > self.max_concurrency):
+            raise ValueError(f"initial_concurrency ({self.initial_concurrency}) is above "
+                             f"max_concurrency ({self.max_concurrency})")
+        return self

@@ -3,20 +3,19 @@ down after the module; and what its processes listen on."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from restsync.engine.scaleout.cluster import ray_session
+from tests.json_server import Respond, json_server
+
+__all__ = ["Respond", "descendants", "json_server", "listening_addresses", "local_ray", "served"]
 
 
 def descendants(root: int) -> set[int]:
@@ -53,42 +52,6 @@ def local_ray() -> Iterator[Any]:
     """Ray with 2 CPUs for the module (the executor uses it instead of starting its own)."""
     with ray_session(None, workers=2) as ray:
         yield ray
-
-
-Respond = Callable[[str], "tuple[int, Any] | None"]
-"""Answers a GET of a path (with its query) with ``(status, JSON body)``, or ``None`` for no
-answer at all."""
-
-
-@contextmanager
-def json_server(respond: Respond) -> Iterator[str]:
-    """A loopback HTTP server answering with ``respond``; yields its base URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            answer = respond(self.path)
-            if answer is None:
-                return
-            status, body = answer
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def served(api: Any) -> Iterator[Any]:

@@ -77,6 +77,7 @@ from restsync.engine.scaleout.work import (
 from restsync.engine.state import ResourceState
 from restsync.errors import FatalError, StoppedEarlyError
 from restsync.events import Notice, ResourceFailed, ResourceStarted
+from restsync.extract.credential_digest import new_run_key
 from restsync.load import ResourceLoad
 from restsync.normalize import normalize_identifier
 from restsync.plan import ResourcePlan, resource_partitions
@@ -115,6 +116,7 @@ class RayDriver:
                                  retry_exceptions=False)(run_partition)
         self.plan_ref = ray.put(ctx.plan)
         self.permits = permit_service(ray) if global_limits else None
+        self.pacing_key = new_run_key()  # every worker digests credentials with it
         self.slots = asyncio.Semaphore(max(1, workers) * 2)
         self.started_at = datetime.now(UTC)
         self.outcomes: dict[str, ResourceOutcome] = {}
@@ -226,7 +228,8 @@ class RayDriver:
                         stored_schema=res.load.stored_schema if res.load is not None else None,
                         run_started_at=self.started_at, load_id=ctx.load_id,
                         child_fields=fields, max_wait=ctx.max_wait, permits=self.permits,
-                        resume_from=res.state.resume_from if first else None)
+                        resume_from=res.state.resume_from if first else None,
+                        pacing_key=self.pacing_key)
                     first = False
                     await submitted.put((partition, self.remote.remote(self.plan_ref, task)))
                 await submitted.put(None)

@@ -6,7 +6,11 @@ In one process, an :class:`~restsync.extract.ApiClient` paces each host with a
 driver starts **one** :class:`PermitService` for the run (a Ray actor, see
 :mod:`.driver`) holding the run's only ``HostPacer``, and each worker's client paces through
 a :class:`RemotePacer` that asks the service: ten workers together keep the limits one
-process would keep. Per host; not yet per token for tenants with their own limits.
+process would keep. Per host and, with ``client.token_limits``, per credential: a
+worker's client keys each request by ``(host, credential digest)``
+(:mod:`restsync.extract.credential_digest`, with the run key the driver hands every worker,
+so all workers key a credential alike), and the service's ``HostPacer`` keeps a limit and a
+bucket per key as one process would. The service sees digests only, never a credential.
 
 **Leases.** A worker does not ask for an in-flight slot per request: it *leases* a slot
 (one actor call, awaited) and keeps it for the rest of its partition, so the requests of a
@@ -54,8 +58,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from restsync.extract.concurrency import Ticket, client_bounds
-from restsync.extract.ratelimit import HostPacer
+from restsync.extract.concurrency import Ticket
+from restsync.extract.ratelimit import Grant, HostPacer, TokenPacing
 from restsync.extract.retry import AsyncioSleeper
 from restsync.spec.model import ClientConfig
 
@@ -70,8 +74,7 @@ class _Held:
     """One leased slot, as the service records it."""
 
     run: str
-    host: str
-    ticket: Ticket
+    grant: Grant
     partition: str
     worker: str
     renewed: float
@@ -98,12 +101,8 @@ class PermitService:
 
     def open(self, run: str, client: ClientConfig) -> None:
         """Start pacing run ``run`` with the source's client settings (``max_concurrency``,
-        ``rate_limit``, ``adaptive_concurrency``)."""
-        rate = client.rate_limit
-        self.pacers[run] = HostPacer(concurrency=client_bounds(client),
-                                     sleeper=AsyncioSleeper(),
-                                     rate=rate.rate if rate else None,
-                                     burst=rate.burst if rate else 1)
+        ``rate_limit``, ``adaptive_concurrency``, ``token_limits``)."""
+        self.pacers[run] = HostPacer.for_client(client, AsyncioSleeper())
 
     def close(self, run: str) -> None:
         """Forget run ``run`` (and its leases)."""
@@ -111,10 +110,12 @@ class PermitService:
         for lease_id in [i for i, h in self.held.items() if h.run == run]:
             del self.held[lease_id]
 
-    async def lease(self, run: str, host: str, partition: str = "", worker: str = "") -> Ticket:
-        """Wait for one in-flight slot of ``host`` for ``partition`` run by ``worker``; its
-        ticket ``(lease id, start)`` (give it back with :meth:`give_back`). Slots of the same
-        partition held or awaited by another worker process are taken back first."""
+    async def lease(self, run: str, host: str, partition: str = "", worker: str = "",
+                    token: str | None = None) -> Ticket:
+        """Wait for one in-flight slot of ``host`` (and of credential digest ``token`` at
+        it) for ``partition`` run by ``worker``; its ticket ``(lease id, start)`` (give it
+        back with :meth:`give_back`). Slots of the same partition held or awaited by another
+        worker process are taken back first."""
         self.calls += 1
         self._start_reaper()
         self._cancel_waiting(run, partition, but=worker)
@@ -125,32 +126,32 @@ class PermitService:
         assert task is not None
         waiting[task] = worker
         try:
-            ticket = await self.pacers[run].limit(host).acquire()
+            grant = await self.pacers[run].acquire_slots(host, token)
         finally:
             waiting.pop(task, None)
             if not waiting:
                 self._waiting.pop((run, partition), None)
         lease_id = next(self._ids)
-        self.held[lease_id] = _Held(run, host, ticket, partition, worker, time.monotonic())
-        return lease_id, ticket[1]
+        self.held[lease_id] = _Held(run, grant, partition, worker, time.monotonic())
+        return lease_id, grant.ticket[1]
 
-    async def rate(self, run: str, host: str) -> None:
-        """Wait for one rate token of ``host`` (at once without a ``rate_limit``)."""
+    async def rate(self, run: str, host: str, token: str | None = None) -> None:
+        """Wait for one rate token of credential ``token`` at ``host``, then of ``host``
+        (at once without a ``rate_limit``)."""
         self.calls += 1
-        bucket = self.pacers[run].bucket(host)
-        if bucket is not None:
-            await bucket.acquire()
+        await self.pacers[run].take_rate(host, token)
 
     async def give_back(self, run: str, host: str, returns: list[tuple[Ticket, int | None]]) -> None:
         """Return leased slots: ``(ticket, status)`` each (a 429 shrinks the host's limit,
-        a success counts towards its recovery; ``None`` for a transport failure or a slot
-        that sent nothing worth judging). Slots already taken back are ignored."""
+        or the credential's with ``token_limits``; a success counts towards its recovery;
+        ``None`` for a transport failure or a slot that sent nothing worth judging). Slots
+        already taken back are ignored."""
         self.calls += 1
         for (lease_id, _), status in returns:
             held = self.held.pop(int(lease_id), None)
             pacer = self.pacers.get(run)
             if held is not None and pacer is not None:  # else: taken back, or the run ended
-                await pacer.limit(held.host).release(held.ticket, status=status)
+                await pacer.release(held.grant, status=status)
 
     async def renew(self, run: str, worker: str) -> None:
         """``worker`` is alive: its slots of run ``run`` live another :attr:`lease_seconds`."""
@@ -186,7 +187,7 @@ class PermitService:
             pacer = self.pacers.get(held.run)
             self.reclaimed += 1
             if pacer is not None:
-                await pacer.limit(held.host).release(held.ticket, status=None)
+                await pacer.release(held.grant, status=None)
 
     @staticmethod
     def _stale(before: float) -> Callable[[_Held], bool]:
@@ -204,13 +205,15 @@ class PermitService:
 
 
 class _Lease:
-    """The slots one worker leased for ``host``: reused request after request."""
+    """The slots one worker leased for ``host`` (and credential digest ``token``): reused
+    request after request."""
 
-    def __init__(self, pacer: RemotePacer, host: str) -> None:
+    def __init__(self, pacer: RemotePacer, host: str, token: str | None = None) -> None:
         self._pacer = pacer
         self._service = pacer.service
         self._run = pacer.run
-        self._host = host
+        self.host = host
+        self._token = token
         self._rated = pacer.rated
         self.free: list[tuple[Ticket, int | None]] = []
         """Idle leased slots: ``(ticket, last status)``."""
@@ -221,12 +224,12 @@ class _Lease:
             ticket, _ = self.free.pop()
         else:
             lease_id, started = await self._service.lease.remote(
-                self._run, self._host, self._pacer.partition, self._pacer.worker)
+                self._run, self.host, self._pacer.partition, self._pacer.worker, self._token)
             ticket = (int(lease_id), float(started))
         self.busy += 1
         if self._rated:  # the slot first, then the rate (as HostPacer does)
             try:
-                await self._service.rate.remote(self._run, self._host)
+                await self._service.rate.remote(self._run, self.host, self._token)
             except BaseException:
                 await self.release(ticket, status=None)
                 raise
@@ -235,7 +238,7 @@ class _Lease:
     async def release(self, ticket: Ticket, *, status: int | None) -> None:
         self.busy -= 1
         if status == 429:  # the service must know now: it halves the limit for everyone
-            self._service.give_back.remote(self._run, self._host, [(ticket, status)])
+            self._service.give_back.remote(self._run, self.host, [(ticket, status)])
         else:
             self.free.append((ticket, status))
 
@@ -246,15 +249,16 @@ class _Lease:
     def give_back(self) -> None:
         """Return the idle slots (not awaited)."""
         if self.free:
-            self._service.give_back.remote(self._run, self._host, self.free)
+            self._service.give_back.remote(self._run, self.host, self.free)
             self.free = []
 
 
 class RemotePacer:
     """What a worker's client paces with: slots leased from the run's :class:`PermitService`.
 
-    It stands in for the client's :class:`HostPacer` (``limit(host)``, ``bucket(host)``); the
-    rate token is taken together with the slot, so ``bucket`` is ``None``. Call
+    It stands in for the client's :class:`HostPacer` (``acquire``/``release`` with the
+    request's host and credential digest, one lease per pair); the rate tokens are taken
+    together with the slot. Call
     :meth:`start` when a partition begins, :meth:`keep_alive` while it runs and
     :meth:`give_back` when it ends.
 
@@ -270,20 +274,40 @@ class RemotePacer:
         self.run = run
         self.worker = worker
         self.partition = ""
-        self.rated = client.rate_limit is not None
-        self._leases: dict[str, _Lease] = {}
+        self.per_token = TokenPacing.of(client)
+        self.rated = client.rate_limit is not None or (
+            self.per_token is not None and self.per_token.rate is not None)
+        self._leases: dict[tuple[str, str | None], _Lease] = {}
         self.changes: list[Any] = []
         self.limits: dict[str, Any] = {}  # the service holds them (nothing to report here)
 
-    def limit(self, host: str) -> _Lease:
-        """This worker's lease of ``host``'s run-wide in-flight slots (and rate)."""
-        if host not in self._leases:
-            self._leases[host] = _Lease(self, host)
-        return self._leases[host]
+    def limit(self, host: str, token: str | None = None) -> _Lease:
+        """This worker's lease of ``host``'s run-wide in-flight slots (and rate), of
+        credential digest ``token`` at it with ``token_limits``."""
+        key = (host, token if self.per_token is not None else None)
+        if key not in self._leases:
+            self._leases[key] = _Lease(self, *key)
+        return self._leases[key]
 
-    def bucket(self, host: str) -> None:
-        """``None``: :meth:`limit`'s acquire waits for the rate too."""
-        return None
+    async def acquire(self, host: str, token: str | None = None) -> tuple[_Lease, Ticket]:
+        """Wait for one request's slot and rate (as :meth:`HostPacer.acquire`).
+
+        Before leasing a new slot, the idle slots this worker leased for the host's other
+        credentials go back: each holds a slot of the host too, and a partition whose work
+        items carry many credentials one after the other would otherwise keep every host
+        slot idle and wait for one more.
+        """
+        lease = self.limit(host, token)
+        if not lease.free:
+            for other in self._leases.values():
+                if other is not lease and other.host == host:
+                    other.give_back()
+        return lease, await lease.acquire()
+
+    async def release(self, grant: tuple[_Lease, Ticket], *, status: int | None) -> None:
+        """Give back what :meth:`acquire` handed out."""
+        lease, ticket = grant
+        await lease.release(ticket, status=status)
 
     def start(self, partition: str) -> None:
         """The slots leased from now on are ``partition``'s."""

@@ -36,6 +36,7 @@ from restsync.engine.state import ResourceState, Window
 from restsync.errors import HTTPStatusError, StoppedEarlyError
 from restsync.normalize import TableBatch, TableSchema
 from restsync.plan import Plan, ResourcePlan
+from restsync.spec.templated import AncestorPartition, ParentPartition, TemplatedEndpoint
 
 __all__ = ["PartitionResult", "PartitionTask", "parent_fields", "run_partition"]
 
@@ -59,6 +60,8 @@ class PartitionTask:
             (per-host limits across all workers), or ``None``: this worker's own limits.
         resume_from: Where the first request sequence resumes (a run that stopped cleanly
             before a long wait), as in the in-process runner.
+        pacing_key: The run's key of credential digests (``client.token_limits``): every
+            worker keys a credential alike (never shown in reprs).
     """
 
     resource: str
@@ -72,6 +75,7 @@ class PartitionTask:
     max_wait: float | None = None
     permits: Any = None
     resume_from: dict[str, Any] | None = None
+    pacing_key: bytes | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -136,7 +140,8 @@ def _ipc_buffer(table: pa.Table) -> pa.Buffer:
 
 def parent_fields(plan: Plan, rp: ResourcePlan) -> tuple[str, ...]:
     """The fields of ``rp``'s records that its running children read (bindings, carried
-    ancestor keys, ``include_from_parent``): all a chunk of parent records must keep."""
+    ancestor keys, ``include_from_parent``, a manifest child's router paths): all a chunk
+    of parent records must keep."""
     wanted: list[str] = []
     for name in rp.children:
         child = plan.resources[name]
@@ -144,7 +149,27 @@ def parent_fields(plan: Plan, rp: ResourcePlan) -> tuple[str, ...]:
             if b.kind == "resource":
                 wanted.append(str(b.field) if b.resource == rp.name else b.column)
         wanted.extend(child.config.include_from_parent)
+        templated = child.config.endpoint.templated
+        if templated is not None:
+            wanted.extend(_router_fields(templated, rp.name))
     return tuple(dict.fromkeys(wanted))
+
+
+def _router_fields(te: TemplatedEndpoint, parent: str) -> list[str]:
+    """The top-level fields of a ``parent`` record that a manifest child's partition routers
+    read (:func:`~restsync.extract.partitions.partition_values`): each ``parent_key`` and
+    ``extra_fields`` path's first step, kept whole (the path may go on through nested objects
+    and lists), and the ancestor columns the record carries."""
+    found: list[str] = []
+    for router in te.partitions:
+        if isinstance(router, ParentPartition):
+            for config in (router, *router.alternatives):
+                if config.parent == parent:
+                    found.append(config.parent_key[0])
+                    found.extend(path[0] for path, _ in config.extra_fields if path)
+        elif isinstance(router, AncestorPartition):
+            found.append(router.column)
+    return found
 
 
 def run_partition(plan: Plan, task: PartitionTask) -> PartitionResult:
@@ -174,7 +199,8 @@ async def _run(plan: Plan, task: PartitionTask) -> PartitionResult:
         buffer.clear()
 
     client = await worker_clients.client(plan.source.client, load_id=task.load_id,
-                                         max_wait=task.max_wait, permits=task.permits)
+                                         max_wait=task.max_wait, permits=task.permits,
+                                         pacing_key=task.pacing_key)
     before = client.stats.get(rp.name)
     requests, retries = (before.requests, before.retries) if before is not None else (0, 0)
     resume = task.resume_from

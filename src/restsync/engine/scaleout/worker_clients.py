@@ -61,8 +61,9 @@ class WorkerClients:
             raise
 
     async def client(self, config: ClientConfig, *, load_id: str, max_wait: float | None,
-                     permits: Any) -> ApiClient:
-        """The open client of run ``load_id`` (opened on first use)."""
+                     permits: Any, pacing_key: bytes | None = None) -> ApiClient:
+        """The open client of run ``load_id`` (opened on first use; ``pacing_key``: the
+        run's key of credential digests, the same in every worker)."""
         key = (load_id, max_wait, config.model_dump_json())
         found = self.clients.get(key)
         if found is not None:
@@ -71,7 +72,7 @@ class WorkerClients:
         while len(self.clients) >= KEEP_RUNS:
             _, old = self.clients.popitem(last=False)
             await old.close()
-        client = ApiClient(config, events=discard, max_wait=max_wait)
+        client = ApiClient(config, events=discard, max_wait=max_wait, pacing_key=pacing_key)
         await client.__aenter__()
         if permits is not None:
             client.pacer = RemotePacer(  # type: ignore[assignment]

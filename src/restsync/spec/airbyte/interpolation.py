@@ -233,6 +233,11 @@ class Template:
         except TemplateSyntaxError as exc:  # an unknown filter or test
             raise InterpolationError(f"template error: {exc.message}") from None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the compiled Jinja template, which does not pickle (a scaled-out
+        run ships the plan to its workers); it is compiled again at its first render."""
+        return {**self.__dict__, "_compiled": None}
+
     def names(self) -> set[str]:
         """The context variables the template reads (``config``, ``stream_partition``...)."""
         if self.is_plain:
@@ -263,6 +268,8 @@ class Template:
             context.setdefault("stream_partition", context["stream_slice"])
             context.setdefault("stream_interval", context["stream_slice"])
         try:
+            if self._compiled is None:  # unpickled (see __getstate__)
+                self._compiled = _ENV.from_string(self.text)
             text = self._compiled.render(context)
         except UndefinedError as exc:
             if self._default is None:

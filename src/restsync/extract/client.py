@@ -36,7 +36,12 @@ from restsync.extract import auth_oauth2 as _auth_oauth2  # noqa: F401  (registe
 from restsync.extract import auth_session as _auth_session  # noqa: F401  (registers its flow)
 from restsync.extract.aiohttp_transport import AiohttpTransport
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
-from restsync.extract.concurrency import LimitChange, limit_notice, settled
+from restsync.extract.concurrency import (
+    LimitChange,
+    credential_cuts_notice,
+    limit_notice,
+    settled,
+)
 from restsync.extract.credential_digest import CredentialDigest
 from restsync.extract.detect import detect_records_path
 from restsync.extract.http import Request, Response, Transport, host_key
@@ -148,10 +153,7 @@ class ApiClient(RequestSending):
         cuts = getattr(self.pacer, "token_cuts", 0)
         if cuts > self._reported_cuts:  # one line for all credentials: there may be thousands
             self._reported_cuts = cuts
-            self._events(Notice(resource=None, message=(
-                f"429/503 answers cut single credentials' in-flight limits ({cuts} cuts; "
-                f"{len(self.pacer.token_limits)} credentials paced apart, "
-                "client.token_limits)")))
+            self._events(credential_cuts_notice(cuts, len(self.pacer.token_limits)))
         if self._transport is not None and self._owns_transport:
             await self._transport.close()
             self._transport = None

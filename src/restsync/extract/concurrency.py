@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from statistics import median
 
-from restsync.events import ConcurrencySettled
+from restsync.events import ConcurrencySettled, Notice
 from restsync.spec.model import ClientConfig
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "Ticket",
     "client_bounds",
     "concurrency_bounds",
+    "credential_cuts_notice",
     "limit_notice",
     "settled",
 ]
@@ -280,6 +281,14 @@ def limit_notice(change: LimitChange) -> str | None:
     return (f"{change.reason} from {change.host}: requests in flight to it reduced from "
             f"{change.old} to {change.new}; it grows back while requests succeed (where it "
             "settles is reported at the end)")
+
+
+def credential_cuts_notice(cuts: int, credentials: int) -> Notice:
+    """The one notice summing up the cuts of single credentials' limits (there may be
+    thousands of credentials: they are not reported one by one)."""
+    return Notice(resource=None, message=(
+        f"429/503 answers cut single credentials' in-flight limits ({cuts} cuts; "
+        f"{credentials} credentials paced apart, client.token_limits)"))
 
 
 def settled(limits: Mapping[str, ConcurrencyLimit],

@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 from restsync.engine.scaleout.permits import PermitService, RemotePacer
+from restsync.events import ConcurrencySettled
 from restsync.spec.model import ClientConfig
 
 
@@ -196,3 +197,23 @@ def test_slots_nobody_renews_expire_and_renewed_ones_do_not() -> None:
         assert service.reclaimed == 1
 
     asyncio.run(scenario())
+
+
+def test_closing_a_run_reports_where_its_limits_settled() -> None:
+    async def scenario() -> list[Any]:
+        client = config(max_concurrency=8, initial_concurrency=4)
+        service = opened(client)
+        pacer = RemotePacer(Handle(service), client, "run")
+        limit = pacer.limit("h:1")
+        ticket = await limit.acquire()
+        await limit.release(ticket, status=429)  # a cut, for every worker
+        pacer.give_back()
+        await settle()
+        return service.close("run")
+
+    [event] = asyncio.run(scenario())
+    assert isinstance(event, ConcurrencySettled)
+    assert (event.host, event.start, event.ceiling, event.backoffs) == ("h:1", 4, 8, 1)
+    assert event.settled < 4 and event.lowest == event.settled
+    service = PermitService()
+    assert service.close("never-opened") == []

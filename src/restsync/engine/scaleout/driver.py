@@ -138,8 +138,22 @@ class RayDriver:
             await asyncio.gather(*(self._resource(rp, running) for rp in to_run))
         finally:
             if self.permits is not None:
-                self.permits.close.remote(self.ctx.load_id)
+                await self._close_permits()
         return self.outcomes
+
+    async def _close_permits(self) -> None:
+        """Close the run's pacing in the permit service and report where its limits
+        settled (as the default executor's client does when it closes)."""
+        assert self.permits is not None
+        try:
+            events = await self.permits.close.remote(self.ctx.load_id)
+        except Exception as exc:  # the service is gone: the run's outcome stands
+            self.ctx.events(Notice(resource=None, message=(
+                f"where the in-flight limits settled is unknown: the permit service "
+                f"did not answer ({type(exc).__name__})")))
+            return
+        for event in events:
+            self.ctx.events(event)
 
     async def _resource(self, rp: ResourcePlan, running: set[str]) -> None:
         started = time.monotonic()

@@ -28,7 +28,8 @@ request under a rate limit (before leases: two awaited calls per request).
 **One service per driver connection.** Starting an actor starts a process (seconds on a
 busy machine), so the driver starts the service once per Ray connection (a named actor of
 the driver's job, gone with it) and each run opens its own pacing in it, keyed by the run's
-load id, and closes it at its end.
+load id, and closes it at its end. Closing returns where the run's limits settled, which
+the driver reports as the default executor's client does.
 
 **Slots of a dead worker.** Every leased slot is recorded with its holder (the partition
 and the worker process) and goes back to the host's limit, with no status, when:
@@ -58,7 +59,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from restsync.extract.concurrency import Ticket
+from restsync.events import Event
+from restsync.extract.concurrency import Ticket, credential_cuts_notice, settled
 from restsync.extract.ratelimit import Grant, HostPacer, TokenPacing
 from restsync.extract.retry import AsyncioSleeper
 from restsync.spec.model import ClientConfig
@@ -104,11 +106,19 @@ class PermitService:
         ``rate_limit``, ``adaptive_concurrency``, ``token_limits``)."""
         self.pacers[run] = HostPacer.for_client(client, AsyncioSleeper())
 
-    def close(self, run: str) -> None:
-        """Forget run ``run`` (and its leases)."""
-        self.pacers.pop(run, None)
+    def close(self, run: str) -> list[Event]:
+        """Forget run ``run`` (and its leases); what its limits came to, as the events one
+        process's client emits when it closes: where each host's in-flight limit settled,
+        and one notice summing up the cuts of single credentials' limits."""
+        pacer = self.pacers.pop(run, None)
         for lease_id in [i for i, h in self.held.items() if h.run == run]:
             del self.held[lease_id]
+        if pacer is None:
+            return []
+        events: list[Event] = list(settled(pacer.limits, set()))
+        if pacer.token_cuts:
+            events.append(credential_cuts_notice(pacer.token_cuts, len(pacer.token_limits)))
+        return events
 
     async def lease(self, run: str, host: str, partition: str = "", worker: str = "",
                     token: str | None = None) -> Ticket:

@@ -152,8 +152,9 @@ class ResourceLoad(BufferedLoad):
         con.execute(f"SET threads = {ARROW_INSERT_THREADS}")
         try:
             yield
-        finally:
-            con.execute(f"SET threads = {self._threads}")
+        finally:  # a failure here must not hide the insert's own error (threads only tune)
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"SET threads = {self._threads}")
 
     def _target(self, staged: StagedTable) -> tuple[str, str]:
         if staged.staging_name is None:

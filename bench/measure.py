@@ -81,14 +81,17 @@ class _RssSampler(threading.Thread):
 
 
 def run_job(job: dict[str, Any], *, timeout: float = 3600.0,
-            wrap: list[str] | None = None) -> RunResult:
+            wrap: list[str] | None = None, src: Path | None = None) -> RunResult:
     """Run ``python -m bench.runner <job>`` (optionally under ``wrap``, e.g. py-spy).
+
+    ``src``: a directory holding another version's ``restsync`` package, imported instead of
+    this tree's (an A/B of two versions against one mock API).
 
     Peak RSS is the larger of the sampled process-tree sum and the child's own
     ``ru_maxrss`` from ``wait4`` (which catches peaks shorter than the sampling interval).
     """
     args = [*(wrap or []), sys.executable, "-m", "bench.runner", orjson.dumps(job).decode()]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*([str(src)] if src else []), str(ROOT)])}
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
     sampler = _RssSampler(proc.pid)
     sampler.start()

@@ -1,6 +1,8 @@
 """DuckDB destination: staging, abort, state, schema evolution, URLs, error messages."""
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -280,3 +282,26 @@ def test_rows_written_in_an_open_transaction_do_not_pin_their_arrow_memory(
     assert written > 8_000_000
     assert held < written / 10, (held, written)
     assert load.commit(None).rows == {"events": 42_000, "events__tags": 84_000}
+
+
+@pytest.mark.parametrize("disposition", ["append", "merge"])
+def test_arrow_inserts_run_on_one_duckdb_thread_and_the_setting_comes_back(
+        dest: Destination, monkeypatch: pytest.MonkeyPatch, disposition: str) -> None:
+    from restsync.load.duckdb import load as load_module
+
+    dest.sql("SET threads = 3")  # type: ignore[attr-defined]
+    seen: list[int] = []
+    real = load_module.ResourceLoad._insert_threads
+
+    @contextlib.contextmanager
+    def spy(self: load_module.ResourceLoad) -> Iterator[None]:
+        with real(self):
+            seen.append(int(self._db.sql("SELECT current_setting('threads')")[0][0]))
+            yield
+
+    monkeypatch.setattr(load_module.ResourceLoad, "_insert_threads", spy)
+    run_load(dest, "events", [[{"id": 1, "tags": ["a", "b"]}], [{"id": 2, "tags": ["c"]}]],
+             disposition=disposition)
+    assert seen and set(seen) == {load_module.ARROW_INSERT_THREADS}
+    assert int(dest.sql("SELECT current_setting('threads')")[0][0]) == 3  # type: ignore[attr-defined]
+    assert count(dest, "events") == 2 and count(dest, "events__tags") == 3

@@ -184,3 +184,22 @@ def test_cut_records_copies_only_what_it_changes() -> None:
     out = cut_records(records, [("a",), ("l", "m")], json.dumps)
     assert out[0] == {"a": '{"b": 1}', "keep": {"x": 1}, "l": [{"m": '{"n": 1}'}, {"m": None}]}
     assert out[0]["keep"] is records[0]["keep"] and records[0]["a"] == {"b": 1}
+
+
+@pytest.mark.parametrize("max_depth", [None, 1024])
+def test_mixed_types_nested_past_the_recursion_limit_are_built(max_depth: int | None) -> None:
+    """A type conflict 600 levels deep takes the fallback builder all the way down (two of its
+    steps per level: it used to recurse past Python's limit at ~500): it keeps its own stack,
+    and the leaf column is text holding both values."""
+    assert sys.getrecursionlimit() <= 600 * 2
+    conflict = [{"id": 1, "tree": deep(600)}, {"id": 2, "tree": deep(600)}]
+    leaf = conflict[1]["tree"]
+    for _ in range(600):
+        leaf = leaf["a"]
+    leaf["leaf"] = "one"
+    norm = Normalizer(table_name="stats", primary_key=["id"], load_id="L",
+                      limits=ShapeLimits(max_depth=max_depth))
+    root = tables(norm.normalize(conflict))["stats"].arrow
+    assert root.num_columns == 4
+    assert root.column(1).to_pylist() == ["1", "one"]
+    assert root.schema.field(1).type == "string"

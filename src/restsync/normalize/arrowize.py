@@ -18,7 +18,7 @@ nested lists as ``{"list": [...]}``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -111,8 +111,37 @@ def _try_array(values: list[Any]) -> pa.Array | None:
     return arr
 
 
+_Call = Generator[Any, Any, Any]
+"""A step of :class:`_Builder`: it yields the steps whose results it needs, and returns its
+own array."""
+
+
+def _drive(step: _Call) -> Any:
+    """Run ``step`` and the steps it asks for to completion, with an explicit stack instead of
+    recursion (records may nest as deep as ``max_nesting_depth`` allows, 1,024 levels): each
+    step's result is sent back into the step that yielded it, so the work happens in the order
+    plain recursion would do it."""
+    stack: list[_Call] = [step]
+    result: Any = None
+    while stack:
+        try:
+            wanted = stack[-1].send(result)
+        except StopIteration as done:
+            stack.pop()
+            result = done.value
+            continue
+        stack.append(wanted)
+        result = None
+    return result
+
+
 class _Builder:
-    """The fallback builder; ``level`` is dlt's nesting level of the rows being built."""
+    """The fallback builder; ``level`` is dlt's nesting level of the rows being built.
+
+    Its steps (:meth:`_parts`, :meth:`_struct`, :meth:`_list`) call each other as deep as the
+    values nest; they are generators run by :func:`_drive`, so no depth reaches Python's
+    recursion limit.
+    """
 
     def __init__(self, max_nesting: int | None) -> None:
         self.max_nesting = max_nesting
@@ -126,7 +155,13 @@ class _Builder:
             parts.append(_build_scalars(scalars))
         return parts
 
-    def parts(self, values: list[Any], level: int) -> list[pa.Array]:
+    def struct(self, rows: list[dict[str, Any] | None], level: int, *,
+               already_failed: bool = False) -> pa.StructArray:
+        """A struct array of rows at ``level`` (None = null row)."""
+        arr: pa.StructArray = _drive(self._struct(rows, level, already_failed))
+        return arr
+
+    def _parts(self, values: list[Any], level: int) -> Generator[_Call, Any, list[pa.Array]]:
         """One or more arrays (parts) holding every value of one column of rows at ``level``."""
         arr = _try_array(values)
         if arr is not None:
@@ -146,18 +181,18 @@ class _Builder:
         parts: list[pa.Array] = []
         if has_dict:
             dicts = [v if isinstance(v, dict) else None for v in values]
-            parts.append(self.struct(dicts, level + 1,
-                                     already_failed=not has_list and not has_scalar))
+            parts.append((yield self._struct(dicts, level + 1,
+                                             not has_list and not has_scalar)))
         if has_list:
             lists = [v if isinstance(v, list | tuple) else None for v in values]
-            parts.append(self.list(lists, level + 1))
+            parts.append((yield self._list(lists, level + 1)))
         if has_scalar:
             parts.append(_build_scalars(
                 [None if isinstance(v, dict | list | tuple) else v for v in values]))
         return parts
 
-    def struct(self, rows: list[dict[str, Any] | None], level: int, *,
-               already_failed: bool = False) -> pa.StructArray:
+    def _struct(self, rows: list[dict[str, Any] | None], level: int, already_failed: bool
+                ) -> Generator[_Call, Any, pa.StructArray]:
         """A struct array of rows at ``level`` (None = null row)."""
         if not already_failed:
             arr = _try_array(rows)
@@ -174,12 +209,12 @@ class _Builder:
         arrays: list[pa.Array] = []
         for key in keys:
             column = [None if row is None else row.get(key) for row in rows]
-            for part in self.parts(column, level):
+            for part in (yield self._parts(column, level)):
                 names.append(key)
                 arrays.append(part)
         return pa.StructArray.from_arrays(arrays, names=names, mask=mask)
 
-    def list(self, lists: list[Any], level: int) -> pa.ListArray:
+    def _list(self, lists: list[Any], level: int) -> Generator[_Call, Any, pa.ListArray]:
         """A list array whose elements are rows at ``level``."""
         offsets = [0]
         flat: list[Any] = []
@@ -191,7 +226,8 @@ class _Builder:
         has_other = any(e is not None and not isinstance(e, dict) for e in flat)
         values: pa.Array
         if not has_other:
-            values = self.struct(flat, level) if has_dict else pa.nulls(len(flat))
+            values = (yield self._struct(flat, level, False)) if has_dict \
+                else pa.nulls(len(flat))
         elif not has_dict and not any(isinstance(e, list | tuple) for e in flat):
             values = _build_scalars(flat)
         else:
@@ -201,7 +237,7 @@ class _Builder:
                 else {"value": e}
                 for e in flat
             ]
-            values = self.struct(wrapped, level, already_failed=True)
+            values = yield self._struct(wrapped, level, True)
         mask = pa.array([v is None for v in lists], pa.bool_())
         return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, mask=mask)
 

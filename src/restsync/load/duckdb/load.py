@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +42,12 @@ from restsync.load.sql.state_table import STATE_TABLE
 from restsync.normalize import TableBatch, TableSchema
 
 FLUSH_ROWS = 20_000  # rows per table buffered in Arrow before one bulk insert
+ARROW_INSERT_THREADS = 1
+"""DuckDB threads while it inserts a staged Arrow table (the database's own setting is put
+back after each insert). DuckDB's Arrow scan takes the GIL for every chunk it reads; with more
+threads they contend for it with each other and with the run's own threads: on 2 cores one
+thread inserted the bulk scenario's tables with half the CPU and less wall time
+(docs/performance.md, "Bulk pipeline, third round")."""
 _view_numbers = itertools.count(1)
 _load_numbers = itertools.count(1)
 
@@ -58,6 +64,7 @@ class ResourceLoad(BufferedLoad):
         self._direct = exclusive and write_disposition == "append"
         self._tag = f"{load_id}_{next(_load_numbers)}"
         self._staged: dict[str, StagedTable] = {}
+        self._threads: int | None = None  # the database's DuckDB threads, read at the 1st insert
         self._started_at = datetime.now(UTC)
         self.stored_schema: dict[str, TableSchema] = {}
         """The schema stored for this resource's tables when the load began (pass it to
@@ -127,8 +134,27 @@ class ResourceLoad(BufferedLoad):
             staged.arrow_schema = chunk.schema
             if db.memory is not None:  # an open load holds ~1 MB per column: make room
                 db.memory.fit(self._tag, table, len(staged.columns))
-        relation.query(view, f"INSERT INTO {target} BY NAME SELECT * FROM {quote(view)}")
+        with self._insert_threads():
+            relation.query(view, f"INSERT INTO {target} BY NAME SELECT * FROM {quote(view)}")
         staged.rows += chunk.num_rows
+
+    @contextlib.contextmanager
+    def _insert_threads(self) -> Iterator[None]:
+        """Run the block with :data:`ARROW_INSERT_THREADS` DuckDB threads (when the database
+        has more), then put the database's setting back."""
+        con = self._db.con
+        if self._threads is None:
+            row = con.execute("SELECT current_setting('threads')").fetchone()
+            self._threads = int(row[0]) if row else ARROW_INSERT_THREADS
+        if self._threads <= ARROW_INSERT_THREADS:
+            yield
+            return
+        con.execute(f"SET threads = {ARROW_INSERT_THREADS}")
+        try:
+            yield
+        finally:  # a failure here must not hide the insert's own error (threads only tune)
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"SET threads = {self._threads}")
 
     def _target(self, staged: StagedTable) -> tuple[str, str]:
         if staged.staging_name is None:

@@ -9,12 +9,11 @@ Every reader returns plain data plus the line of each path when the format tells
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import tomllib
 from collections.abc import Mapping
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from restsync.spec.code import UserCode
 from restsync.spec.issues import Issues, RawPath
@@ -27,14 +26,32 @@ FILE_FORMATS: dict[str, str] = {
 }
 
 
-class _SpecYamlLoader(yaml.SafeLoader):
-    """Safe YAML loader that keeps dates as strings (``2024-01-01`` stays text)."""
+if TYPE_CHECKING:
+    import yaml
 
 
-_SpecYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+@functools.cache
+def _spec_yaml_loader() -> type[yaml.SafeLoader]:
+    """A safe YAML loader class that keeps dates as strings (``2024-01-01`` stays text);
+    PyYAML is imported on first use (a document or a JSON spec never needs it)."""
+    import yaml
+
+    class SpecYamlLoader(yaml.SafeLoader):
+        pass
+
+    SpecYamlLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers
+                if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return SpecYamlLoader
+
+
+def yaml_error() -> type[Exception]:
+    """PyYAML's base error class (imported on first use)."""
+    import yaml
+
+    return yaml.YAMLError
 
 
 def parse_yaml_value(text: str) -> Any:
@@ -43,13 +60,17 @@ def parse_yaml_value(text: str) -> Any:
     Raises:
         yaml.YAMLError: ``text`` is not valid YAML.
     """
-    return yaml.load(text, Loader=_SpecYamlLoader)  # a SafeLoader subclass
+    import yaml
+
+    return yaml.load(text, Loader=_spec_yaml_loader())  # a SafeLoader subclass
 
 
 def read_yaml(text: str, issues: Issues) -> tuple[Any, dict[RawPath, int]]:
     """Parse YAML text; returns the data and the line of each path."""
+    import yaml
+
     try:
-        loader = _SpecYamlLoader(text)
+        loader = _spec_yaml_loader()(text)
     except yaml.YAMLError as exc:  # the reader refuses control characters up front
         issues.add((), f"not valid YAML: {exc}")
         return None, {}
@@ -73,6 +94,8 @@ def read_yaml(text: str, issues: Issues) -> tuple[Any, dict[RawPath, int]]:
 
 
 def _yaml_lines(node: yaml.Node, path: RawPath, lines: dict[RawPath, int]) -> None:
+    import yaml
+
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:

@@ -14,9 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
-from restsync.spec.files import parse_yaml_value, prepare_raw
+from restsync.spec.files import parse_yaml_value, prepare_raw, yaml_error
 from restsync.spec.issues import Issues, did_you_mean
 
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
@@ -71,7 +69,7 @@ def apply_overrides(raw: Any, overrides: Sequence[str], issues: Issues) -> Any:
             continue
         try:
             value = parse_yaml_value(value_text)
-        except yaml.YAMLError as exc:
+        except yaml_error() as exc:
             issues.add(where, f"the value is not a valid YAML scalar or flow value: "
                               f"{str(exc).splitlines()[0]}")
             continue

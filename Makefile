@@ -10,7 +10,7 @@ CDK_STAMP := $(CDKVENV)/.installed
 AB_PACKAGES := .airbyte-packages
 AB_STAMP := $(AB_PACKAGES)/.installed
 
-.PHONY: demo test test-fast test-slow test-dict-pages lint typecheck bench
+.PHONY: demo test test-fast test-e2e-dict-pages test-slow test-dict-pages lint typecheck bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ $(AB_STAMP): $(STAMP) tests/airbyte/packaged_connectors.txt
 demo: $(STAMP)  ## start the five sandbox APIs, run every seed document into demo.duckdb
 	$(VENV)/bin/restsync demo --destination duckdb:///demo.duckdb
 
-test: test-fast test-slow  ## the whole test suite, in two stages: fast tests first, then the slow ones
+test: test-fast test-e2e-dict-pages test-slow  ## the whole test suite: fast tests, the end-to-end ones again on the dict page path, then the slow ones
 
 test-fast: $(STAMP)  ## every test not marked slow (a few minutes), on every core
 	$(VENV)/bin/pytest -q -m "not slow" -n auto
@@ -42,6 +42,9 @@ test-slow: $(STAMP) $(CDK_STAMP) $(AB_STAMP)  ## the slow tests: crash harness, 
 	RESTSYNC_CDK_PYTHON="$${RESTSYNC_CDK_PYTHON:-$(CURDIR)/$(CDKVENV)/bin/python}" \
 	RESTSYNC_AIRBYTE_PACKAGES="$${RESTSYNC_AIRBYTE_PACKAGES:-$(CURDIR)/$(AB_PACKAGES)}" \
 	  $(VENV)/bin/pytest -q -m slow -n auto
+
+test-e2e-dict-pages: $(STAMP)  ## the fast end-to-end tests (tests/e2e) again with the dict page path: both paths must load the same tables
+	RESTSYNC_PAGE_PATH=dict $(VENV)/bin/pytest -q -m "not slow" -n auto tests/e2e
 
 test-dict-pages: $(STAMP)  ## the fast tests with the dict page path (Arrow-native pages, RESTSYNC_PAGE_PATH=auto, are the default)
 	RESTSYNC_PAGE_PATH=dict $(VENV)/bin/pytest -q -m "not slow" -n auto

@@ -58,6 +58,20 @@ def test_check_reports_a_bad_override_path(tmp_path, monkeypatch) -> None:
     assert "nope" in result.output
 
 
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_an_unknown_executor_is_refused_naming_the_known_ones(tmp_path, monkeypatch,
+                                                                command) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [command, str(SEEDS / "calendar_api.md"),
+                                 "--executor", "rayy"], env={"API_KEY": "k"})
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.output.split())
+    assert "unknown executor 'rayy'; known: in-process, ray" in out
+    assert "--executor" in out
+    assert "spec OK" not in out
+    assert not (tmp_path / "restsync.duckdb").exists()  # nothing was run or opened
+
+
 def test_run_loads_a_document_and_prints_the_summary(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     with start_sandboxes(["marketing_api"]) as group:

@@ -74,11 +74,13 @@ def check(
     from restsync.cli.partitions_view import print_partitions
     from restsync.cli.plan_view import print_plan
     from restsync.engine.defaults import DEFAULT_DESTINATION, dataset_name_for
+    from restsync.engine.executor_names import known_executor
     from restsync.engine.limits_seen import limit_notes
     from restsync.plan import build_plan
 
     missing: MissingValuesError | None = None
     try:
+        known_executor(executor)
         try:
             source = load_source(spec, set_, param, config=config, streams=streams)
         except MissingValuesError as exc:

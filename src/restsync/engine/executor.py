@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from restsync.engine.executor_names import EXECUTORS, known_executor
 from restsync.engine.history import RunRecorder
 from restsync.engine.loader import Loader
 from restsync.engine.outcome import ResourceOutcome
@@ -79,23 +80,13 @@ class InProcessExecutor:
             return await runner.run()
 
 
-EXECUTORS: dict[str, str] = {
-    "in-process": "restsync.engine.executor:InProcessExecutor",
-    "ray": "restsync.engine.scaleout:RayExecutor",
-}
-"""Executor name -> ``module:class`` (imported only when used)."""
-
-
 def executor_named(name: str, **options: Any) -> Executor:
     """The executor called ``name``, built with ``options``.
 
     Raises:
         ConfigError: Unknown name (the known ones are listed), or options it does not take.
     """
-    target = EXECUTORS.get(name)
-    if target is None:
-        raise ConfigError(f"unknown executor {name!r}; known: {', '.join(EXECUTORS)}",
-                          location="--executor")
+    target = known_executor(name)
     module, _, cls = target.partition(":")
     factory = getattr(importlib.import_module(module), cls)
     given = {k: v for k, v in options.items() if v is not None}

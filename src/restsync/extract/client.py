@@ -36,12 +36,7 @@ from restsync.extract import auth_oauth2 as _auth_oauth2  # noqa: F401  (registe
 from restsync.extract import auth_session as _auth_session  # noqa: F401  (registers its flow)
 from restsync.extract.aiohttp_transport import AiohttpTransport
 from restsync.extract.auth import AuthContext, AuthFlow, build_auth
-from restsync.extract.concurrency import (
-    LimitChange,
-    credential_cuts_notice,
-    limit_notice,
-    settled,
-)
+from restsync.extract.concurrency import LimitChange, limit_notice
 from restsync.extract.credential_digest import CredentialDigest
 from restsync.extract.detect import detect_records_path
 from restsync.extract.http import Request, Response, Transport, host_key
@@ -121,8 +116,6 @@ class ApiClient(RequestSending):
         self._redactor = Redactor()
         self._selectors: dict[str, DataSelector] = {}
         self.stats: dict[str, ResourceStats] = {}
-        self._reported: set[str] = set()  # hosts whose settled limit was reported
-        self._reported_cuts = 0  # cuts of credentials' limits reported
         context = AuthContext(send_token_request=self._send_token_request, events=events,
                               clock=self._sleeper.monotonic, redact=self.redact)
         self.auth: AuthFlow | None = None
@@ -148,12 +141,8 @@ class ApiClient(RequestSending):
 
     async def close(self) -> None:
         """Report where each host's in-flight limit settled; close our own transport."""
-        for event in settled(self.pacer.limits, self._reported):
+        for event in self.pacer.unreported_events():
             self._events(event)
-        cuts = getattr(self.pacer, "token_cuts", 0)
-        if cuts > self._reported_cuts:  # one line for all credentials: there may be thousands
-            self._reported_cuts = cuts
-            self._events(credential_cuts_notice(cuts, len(self.pacer.token_limits)))
         if self._transport is not None and self._owns_transport:
             await self._transport.close()
             self._transport = None

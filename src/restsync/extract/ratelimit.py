@@ -20,6 +20,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from restsync.events import Event
 from restsync.extract.concurrency import (
     ConcurrencyBounds,
     ConcurrencyLimit,
@@ -27,6 +28,8 @@ from restsync.extract.concurrency import (
     Ticket,
     client_bounds,
     concurrency_bounds,
+    credential_cuts_notice,
+    settled,
 )
 from restsync.extract.retry import Sleeper
 from restsync.spec.model import ClientConfig
@@ -150,6 +153,8 @@ class HostPacer:
         self.token_buckets: dict[tuple[str, str], TokenBucket] = {}
         self.token_cuts = 0
         """Cuts of credentials' limits on 429/503 so far."""
+        self._reported_hosts: set[str] = set()
+        self._reported_cuts = 0
 
     @classmethod
     def for_client(cls, config: ClientConfig, sleeper: Sleeper,
@@ -164,6 +169,17 @@ class HostPacer:
         self.changes.append(change)
         if self._on_change is not None:
             self._on_change(change)
+
+    def unreported_events(self) -> list[Event]:
+        """Where each host's in-flight limit settled (hosts not reported yet), and one notice
+        summing up the credentials' cuts since the last report (there may be thousands of
+        credentials: they are not reported one by one). What a client reports when it
+        closes; the Ray permit service, when a run ends."""
+        events: list[Event] = list(settled(self.limits, self._reported_hosts))
+        if self.token_cuts > self._reported_cuts:
+            self._reported_cuts = self.token_cuts
+            events.append(credential_cuts_notice(self.token_cuts, len(self.token_limits)))
+        return events
 
     def _token_changed(self, change: LimitChange) -> None:
         if change.new < change.old:

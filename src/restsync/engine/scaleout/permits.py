@@ -60,7 +60,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from restsync.events import Event
-from restsync.extract.concurrency import Ticket, credential_cuts_notice, settled
+from restsync.extract.concurrency import Ticket
 from restsync.extract.ratelimit import Grant, HostPacer, TokenPacing
 from restsync.extract.retry import AsyncioSleeper
 from restsync.spec.model import ClientConfig
@@ -113,12 +113,7 @@ class PermitService:
         pacer = self.pacers.pop(run, None)
         for lease_id in [i for i, h in self.held.items() if h.run == run]:
             del self.held[lease_id]
-        if pacer is None:
-            return []
-        events: list[Event] = list(settled(pacer.limits, set()))
-        if pacer.token_cuts:
-            events.append(credential_cuts_notice(pacer.token_cuts, len(pacer.token_limits)))
-        return events
+        return pacer.unreported_events() if pacer is not None else []
 
     async def lease(self, run: str, host: str, partition: str = "", worker: str = "",
                     token: str | None = None) -> Ticket:
@@ -289,7 +284,11 @@ class RemotePacer:
             self.per_token is not None and self.per_token.rate is not None)
         self._leases: dict[tuple[str, str | None], _Lease] = {}
         self.changes: list[Any] = []
-        self.limits: dict[str, Any] = {}  # the service holds them (nothing to report here)
+
+    def unreported_events(self) -> list[Event]:
+        """Nothing: the service holds the run's limits and reports them when the run ends
+        (:meth:`PermitService.close`)."""
+        return []
 
     def limit(self, host: str, token: str | None = None) -> _Lease:
         """This worker's lease of ``host``'s run-wide in-flight slots (and rate), of

@@ -3,9 +3,10 @@
 Two ways to hold the rows until the commit, chosen by ``DuckDBDestination.begin``:
 
 * **own transaction** (``exclusive=True``, the default): the load has its own cursor and
-  opens a transaction at once. ``append`` inserts straight into the dataset's tables;
-  ``merge`` and ``replace`` insert into staging tables created inside that transaction, and
-  the commit applies the disposition there. Rows, state and the load record become visible
+  opens a transaction at once. ``append`` and ``replace`` insert straight into the dataset's
+  tables (``replace`` empties the root table and its child tables first, in the same
+  transaction, so the commit copies nothing); ``merge`` inserts into staging tables created
+  inside that transaction, and the commit applies the disposition there. Rows, state and the load record become visible
   together at ``COMMIT``; a crash or an abort leaves nothing behind (an uncommitted DuckDB
   transaction never reaches the file). Inserting inside one transaction also lets DuckDB
   write whole row groups once instead of checkpointing every insert (~4x faster).
@@ -32,6 +33,7 @@ from restsync.errors import DestinationError
 from restsync.load.buffers import BufferedLoad
 from restsync.load.duckdb.database import LOADS_TABLE, DuckDBDatabase
 from restsync.load.duckdb.dispositions import StagedTable, apply_disposition
+from restsync.load.sql.rules import empty_dataset_tables
 from restsync.load.duckdb.memory import aborted_message
 from restsync.load.history import details_json
 from restsync.load.protocol import WriteDisposition
@@ -61,7 +63,8 @@ class ResourceLoad(BufferedLoad):
         self._init_load(resource, load_id=load_id, write_disposition=write_disposition,
                         primary_key=primary_key, root_table=root_table, merge_key=merge_key)
         self._own_transaction = exclusive
-        self._direct = exclusive and write_disposition == "append"
+        self._direct = exclusive and write_disposition in ("append", "replace")
+        self._emptied = write_disposition != "replace"  # replace empties its tables once
         self._tag = f"{load_id}_{next(_load_numbers)}"
         self._staged: dict[str, StagedTable] = {}
         self._threads: int | None = None  # the database's DuckDB threads, read at the 1st insert
@@ -117,6 +120,8 @@ class ResourceLoad(BufferedLoad):
         relation = db.con.from_arrow(chunk)
         view = f"_restsync_arrow_{next(_view_numbers)}"
         staged = self._staged.get(table)
+        if staged is None and self._direct and not self._emptied:
+            self._empty_tables()
         if staged is None:
             staged = StagedTable(table, None if self._direct else f"{self._tag}__{table}", parent)
             self._staged[table] = staged
@@ -184,6 +189,8 @@ class ResourceLoad(BufferedLoad):
                 self._flush(table)
             if not self._own_transaction:
                 db.sql("BEGIN TRANSACTION")
+            if self._direct and not self._emptied:  # a replace that staged no row
+                self._empty_tables()
             report = self._direct_report() if self._direct else \
                 apply_disposition(db, self, self.primary_key, self.merge_key)
             faultpoints.reach("load.commit.data")
@@ -226,8 +233,14 @@ class ResourceLoad(BufferedLoad):
             with contextlib.suppress(duckdb.Error):
                 self._db.con.close()
 
+    def _empty_tables(self) -> None:
+        """Delete every row of the root table and its child tables (``replace``, direct),
+        inside the load's transaction: before its first insert, or at a commit with none."""
+        self._emptied = True
+        empty_dataset_tables(self._db, self.root_table)
+
     def _direct_report(self) -> LoadReport:
-        report = LoadReport(disposition_applied="append")
+        report = LoadReport(disposition_applied=self.write_disposition)
         report.rows = {table: staged.rows for table, staged in self._staged.items()}
         return report
 

@@ -119,15 +119,21 @@ def apply_disposition(dest: SqlDataset, load: StagedLoad, pk: list[str], *,
     for staged in load.staged.values():
         ensure_target(dest, staged)
     if disposition == "replace":
-        for table in dest.schema_tables(dest.dataset):
-            if table == load.root_table or table.startswith(load.root_table + "__"):
-                dest.sql(f"DELETE FROM {dest.ref(dest.dataset, table)}")
+        empty_dataset_tables(dest, load.root_table)
     if disposition == "merge" and root is not None:
         _merge(dest, load, root, (pk, mk), report, insert=insert, key_match=key_match)
     else:
         for staged in load.staged.values():
             report.rows[staged.table] = insert(dest, staged, where="")
     return report
+
+
+def empty_dataset_tables(dest: SqlDataset, root_table: str) -> None:
+    """Delete every row of ``root_table`` and of its child tables (``<root>__...``) in the
+    dataset: what ``replace`` does before its rows come in."""
+    for table in dest.schema_tables(dest.dataset):
+        if table == root_table or table.startswith(root_table + "__"):
+            dest.sql(f"DELETE FROM {dest.ref(dest.dataset, table)}")
 
 
 def _merge(dest: SqlDataset, load: StagedLoad, root: Staged,

@@ -26,7 +26,7 @@ from restsync.normalize.arrow_pages import (
     page_path,
     type_depth,
 )
-from restsync.normalize.arrowize import infer_struct_type
+from restsync.normalize.arrowize import RecordsType, infer_struct_type
 from restsync.normalize.shape import ShapeLimits
 
 KEYS = st.sampled_from(["id", "a", "b", "created_at", "tags", "meta"])
@@ -103,16 +103,20 @@ def _fast_reads() -> Iterator[list[bool]]:
 
 def _run(batches: Sequence[Sequence[tuple[bytes, tuple[str, ...]]]], *, fast: bool,
          max_columns: int | None = 1000, max_depth: int | None = 64,
-         max_nesting: int | None = None) -> tuple[list[list[TableBatch]], int]:
+         max_nesting: int | None = None, typed: bool = False
+         ) -> tuple[list[list[TableBatch]], int]:
     """Normalize batches of pages with one normalizer; returns the output and how many
-    batches the fast path took."""
+    batches the fast path took. ``typed``: each batch's type is inferred beforehand and
+    given to ``normalize`` (as the run does on its event loop)."""
     out: list[list[TableBatch]] = []
     with _fixed_ids(), _fast_reads() as taken:
         norm = _normalizer(max_columns, max_depth, max_nesting)
         for pages in batches:
             records = [r for body, keys in pages for r in _select(body, keys)]
             bodies = [PageBody(body, keys, len(_select(body, keys))) for body, keys in pages]
-            out.append(norm.normalize(records, pages=bodies if fast else None))
+            records_type = RecordsType.of(records) if typed else None
+            out.append(norm.normalize(records, pages=bodies if fast else None,
+                                      records_type=records_type))
     return out, sum(taken)
 
 
@@ -147,11 +151,14 @@ def _batches(pages: list[list[dict[str, Any]]], keys: tuple[str, ...], per_batch
 def test_fast_path_gives_the_dict_paths_tables(pages: list[list[dict[str, Any]]],
                                                keys: tuple[str, ...], per_batch: int) -> None:
     """Generated pages (mixed types across records, pages and batches; integers at and past
-    int64; ISO strings with and without zone) give identical tables, ids and schemas."""
+    int64; ISO strings with and without zone) give identical tables, ids and schemas, on
+    either path whether or not the batch's type was inferred beforehand."""
     batches = _batches(pages, keys, per_batch)
     dict_out, _ = _run(batches, fast=False)
     fast_out, _ = _run(batches, fast=True)
     _assert_same(dict_out, fast_out)
+    _assert_same(dict_out, _run(batches, fast=False, typed=True)[0])
+    _assert_same(dict_out, _run(batches, fast=True, typed=True)[0])
 
 
 # Wide and deep records under small limits: maps cut by max_columns, values kept as JSON by
@@ -185,6 +192,8 @@ def test_fast_path_gives_the_dict_paths_tables_under_limits(
         return
     fast_out, _ = _run(batches, fast=True, **options)
     _assert_same(dict_out, fast_out)
+    _assert_same(dict_out, _run(batches, fast=False, typed=True, **options)[0])
+    _assert_same(dict_out, _run(batches, fast=True, typed=True, **options)[0])
 
 
 # Records whose types the JSON reader always accepts: one type per key, no null records.

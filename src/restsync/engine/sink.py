@@ -13,6 +13,7 @@ from restsync.extract.page import Page
 from restsync.load import ResourceLoad
 from restsync.normalize import Normalizer
 from restsync.normalize.arrow_pages import PageBody
+from restsync.normalize.arrowize import RecordsType
 
 BATCH_ROWS = 5_000
 """Records buffered per resource before they are normalized and staged."""
@@ -22,7 +23,11 @@ class RecordSink:
     """Buffers a resource's records, stages them in batches and feeds its children.
 
     Staging runs on the loader thread while the next pages are fetched: one batch may be in
-    flight at a time (memory stays bounded by two batches); :meth:`drain` waits for it.
+    flight at a time (memory stays bounded by two batches); :meth:`drain` waits for it. The
+    next batch's Arrow type is inferred on the event loop before waiting for the batch in
+    flight (for a plain :class:`Normalizer`): that pass holds the GIL, the loader thread's
+    page reads and inserts mostly do not, so the two overlap instead of taking turns on the
+    loader thread.
 
     Args:
         loader: The loader thread the load lives on.
@@ -78,11 +83,13 @@ class RecordSink:
             batch, self.buffer = self.buffer, []
             pages, self.pages = self.pages, []
             bodies, self.bodies = self.bodies, []
+            records_type = RecordsType.of(batch) \
+                if batch and isinstance(self.normalizer, Normalizer) else None
             await self._wait_pending()
             if batch:
                 where = " to ".join(pages) or None
                 self.pending = asyncio.ensure_future(
-                    self.loader.call(self._stage, batch, where, bodies))
+                    self.loader.call(self._stage, batch, where, bodies, records_type))
 
     async def drain(self) -> None:
         """Stage everything buffered and wait until it is staged (raises staging errors)."""
@@ -103,10 +110,12 @@ class RecordSink:
             await pending
 
     def _stage(self, records: list[dict[str, Any]], where: str | None = None,
-               bodies: list[PageBody] | None = None) -> None:
+               bodies: list[PageBody] | None = None,
+               records_type: RecordsType | None = None) -> None:
         assert self.load is not None
-        if bodies and isinstance(self.normalizer, Normalizer):
-            batches = self.normalizer.normalize(records, where=where, pages=bodies)
+        if isinstance(self.normalizer, Normalizer):
+            batches = self.normalizer.normalize(records, where=where, pages=bodies or None,
+                                                records_type=records_type)
         else:
             batches = self.normalizer.normalize(records, where=where)
         for table_batch in batches:

@@ -19,6 +19,7 @@ nested lists as ``{"list": [...]}``.
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -35,6 +36,26 @@ def infer_struct_type(records: Sequence[Any]) -> pa.DataType | None:
         return pa.infer_type(records)
     except _ARROW_ERRORS:
         return None
+
+
+@dataclass(frozen=True)
+class RecordsType:
+    """A batch's :func:`infer_struct_type`, taken before the batch is normalized.
+
+    The run infers it on the event loop while the loader thread is still busy with the previous
+    batch (the inference holds the GIL, the loader's reads and inserts mostly do not), and
+    hands it to :meth:`~restsync.normalize.Normalizer.normalize` with the records.
+
+    Attributes:
+        arrow_type: The records' type; ``None`` when Arrow cannot infer one.
+    """
+
+    arrow_type: pa.DataType | None
+
+    @classmethod
+    def of(cls, records: Sequence[Any]) -> RecordsType:
+        """The type of ``records`` (:func:`infer_struct_type`)."""
+        return cls(infer_struct_type(records))
 
 
 def records_to_struct(records: Sequence[Any], max_nesting: int | None = None,

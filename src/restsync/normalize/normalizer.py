@@ -16,7 +16,7 @@ from restsync.normalize.arrow_pages import (
     bodies_to_struct,
     type_depth,
 )
-from restsync.normalize.arrowize import infer_struct_type, records_to_struct
+from restsync.normalize.arrowize import RecordsType, infer_struct_type, records_to_struct
 from restsync.normalize.batch import (
     CHILD_SYSTEM_COLUMNS,
     DLT_ID,
@@ -205,8 +205,8 @@ class Normalizer:
 
     def normalize(self, records: list[dict[str, Any]],
                   constant_columns: ConstantColumns | None = None, *,
-                  where: str | None = None, pages: Sequence[PageBody] | None = None
-                  ) -> list[TableBatch]:
+                  where: str | None = None, pages: Sequence[PageBody] | None = None,
+                  records_type: RecordsType | None = None) -> list[TableBatch]:
         """Normalize one page of records.
 
         Args:
@@ -220,6 +220,9 @@ class Normalizer:
                 (Arrow-native pages, :mod:`restsync.normalize.arrow_pages`): the records are
                 then read from the bodies where that gives the same tables and stays within
                 the limits, else built from the dicts. Ignored with ``constant_columns``.
+            records_type: The records' inferred type when the caller took it already
+                (:class:`~restsync.normalize.arrowize.RecordsType`, e.g. on another thread);
+                the records must not have changed since. Ignored with ``constant_columns``.
 
         Returns:
             One :class:`TableBatch` per table with rows, the root table first, each child after
@@ -233,8 +236,11 @@ class Normalizer:
         if not records:
             return []
         inferred = None
+        if records_type is not None and constant_columns is None:
+            inferred = records_type.arrow_type
         if pages and constant_columns is None:
-            inferred = infer_struct_type(records)
+            if records_type is None:
+                inferred = infer_struct_type(records)
             struct = self._read_pages(pages, inferred)
             if struct is not None:
                 return self._normalize_struct(struct, None, where)

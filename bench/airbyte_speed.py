@@ -13,9 +13,10 @@ imports not counted. Tools:
 * ``manifest``: restsync runs the manifest (a full-refresh stream: ``replace``);
 * ``dlt-replace`` / ``dlt-append``: restsync runs the same workload from a dlt-dialect config
   (``json_link`` paging on ``paging.next``), replacing or appending;
-* ``manifest-arrow`` / ``dlt-arrow``: ``manifest`` / ``dlt-replace`` with Arrow-native pages
-  (``RESTSYNC_PAGE_PATH=auto``, opt-in: see ``docs/performance.md``);
-* ``baseline`` / ``baseline-arrow``: ``manifest`` / ``manifest-arrow`` with restsync's
+* ``manifest-dict`` / ``dlt-dict``: ``manifest`` / ``dlt-replace`` on the dict page path
+  (``RESTSYNC_PAGE_PATH=dict``); every other restsync tool runs with the default page path,
+  as a user's run does (Arrow-native pages, ``auto``: see ``docs/performance.md``);
+* ``baseline`` / ``baseline-dict``: ``manifest`` / ``manifest-dict`` with restsync's
   sources from ``--baseline-src DIR`` (e.g. ``git archive <commit> src | tar -x -C DIR``):
   an A/B of two versions of restsync in one invocation;
 * ``cdk``: the CDK's reader in an interpreter that has ``airbyte-cdk`` (``--cdk-python``,
@@ -75,11 +76,11 @@ spec:
 
 READER = Path(__file__).resolve().parent / "cdk_reader.py"
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = ("manifest", "manifest-arrow", "dlt-replace", "dlt-append", "dlt-arrow", "cdk",
-         "baseline", "baseline-arrow")
-ARROW_PAGES = {"manifest-arrow": "manifest", "dlt-arrow": "dlt-replace",
-               "baseline-arrow": "manifest"}
-"""Tools run with ``RESTSYNC_PAGE_PATH=auto`` (Arrow-native pages), and the tool they are."""
+TOOLS = ("manifest", "manifest-dict", "dlt-replace", "dlt-append", "dlt-dict", "cdk",
+         "baseline", "baseline-dict")
+DICT_PAGES = {"manifest-dict": "manifest", "dlt-dict": "dlt-replace",
+              "baseline-dict": "manifest"}
+"""Tools run with ``RESTSYNC_PAGE_PATH=dict`` (no Arrow-native pages), and the tool they are."""
 
 
 def dlt_config(base: str, disposition: str) -> dict[str, Any]:
@@ -102,7 +103,7 @@ def _child(tool: str, base: str, folder: Path) -> None:
 
     db = folder / f"{tool}.duckdb"
     db.unlink(missing_ok=True)
-    tool = ARROW_PAGES.get(tool, tool)
+    tool = DICT_PAGES.get(tool, tool)
     tool = "manifest" if tool == "baseline" else tool
     started = time.perf_counter()
     if tool == "manifest":
@@ -134,8 +135,10 @@ def run_restsync(tool: str, base: str, folder: Path, wrap: list[str] | None = No
         if baseline is None:
             raise SystemExit(f"{tool} needs --baseline-src")
         path = f"{baseline / 'src'}{os.pathsep}{ROOT}"
-    env = {**os.environ, "PYTHONPATH": path,
-           "RESTSYNC_PAGE_PATH": "auto" if tool in ARROW_PAGES else "dict"}
+    env = {key: value for key, value in os.environ.items() if key != "RESTSYNC_PAGE_PATH"}
+    env["PYTHONPATH"] = path
+    if tool in DICT_PAGES:
+        env["RESTSYNC_PAGE_PATH"] = "dict"
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
                             env=env)
     out, err = proc.communicate(timeout=3600)

@@ -213,7 +213,7 @@ async def _sequence(client: ApiClient, rp: ResourcePlan, item: WorkItem, state: 
                           kept=len(records), decision=page.decision)
             if page.resume_state is not None:
                 pv.next_request = client.redact(_next_url(page.resume_state))
-            digest = _digest(page.records)
+            digest = _digest(list(page.records))
             _page_warnings(pv, previous, watch, same_records=digest == previous_digest)
             view.pages.append(pv)
             kept.extend(records)

@@ -6,7 +6,7 @@ records a run would load (incremental filter, processing steps and parent keys a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from restsync.engine.items import WorkItem
@@ -96,14 +96,16 @@ def resource_normalizer(rp: ResourcePlan, *, load_id: str,
 
 async def item_pages(client: ApiClient, rp: ResourcePlan, item: WorkItem, *,
                      incremental: IncrementalFilter | None, steps: RecordProcessor,
-                     limits: Limits, resume_from: dict[str, Any] | None = None
-                     ) -> AsyncIterator[tuple[Page, list[dict[str, Any]]]]:
+                     limits: Limits, resume_from: dict[str, Any] | None = None,
+                     raw_records: bool = False
+                     ) -> AsyncIterator[tuple[Page, Sequence[dict[str, Any]]]]:
     """Pages of one request sequence with the records a run loads from each.
 
     The parent columns (parent keys, ``include_from_parent``) are added first, as dlt adds
     them, then the incremental filter and the processing steps apply (both see the parent
     columns); paging stops early when the incremental filter says the rest is older than the
-    cursor.
+    cursor. ``raw_records``: the caller loads the records from their page bodies and reads
+    nothing else of them (see :meth:`ApiClient.pages`).
     """
     extra: dict[str, Any] = dict(item.query_values)
     values = dict(item.path_values)
@@ -112,17 +114,18 @@ async def item_pages(client: ApiClient, rp: ResourcePlan, item: WorkItem, *,
         values.update(incremental.template_values())  # {incremental.*} placeholders
     pages = client.pages(resource=rp.name, endpoint=rp.config.endpoint, paginator=rp.paginator,
                          path_values=values, extra_params=extra, resume_from=resume_from,
-                         limits=limits)
+                         limits=limits, raw_records=raw_records and incremental is None
+                         and not steps and not item.carried)
     try:
         async for page in pages:
-            records = page.records
+            records: Sequence[dict[str, Any]] = page.records
             if item.carried:  # first, as dlt adds them: the filter and steps see them
                 for r in records:
                     r.update(item.carried)
             if incremental is not None:
-                records = incremental.apply(records, page=page.number, url=page.url)
+                records = incremental.apply(_as_list(records), page=page.number, url=page.url)
             if steps:
-                records = steps.apply(records,
+                records = steps.apply(_as_list(records),
                                       location=f"resource '{rp.name}', page {page.number}")
             yield page, records
             if incremental is not None and incremental.stop_paging:
@@ -131,3 +134,8 @@ async def item_pages(client: ApiClient, rp: ResourcePlan, item: WorkItem, *,
         aclose = getattr(pages, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+def _as_list(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``records`` as a list: itself when it is one (no copy)."""
+    return records if isinstance(records, list) else list(records)

@@ -338,7 +338,7 @@ class PlanRunner:
             async for page, records in item_pages(
                     self.client, rp, item, incremental=incremental,
                     steps=run.steps, limits=run.limits,
-                    resume_from=resume_from):
+                    resume_from=resume_from, raw_records=bodies):
                 faultpoints.reach("extract.page")
                 outcome.pages += 1
                 outcome.records += len(records)

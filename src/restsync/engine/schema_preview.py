@@ -101,7 +101,7 @@ async def _first_page(client: ApiClient, rp: ResourcePlan,
         for item in work_items(rp, parent, 0):
             async for _page, records in item_pages(client, rp, item, incremental=None,
                                                    steps=steps, limits=limits):
-                return records
+                return list(records)
     return []
 
 

@@ -10,8 +10,9 @@ from restsync import faultpoints
 from restsync.engine.loader import Loader
 from restsync.engine.records import RecordNormalizer
 from restsync.extract.page import Page
+from restsync.extract.raw_records import RawRecords
 from restsync.load import ResourceLoad
-from restsync.normalize import Normalizer
+from restsync.normalize import Normalizer, TableBatch
 from restsync.normalize.arrow_pages import PageBody
 from restsync.normalize.arrowize import RecordsType
 
@@ -49,22 +50,29 @@ class RecordSink:
         self.child_inboxes = list(child_inboxes)
         self.arrow_pages = arrow_pages and isinstance(normalizer, Normalizer) \
             and not self.child_inboxes
-        self.buffer: list[dict[str, Any]] = []
+        self.buffer: list[Sequence[dict[str, Any]]] = []  # the buffered pages' records
+        self.buffered = 0  # records in the buffer
         self.bodies: list[PageBody] | None = []  # None: this batch takes the dict path
         self.pages: list[str] = []  # where the buffered records come from (first, last)
         self.lock = asyncio.Lock()
         self.pending: asyncio.Future[Any] | None = None
 
-    async def add(self, records: list[dict[str, Any]], where: str | None = None,
+    async def add(self, records: Sequence[dict[str, Any]], where: str | None = None,
                   body: PageBody | None = None) -> None:
         """Feed ``records`` to the children and buffer them for staging (``where``: their
-        page, for messages; ``body``: the page body they are exactly the records of)."""
+        page, for messages; ``body``: the page body they are exactly the records of).
+
+        Records still unparsed (:class:`~restsync.extract.raw_records.RawRecords`) stay so
+        here: a batch of such pages is first read from their text on the loader thread
+        (:meth:`Normalizer.normalize_raw`), and parsed there only if that is refused."""
         for inbox in self.child_inboxes:
             for r in records:
                 await inbox.put(r)
         if self.load is None:
             return
-        self.buffer.extend(records)
+        if records:
+            self.buffer.append(records)
+            self.buffered += len(records)
         if records and self.bodies is not None:
             if body is None or not self.arrow_pages:
                 self.bodies = None
@@ -72,7 +80,7 @@ class RecordSink:
                 self.bodies.append(body)
         if where is not None and records:
             self.pages[bool(self.pages):] = [where]  # keep the first, replace the last
-        if len(self.buffer) >= BATCH_ROWS:
+        if self.buffered >= BATCH_ROWS:
             await self.flush()
 
     async def flush(self) -> None:
@@ -80,16 +88,19 @@ class RecordSink:
         if self.load is None:
             return
         async with self.lock:
-            batch, self.buffer = self.buffer, []
+            chunks, self.buffer, self.buffered = self.buffer, [], 0
             pages, self.pages = self.pages, []
             bodies, self.bodies = self.bodies, []
-            records_type = RecordsType.of(batch) \
-                if batch and isinstance(self.normalizer, Normalizer) else None
+            plain = isinstance(self.normalizer, Normalizer)
+            raw = plain and bool(bodies) and all(
+                isinstance(c, RawRecords) and not c.parsed for c in chunks)
+            batch: Sequence[Any] = chunks if raw else [r for c in chunks for r in c]
+            records_type = RecordsType.of(batch) if batch and plain and not raw else None
             await self._wait_pending()
             if batch:
                 where = " to ".join(pages) or None
-                self.pending = asyncio.ensure_future(
-                    self.loader.call(self._stage, batch, where, bodies, records_type))
+                self.pending = asyncio.ensure_future(self.loader.call(
+                    self._stage, batch, where, bodies, records_type, raw))
 
     async def drain(self) -> None:
         """Stage everything buffered and wait until it is staged (raises staging errors)."""
@@ -99,7 +110,7 @@ class RecordSink:
 
     async def discard(self) -> None:
         """Wait for the batch in flight, ignoring its outcome (the resource failed anyway)."""
-        self.buffer, self.pages, self.bodies = [], [], []
+        self.buffer, self.buffered, self.pages, self.bodies = [], 0, [], []
         if self.pending is not None:
             await asyncio.gather(self.pending, return_exceptions=True)
             self.pending = None
@@ -109,21 +120,28 @@ class RecordSink:
             pending, self.pending = self.pending, None
             await pending
 
-    def _stage(self, records: list[dict[str, Any]], where: str | None = None,
+    def _stage(self, records: Sequence[Any], where: str | None = None,
                bodies: list[PageBody] | None = None,
-               records_type: RecordsType | None = None) -> None:
+               records_type: RecordsType | None = None, raw: bool = False) -> None:
+        """Normalize and stage one batch (``raw``: ``records`` are the pages' unparsed
+        :class:`RawRecords`, read from their text, else parsed here)."""
         assert self.load is not None
-        if isinstance(self.normalizer, Normalizer):
-            batches = self.normalizer.normalize(records, where=where, pages=bodies or None,
-                                                records_type=records_type)
-        else:
-            batches = self.normalizer.normalize(records, where=where)
+        batches: list[TableBatch] | None = None
+        if raw and isinstance(self.normalizer, Normalizer) and bodies:
+            batches = self.normalizer.normalize_raw(bodies, where=where)
+            if batches is None:  # refused: parse them (a ResponseError names a bad page)
+                records = [r for chunk in records for r in chunk]
+        if batches is None and isinstance(self.normalizer, Normalizer):
+            batches = self.normalizer.normalize(list(records), where=where,
+                                                pages=bodies or None, records_type=records_type)
+        elif batches is None:
+            batches = self.normalizer.normalize(list(records), where=where)
         for table_batch in batches:
             self.load.write(table_batch)
         faultpoints.reach("engine.staged")
 
 
-def page_body(page: Page, records: list[dict[str, Any]]) -> PageBody | None:
+def page_body(page: Page, records: Sequence[dict[str, Any]]) -> PageBody | None:
     """``page``'s body when ``records`` are exactly the records selected from it (the list
     the client selected, not a filtered or processed one), else None.
 
@@ -132,4 +150,5 @@ def page_body(page: Page, records: list[dict[str, Any]]) -> PageBody | None:
     """
     if records is not page.records or page.body is None or page.records_keys is None:
         return None
-    return PageBody(page.body, page.records_keys, len(records))
+    text = records.text if isinstance(records, RawRecords) else None
+    return PageBody(page.body, page.records_keys, len(records), records_json=text)

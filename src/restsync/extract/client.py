@@ -184,7 +184,8 @@ class ApiClient(RequestSending):
                     path_values: Mapping[str, Any] | None = None,
                     extra_params: Mapping[str, Any] | None = None,
                     resume_from: Mapping[str, Any] | None = None,
-                    limits: Limits | None = None) -> AsyncIterator[Page]:
+                    limits: Limits | None = None, raw_records: bool = False
+                    ) -> AsyncIterator[Page]:
         """Fetch the pages of one endpoint (one page sequence).
 
         Args:
@@ -198,6 +199,9 @@ class ApiClient(RequestSending):
                 earlier iteration of the same sequence: start there instead of page 1.
                 ``path_values``/``extra_params`` are then ignored (the state holds them).
             limits: The resource's limits (default: the client's, :attr:`limits`).
+            raw_records: The caller reads nothing of the records but the page body it loads
+                them from: a manifest's page may then carry them unparsed
+                (:class:`~restsync.extract.raw_records.RawRecords`, parsed at first use).
 
         Yields:
             Pages in order; paging stops as the paginator decides.
@@ -213,7 +217,8 @@ class ApiClient(RequestSending):
         if endpoint.templated is not None:  # requests rendered from templates (manifests)
             async for page in templated_pages(self, resource=resource, endpoint=endpoint,
                                               path_values=path_values or {},
-                                              resume_from=resume_from, limits=limits):
+                                              resume_from=resume_from, limits=limits,
+                                              raw_records=raw_records):
                 yield page
             return
         stats = self.stats.setdefault(resource, ResourceStats())

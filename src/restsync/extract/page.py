@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ class Page:
 
     resource: str
     number: int
-    records: list[dict[str, Any]]
+    records: Sequence[dict[str, Any]]
     url: str
     resume_state: dict[str, Any] | None = None
     decision: str = ""

@@ -13,7 +13,7 @@ import gzip
 import io
 import operator
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -249,7 +249,8 @@ def transform_records(records: list[dict[str, Any]], pipeline: RecordPipeline,
 
 
 def body_keys(te: TemplatedEndpoint, path: list[str], response: Response,
-              documents: list[Any], raw: list[dict[str, Any]], records: list[dict[str, Any]]
+              documents: list[Any], raw: list[dict[str, Any]],
+              records: Sequence[dict[str, Any]]
               ) -> tuple[str, ...] | None:
     """The path of object keys at which ``records`` are exactly the list in the response's
     JSON body (so that a reader of the raw body finds the same records), else None.

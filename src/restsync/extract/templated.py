@@ -15,7 +15,7 @@ restsync adds one guard: a cursor that comes back twice in a row stops with a
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, urlsplit
@@ -25,15 +25,13 @@ from restsync.events import PageFetched
 from restsync.extract.http import Request, Response
 from restsync.extract.page import Page, ResourceStats, page_limit_error
 from restsync.extract.template_constants import RunConstants, is_template, run_constant
+from restsync.extract.template_page import feed_ended, page_records, window_filter
 from restsync.extract.template_records import (
-    body_keys,
-    decode_body,
-    extract_records,
-    transform_records,
     truthy,
 )
 from restsync.extract.template_responses import error_actions, paging_headers
-from restsync.extract.windows import Window, date_windows, parse_cursor
+from restsync.extract.template_split import RecordSplit, last_record
+from restsync.extract.windows import Window, date_windows
 from restsync.spec.limits import Limits
 from restsync.spec.model import EndpointConfig, ResponseAction
 from restsync.spec.templated import (
@@ -222,14 +220,14 @@ class _Pager:
         return cast(int | None, size)
 
     def next_token(self, response: Response, body: Any, extracted: int,
-                   kept: list[dict[str, Any]], variables: Mapping[str, Any]) -> Any:
+                   kept: Sequence[dict[str, Any]], variables: Mapping[str, Any]) -> Any:
         s = self.s
         if s.kind == "none":
             return None
         if s.kind == "cursor":
             assert s.cursor_value is not None
             scope = {**variables, "response": body, "headers": paging_headers(response),
-                     "last_record": kept[-1] if kept else None, "last_page_size": len(kept)}
+                     "last_record": last_record(kept), "last_page_size": len(kept)}
             if s.stop_condition is not None and truthy(s.stop_condition.render(scope)):
                 return None
             token = s.cursor_value.render(scope)
@@ -268,8 +266,13 @@ def _window_options(te: TemplatedEndpoint, window: Window | None) -> list[tuple[
 async def templated_pages(client: PageClient, *, resource: str, endpoint: EndpointConfig,
                           path_values: Mapping[str, Any],
                           resume_from: Mapping[str, Any] | None = None,
-                          limits: Limits, now: datetime | None = None) -> AsyncIterator[Page]:
+                          limits: Limits, now: datetime | None = None,
+                          raw_records: bool = False) -> AsyncIterator[Page]:
     """The pages of one work item of a templated endpoint (see the module docstring).
+
+    ``raw_records``: the caller reads nothing of the records but their body (it loads them
+    from it): pages whose records need no parsing on the way
+    (:class:`~restsync.extract.template_split.RecordSplit`) carry them unparsed.
 
     ``resume_from`` (a page's ``resume_state``) continues at the window and token it names.
 
@@ -306,6 +309,7 @@ async def templated_pages(client: PageClient, *, resource: str, endpoint: Endpoi
     field_path = [str(constants.render(p, {"config": te.config, "parameters": te.parameters}))
                   for p in te.records.field_path] if all(
         run_constant(p) for p in te.records.field_path) else None
+    splitter = RecordSplit.plan(te, field_path) if raw_records else None
     for index in range(first_window, len(windows)):
         window = windows[index]
         interval = window.interval if window is not None else {}
@@ -332,20 +336,12 @@ async def templated_pages(client: PageClient, *, resource: str, endpoint: Endpoi
                 break
             url = client.redact(response.url)
             location = client._location(resource, number, request, url)
-            documents = decode_body(response.body, te.records, location) \
-                if response.status != 204 else [{}]
-            path = field_path if field_path is not None else [
-                str(p.render({"config": te.config, "parameters": te.parameters}))
-                for p in te.records.field_path]
-            raw = extract_records(documents, path)
-            records = transform_records(raw, te.records, page_vars)
-            records = _window_filter(te, records, bounds)
-            keys = body_keys(te, path, response, documents, raw, records)
-            body = documents[0] if len(documents) == 1 else documents
-            token = pager.next_token(response, body, len(raw), records, page_vars)
-            if token is not None and _feed_ended(te, records, bounds):
+            records, extracted, body, keys = page_records(
+                te, response, location, splitter, field_path, page_vars, bounds)
+            token = pager.next_token(response, body, extracted, records, page_vars)
+            if token is not None and feed_ended(te, records, bounds):
                 token = None
-            records = _window_filter(te, records, bounds, feed=True)
+            records = window_filter(te, records, bounds, feed=True)
             stats.pages += 1
             stats.records += len(records)
             more = token is not None or index + 1 < len(windows)
@@ -364,33 +360,3 @@ async def templated_pages(client: PageClient, *, resource: str, endpoint: Endpoi
                 raise page_limit_error(resource=resource, fetched=fetched, next_page=number + 1,
                                        resume=resume, limits=limits, location=location,
                                        hint="raise the limit if the feed is really that long")
-
-
-Bounds = tuple[datetime, datetime] | None
-
-
-def _window_filter(te: TemplatedEndpoint, records: list[dict[str, Any]], bounds: Bounds, *,
-                   feed: bool = False) -> list[dict[str, Any]]:
-    """Keep the records from the start (the stored cursor minus the lookback, else the
-    configured start) to the end: ``is_client_side_incremental`` before paging decides
-    (``feed=False``), ``is_data_feed`` after (``feed=True``: the CDK's post-pagination
-    filter, which replaces the client-side one)."""
-    w = te.windows
-    applies = w is not None and (w.is_data_feed if feed else w.client_side and not w.is_data_feed)
-    if w is None or bounds is None or not applies:
-        return records
-    kept = []
-    for record in records:
-        value = parse_cursor(record.get(w.cursor_field), w)
-        if value is None or bounds[0] <= value <= bounds[1]:
-            kept.append(record)
-    return kept
-
-
-def _feed_ended(te: TemplatedEndpoint, records: list[dict[str, Any]], bounds: Bounds) -> bool:
-    """``is_data_feed``: the page's last record is older than the start: stop paging."""
-    w = te.windows
-    if w is None or not w.is_data_feed or not records or bounds is None:
-        return False
-    value = parse_cursor(records[-1].get(w.cursor_field), w)
-    return value is not None and not bounds[0] <= value <= bounds[1]

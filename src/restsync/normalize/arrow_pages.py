@@ -56,7 +56,7 @@ from restsync.errors import ConfigError
 from restsync.normalize.kinds import MAX_EXACT_DOUBLE_INT
 
 __all__ = ["FAST_PATH_MAX_DEPTH", "PAGE_PATHS", "PAGE_PATH_ENV", "PageBody", "bodies_to_struct",
-           "page_path", "type_depth"]
+           "page_path", "raw_records_to_struct", "type_depth"]
 
 PAGE_PATH_ENV: Final = "RESTSYNC_PAGE_PATH"
 """Environment variable choosing how page bodies become Arrow (:data:`PAGE_PATHS`)."""
@@ -93,11 +93,15 @@ class PageBody:
         body: The response body as received.
         keys: The selector as a path of object keys (``("data",)``); ``()`` for the whole body.
         records: How many records the dict path selected from it.
+        records_json: The records' JSON array exactly as in the body, when the client kept it
+            apart (:class:`~restsync.extract.raw_records.RawRecords`): then a batch can be
+            read with the type of the batch before (:func:`raw_records_to_struct`).
     """
 
     body: bytes | bytearray
     keys: tuple[str, ...]
     records: int
+    records_json: bytes | None = None
 
 
 def type_depth(arrow_type: pa.DataType) -> int:
@@ -153,11 +157,47 @@ def bodies_to_struct(pages: Sequence[PageBody], record_type: pa.StructType
         else:
             return None
     selector = keys or (_WRAP_KEY,)
-    table = _read(lines, _envelope_schema(selector, record_type))
+    table = _read(lines, _envelope_schema(selector, record_type), unexpected="ignore")
     if table is None or table.num_rows != len(pages):
         return None
     try:
         column = _select(table, selector)
+    except pa.ArrowException:
+        return None
+    return _records(column, pages, record_type)
+
+
+def raw_records_to_struct(pages: Sequence[PageBody], record_type: pa.StructType
+                          ) -> pa.StructArray | None:
+    """The records of ``pages`` read from their records' own JSON text
+    (:attr:`PageBody.records_json`) as ``record_type``, the type of an earlier batch of the
+    same resource, or ``None``.
+
+    No record's dicts exist to infer this batch's type from, so the reader is held to the
+    earlier type: a key the type lacks (at any depth), a value of another type, a key twice
+    or an integer out of range makes it refuse the batch (``unexpected_field_behavior=
+    "error"``), before it builds anything past the type. It therefore builds nothing a bound
+    did not already pass, and a batch that brings anything new takes the dict path (the
+    caller parses its records). What the earlier type has and a record lacks is null, as a
+    missing key is; an integer in a double column is read as a double, as the column's values
+    are stored (checked below 2**53, as for :func:`bodies_to_struct`).
+    """
+    if not pages or any(p.records_json is None for p in pages) or \
+            not pa.types.is_struct(record_type):
+        return None
+    lines = [b'{"' + _WRAP_KEY.encode() + b'":' + (p.records_json or b"") + b"}"
+             for p in pages]
+    table = _read(lines, _envelope_schema((_WRAP_KEY,), record_type), unexpected="error")
+    if table is None or table.num_rows != len(pages):
+        return None
+    return _records(table.column(_WRAP_KEY).combine_chunks(), pages, record_type)
+
+
+def _records(column: pa.Array | None, pages: Sequence[PageBody], record_type: pa.DataType
+             ) -> pa.StructArray | None:
+    """The records in ``column`` (one list per page) when they are exactly the pages' records
+    as ``record_type`` (see the module docstring), else ``None``."""
+    try:
         if column is None or column.null_count or not pa.types.is_list(column.type):
             return None
         # the reader has built invalid arrays (a list of two nulls: a null child of length 1)
@@ -181,15 +221,16 @@ def _envelope_schema(selector: Sequence[str], record_type: pa.DataType) -> pa.Sc
     return pa.schema([pa.field(selector[0], value)])
 
 
-def _read(lines: Sequence[bytes | bytearray], schema: pa.Schema) -> pa.Table | None:
-    """Read one JSON object per line as ``schema`` (other keys skipped); ``None`` when the
-    reader refuses them."""
+def _read(lines: Sequence[bytes | bytearray], schema: pa.Schema, *, unexpected: str
+          ) -> pa.Table | None:
+    """Read one JSON object per line as ``schema`` (keys it lacks: ``unexpected``, skipped
+    or refused); ``None`` when the reader refuses them."""
     multiline = any(b"\n" in line or b"\r" in line for line in lines)
     data = b"\n".join(lines)
     read_options = pa_json.ReadOptions(block_size=max(_MIN_BLOCK, len(data) + 1),
                                        use_threads=False)
     parse_options = pa_json.ParseOptions(explicit_schema=schema, newlines_in_values=multiline,
-                                         unexpected_field_behavior="ignore")
+                                         unexpected_field_behavior=unexpected)
     try:
         return pa_json.read_json(pa.py_buffer(data), read_options=read_options,
                                  parse_options=parse_options)

@@ -60,7 +60,9 @@ def candidate_kind(arr: pa.Array) -> str | None:
     """The kind an Arrow array of scalars suggests, or None for an all-null array.
 
     Strings are reported as ``timestamp`` only when every non-null value is an ISO-8601
-    date-time with a zone offset (the check is columnar).
+    date-time with a zone offset (the check is columnar). A string array with no value at all
+    suggests nothing either, as a ``null`` array does: it must not turn a timestamp column
+    into text (a batch read with an earlier batch's type has such columns for keys it lacks).
     """
     t = arr.type
     if pa.types.is_null(t):
@@ -84,6 +86,8 @@ def candidate_kind(arr: pa.Array) -> str | None:
     if pa.types.is_decimal(t):
         return DECIMAL
     if pa.types.is_string(t) or pa.types.is_large_string(t):
+        if arr.null_count == len(arr):
+            return None
         return TIMESTAMP if looks_like_timestamps(arr) else TEXT
     return TEXT
 

@@ -14,6 +14,7 @@ from restsync.normalize.arrow_pages import (
     FAST_PATH_MAX_DEPTH,
     PageBody,
     bodies_to_struct,
+    raw_records_to_struct,
     type_depth,
 )
 from restsync.normalize.arrowize import RecordsType, infer_struct_type, records_to_struct
@@ -42,6 +43,11 @@ from restsync.normalize.schema import (
     column_from_hint,
 )
 from restsync.normalize.shape import ShapeLimits
+
+MAX_RAW_REFUSALS = 3
+"""Batches of unparsed records that may not fit the type of the batch before
+(:meth:`Normalizer.normalize_raw`) before a normalizer parses every later batch: a feed whose
+keys keep changing would pay for two reads of each batch."""
 
 
 class Normalizer:
@@ -133,6 +139,8 @@ class Normalizer:
             normalize_path(p) in self._json_names,
             cuts=[(*t.json_path, *c.json_path) for t in self._stored.values()
                   for c in t.columns.values() if c.limit == COLUMNS_LIMIT and c.json_path])
+        self._earlier_type: pa.DataType | None = None  # of the last batch read from bodies
+        self._raw_refusals = 0
 
     @property
     def limit_notes(self) -> list[str]:
@@ -243,12 +251,35 @@ class Normalizer:
                 inferred = infer_struct_type(records)
             struct = self._read_pages(pages, inferred)
             if struct is not None:
+                self._earlier_type = inferred
                 return self._normalize_struct(struct, None, where)
         bounded, arrow_type = self._guard.bound(records, known_columns=self._known_columns,
                                                 table_name=self._table_name_of, where=where,
                                                 inferred=inferred)
         struct = records_to_struct(bounded, self._nesting, arrow_type)
         return self._normalize_struct(struct, constant_columns, where)
+
+    def normalize_raw(self, pages: Sequence[PageBody], where: str | None = None
+                      ) -> list[TableBatch] | None:
+        """Normalize a batch whose records were never parsed, from their JSON text
+        (:attr:`PageBody.records_json`), read as the type of the last batch read from its
+        bodies (:func:`~restsync.normalize.arrow_pages.raw_records_to_struct`).
+
+        Returns:
+            The batches, as :meth:`normalize` gives them; or None when there is no such type
+            yet, it no longer passes the limits, or the records do not fit it (a new key, a
+            changed type): then parse the records and call :meth:`normalize` with ``pages``.
+            After :data:`MAX_RAW_REFUSALS` refusals it stops trying.
+        """
+        earlier = self._earlier_type
+        if earlier is None or self._raw_refusals >= MAX_RAW_REFUSALS or \
+                not self._guard.fits(earlier, known_columns=self._known_columns):
+            return None
+        struct = raw_records_to_struct(pages, earlier)
+        if struct is None:
+            self._raw_refusals += 1
+            return None
+        return self._normalize_struct(struct, None, where)
 
     def _read_pages(self, pages: Sequence[PageBody], arrow_type: pa.DataType | None
                     ) -> pa.StructArray | None:

@@ -33,13 +33,13 @@ from restsync.errors import DestinationError
 from restsync.load.buffers import BufferedLoad
 from restsync.load.duckdb.database import LOADS_TABLE, DuckDBDatabase
 from restsync.load.duckdb.dispositions import StagedTable, apply_disposition
-from restsync.load.sql.rules import empty_dataset_tables
 from restsync.load.duckdb.memory import aborted_message
 from restsync.load.history import details_json
 from restsync.load.protocol import WriteDisposition
 from restsync.load.report import LoadReport
 from restsync.load.sql.history_table import insert_load_sql
 from restsync.load.sql.names import quote, safe_message
+from restsync.load.sql.rules import empty_dataset_tables
 from restsync.load.sql.state_table import STATE_TABLE
 from restsync.normalize import TableBatch, TableSchema
 

@@ -31,6 +31,7 @@ from jinja2 import TemplateSyntaxError, UndefinedError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from restsync.spec.airbyte.macros import FILTERS, MACROS, TemplateRenderError
+from restsync.spec.airbyte.template_reads import keys_read
 
 __all__ = ["MACROS", "VARIABLES", "InterpolationError", "Template", "TemplateRenderError",
            "compile_template", "is_template"]
@@ -245,6 +246,14 @@ class Template:
         tree = _ENV.parse(self.text)
         return {n.name for n in tree.find_all(nodes.Name)
                 if n.ctx == "load" and n.name in VARIABLES}
+
+    def keys_read(self, name: str) -> frozenset[str] | None:
+        """The first-level keys the template reads of the variable ``name`` (empty: it does
+        not use it), or None when it uses it otherwise than by constant keys
+        (:func:`~restsync.spec.airbyte.template_reads.keys_read`)."""
+        if self.is_plain:
+            return frozenset()
+        return keys_read(_ENV.parse(self.text), name)
 
     def _empty_default(self) -> Any:
         if self._default is None:

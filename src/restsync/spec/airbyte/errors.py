@@ -122,26 +122,29 @@ def api_budget(c: Compiler, component: Mapping[str, Any]) -> RateLimitConfig | N
     where = path_of(component)
     for i, policy in enumerate(component.get("policies") or []):
         kind = policy.get("type") if isinstance(policy, Mapping) else None
-        rates = policy.get("rates") if isinstance(policy, Mapping) else None
-        if kind in ("MovingWindowCallRatePolicy", "FixedWindowCallRatePolicy") and rates:
-            rate = rates[0]
-            limit = rate.get("limit")
-            interval = rate.get("interval")
-            if kind == "FixedWindowCallRatePolicy":
-                limit, interval = policy.get("call_limit"), policy.get("period")
-            from restsync.spec.airbyte.datetimes import parse_duration
-            if isinstance(limit, str):  # a template over the config
-                limit = c.evaluate(limit, policy, f"{where}.policies[{i}].limit")
-            try:
-                seconds = parse_duration(str(interval)).total_seconds()
-                limit = int(limit)
-            except (ValueError, AttributeError, TypeError):
-                c.infer(f"{where}.policies[{i}]", f"call-rate policy not understood (limit "
-                                                  f"{limit!r}, interval {interval!r}): not applied")
-                continue
-            c.infer(f"{where}.policies[{i}]", f"call-rate policy: at most {limit} requests per "
-                                              f"{seconds:g} s (restsync's rate_limit)")
-            return RateLimitConfig(requests=limit, per_seconds=seconds)
         if kind == "UnlimitedCallRatePolicy":
             continue
+        here = f"{where}.policies[{i}]"
+        if kind == "FixedWindowCallRatePolicy":  # call_limit per period
+            limit, interval = policy.get("call_limit"), policy.get("period")
+        elif kind == "MovingWindowCallRatePolicy" and policy.get("rates"):
+            rate = policy["rates"][0]  # the first rate, as documented
+            limit = rate.get("limit") if isinstance(rate, Mapping) else None
+            interval = rate.get("interval") if isinstance(rate, Mapping) else None
+        else:
+            c.infer(here, f"call-rate policy {kind!r} without a rate: not applied")
+            continue
+        from restsync.spec.airbyte.datetimes import parse_duration
+        if isinstance(limit, str):  # a template over the config
+            limit = c.evaluate(limit, policy, f"{here}.limit")
+        try:
+            seconds = parse_duration(str(interval)).total_seconds()
+            limit = int(limit)
+        except (ValueError, AttributeError, TypeError):
+            c.infer(here, f"call-rate policy not understood (limit {limit!r}, interval "
+                          f"{interval!r}): not applied")
+            continue
+        c.infer(here, f"call-rate policy: at most {limit} requests per {seconds:g} s "
+                      "(restsync's rate_limit)")
+        return RateLimitConfig(requests=limit, per_seconds=seconds)
     return None

@@ -10,13 +10,16 @@ Each one is compiled as ``restsync check`` compiles it when no ``--config`` is g
 plan is built, and the compiled pieces of chosen streams are read from restsync's own model
 (paging, partitions, windows, auth, error rules, records). The last tests check that the
 corpus uses every component type, field and template variable of the list, so removing a
-construct from the corpus fails here. Nothing is sent.
+construct from the corpus fails here. A slow test has the Airbyte CDK build every manifest's
+streams, so the corpus stays valid for the CDK too. Nothing is sent.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -226,8 +229,12 @@ def test_tickety_helpdesk() -> None:
     assert windows.start_min is not None and windows.end is not None
     assert _text(windows.start_option) == ("request_parameter", "updated_since")
     assert _text(windows.end_option) == ("request_parameter", "updated_before")
-    [parent] = desk.endpoint("ticket_comments").partitions
+    comments = desk.endpoint("ticket_comments")
+    [parent] = comments.partitions
     assert isinstance(parent, ParentPartition) and parent.incremental_dependency
+    assert comments.windows is not None and comments.windows.client_side
+    assert comments.windows.start_option is None and comments.windows.step is None
+    assert desk.resource("ticket_comments").write_disposition == "merge"
     assert any("incremental_dependency" in i and "`tickets`" in i for i in desk.inferences())
     audits = desk.endpoint("ticket_audits")
     assert audits.paging.kind == "cursor" and audits.paging.token_option is None
@@ -388,6 +395,7 @@ def test_routewise_field_service() -> None:
     [job] = visits.partitions
     assert isinstance(job, ParentPartition) and job.incremental_dependency
     assert job.extra_fields == ((("customer", "id"), "customer.id"), (("status",), "status"))
+    assert visits.windows is not None and visits.windows.client_side
     rules = [(r.action, sorted(r.statuses), r.message_contains) for r in jobs.error_rules]
     assert rules == [("rate_limited", [420, 429], None), ("fail", [], "session expired")]
     [retry] = field.source.client.retry.rules
@@ -487,6 +495,47 @@ def test_pulsemetrics_analytics() -> None:
     [project] = pulse.endpoint("cohorts").partitions
     assert isinstance(project, ListPartition) and project.values == (2195, 2196)
     assert pulse.source.client.base_url == "https://api.pulsemetrics.example/api/2.0/"
+
+
+# --------------------------------------------------------------------------- the CDK reads them too
+
+
+_CDK_BUILD = """
+import json, sys
+from airbyte_cdk.sources.declarative.concurrent_declarative_source import (
+    ConcurrentDeclarativeSource)
+out = {}
+for name, (manifest, config) in json.load(sys.stdin).items():
+    try:
+        source = ConcurrentDeclarativeSource(source_config=manifest, config=config,
+                                             catalog=None, state=None)
+        out[name] = [stream.name for stream in source.streams(config)]
+    except Exception as exc:
+        out[name] = f"{type(exc).__name__}: {exc}"
+print(json.dumps(out))
+"""
+"""Builds each manifest's streams with the CDK (schema validation and its component
+factory); nothing is read, so nothing is sent."""
+
+
+@pytest.mark.slow
+def test_the_cdk_builds_every_corpus_manifest(cdk_python: str) -> None:
+    jobs: dict[str, Any] = {}
+    for name in MANIFESTS:
+        result = compiled(name)
+        refused = {r.stream for r in result.refusals}
+        manifest = _raw(name)  # the custom component's Python is not ours to import
+        names = [s["name"] for s in _prepared(name)["streams"]]
+        manifest["streams"] = [s for s, n in zip(manifest["streams"], names, strict=True)
+                               if n not in refused]
+        jobs[name] = (manifest, result.config)
+    done = subprocess.run([cdk_python, "-c", _CDK_BUILD], input=json.dumps(jobs),
+                          capture_output=True, text=True, timeout=600, check=False,
+                          env={**os.environ, "DO_NOT_TRACK": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    built = json.loads(done.stdout.splitlines()[-1])
+    assert built == {name: [s for s in STREAMS[name] if s not in REFUSED.get(name, {})]
+                     for name in MANIFESTS}
 
 
 # --------------------------------------------------------------------------- the corpus covers the list

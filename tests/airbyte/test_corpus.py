@@ -8,125 +8,37 @@ Each one is compiled as ``restsync check`` compiles it when no ``--config`` is g
 (:func:`restsync.cli.common.load_source`, a config generated from the manifest's spec by
 :func:`restsync.spec.airbyte.generate_config`, as ``bench/airbyte_coverage.py`` does), its
 plan is built, and the compiled pieces of chosen streams are read from restsync's own model
-(paging, partitions, windows, auth, error rules, records). The last tests check that the
-corpus uses every component type, field and template variable of the list, so removing a
-construct from the corpus fails here. A slow test has the Airbyte CDK build every manifest's
-streams, so the corpus stays valid for the CDK too. Nothing is sent.
+(paging, partitions, windows, auth, error rules, records). ``test_corpus_coverage.py``
+checks that the corpus uses every component type, field and template variable of the list,
+and has the Airbyte CDK build every manifest's streams. Nothing is sent.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
-from pathlib import Path
-from typing import Any
 
-import jinja2
 import pytest
-import yaml
 from bench.airbyte_coverage import check_manifest
-from jinja2 import meta
 
 from restsync.cli.common import load_source
 from restsync.errors import SpecError
-from restsync.plan import Plan, build_plan
-from restsync.spec.airbyte import StreamRefusal, compile_manifest, generate_config
-from restsync.spec.airbyte.macros import FILTERS
-from restsync.spec.airbyte.manifest import prepare_manifest
+from restsync.spec.airbyte import compile_manifest
 from restsync.spec.auth_models import ManifestOAuth, SessionTokenAuth
-from restsync.spec.issues import Issues
-from restsync.spec.model import ApiKeyAuth, BearerAuth, HttpBasicAuth, ResourceConfig, SourceConfig
+from restsync.spec.model import ApiKeyAuth, BearerAuth, HttpBasicAuth
 from restsync.spec.templated import (
     AncestorPartition,
     ListPartition,
     ParentPartition,
     RequestOption,
-    TemplatedEndpoint,
 )
-
-CORPUS = Path(__file__).parent / "corpus"
-MANIFESTS = sorted(p.stem for p in CORPUS.glob("*.yaml"))
-
-STREAMS: dict[str, list[str]] = {
-    "adlytics_ads": ["ad_accounts", "campaigns", "ad_groups", "daily_performance"],
-    "bulkline_exports": ["carriers", "shipments", "stock_snapshots", "scan_events",
-                         "proof_of_delivery"],
-    "campaignly_marketing": ["lists", "campaigns", "campaign_activity", "list_members",
-                             "unsubscribes"],
-    "metrotransit_open_data": ["agencies", "routes", "stops", "arrivals"],
-    "paystream_payments": ["customers", "charges", "refunds", "balance_transactions",
-                           "payouts"],
-    "peoplepath_hr": ["departments", "employees", "time_off_requests"],
-    "pipewise_crm": ["owners", "contacts", "companies", "deals", "deal_notes"],
-    "pulsemetrics_analytics": ["cohorts", "events", "annotations"],
-    "routewise_field_service": ["technicians", "customers", "jobs", "visits"],
-    "shelfcart_store": ["products", "customers", "orders", "order_line_items",
-                        "inventory_levels"],
-    "slotly_calendar": ["users", "calendars", "events", "availability"],
-    "tickety_helpdesk": ["agents", "groups", "tickets", "ticket_comments", "ticket_audits",
-                         "satisfaction_ratings"],
-}
-"""Every manifest of the corpus and its streams, in manifest order."""
-
-REFUSED = {"campaignly_marketing": {"list_members": "streams[3].retriever.record_selector.extractor"}}
-"""The only refused stream of the corpus: a custom component, at its manifest path."""
-
-
-@dataclass(frozen=True)
-class Compiled:
-    """One corpus manifest, compiled and planned as ``restsync check`` does."""
-
-    raw: dict[str, Any]
-    config: dict[str, Any]
-    refusals: list[StreamRefusal]
-    source: SourceConfig
-    plan: Plan
-
-    def resource(self, name: str) -> ResourceConfig:
-        [found] = [r for r in self.source.resources if r.name == name]
-        return found
-
-    def endpoint(self, name: str) -> TemplatedEndpoint:
-        templated = self.resource(name).endpoint.templated
-        assert templated is not None
-        return templated
-
-    def auth(self, name: str) -> Any:
-        """The stream's auth (the client's when the stream has none of its own)."""
-        own = self.resource(name).endpoint.auth
-        return self.source.client.auth if own is None else own
-
-    def inferences(self) -> list[str]:
-        return [f"{i.path}: {i.message}" for i in self.source.inferences]
-
-
-def _path(name: str) -> Path:
-    return CORPUS / f"{name}.yaml"
-
-
-def _raw(name: str) -> dict[str, Any]:
-    raw = yaml.safe_load(_path(name).read_text(encoding="utf-8"))
-    assert isinstance(raw, dict)
-    return raw
-
-
-@cache
-def compiled(name: str) -> Compiled:
-    raw = _raw(name)
-    config = generate_config(raw["spec"]["connection_specification"])
-    # validated against the spec: the corpus' specs and templates must agree
-    _, refusals, problems = compile_manifest(_path(name), config=config, validate=True)
-    assert problems == []
-    refused = {r.stream for r in refusals}
-    streams = ",".join(s for s in STREAMS[name] if s not in refused) if refused else None
-    source = load_source(_path(name), None, None, streams=streams)
-    return Compiled(raw, config, refusals, source, build_plan(source))
+from tests.airbyte.corpus_support import (
+    MANIFESTS,
+    REFUSED,
+    STREAMS,
+    compiled,
+    corpus_path,
+)
 
 
 def _text(option: RequestOption | None) -> tuple[str, str | tuple[str, ...] | None]:
@@ -154,7 +66,7 @@ def test_every_stream_compiles_and_plans_but_the_custom_one(name: str) -> None:
     assert all(r.selected for r in result.source.resources)
     assert sorted(result.plan.order) == sorted(runnable)
     # the coverage report's own measure agrees
-    report = check_manifest(_path(name))
+    report = check_manifest(corpus_path(name))
     assert (report.status, report.streams, report.refused_streams) == (
         "partial" if name in REFUSED else "clean", len(STREAMS[name]), len(REFUSED.get(name, {})))
 
@@ -343,7 +255,7 @@ def test_shelfcart_store() -> None:
     assert _text(location.request_option) == ("request_parameter", "location_ids")
     oauth_config = {**shop.config, "credentials": {
         "auth_method": "oauth2.0", "client_id": "c", "client_secret": "s", "refresh_token": "r"}}
-    other, _, problems = compile_manifest(_path("shelfcart_store"), config=oauth_config)
+    other, _, problems = compile_manifest(corpus_path("shelfcart_store"), config=oauth_config)
     assert problems == [] and other is not None
     assert isinstance(other.client.auth, ManifestOAuth)
     assert other.client.auth.token_url == (
@@ -431,7 +343,7 @@ def test_campaignly_marketing_refuses_only_the_custom_stream() -> None:
     assert (refusal.stream, refusal.kind) == ("list_members", "CustomRecordExtractor")
     assert "source_campaignly.components.MergeFieldsExtractor" in refusal.message
     with pytest.raises(SpecError) as error:  # as `restsync check` without --streams
-        load_source(_path("campaignly_marketing"), None, None)
+        load_source(corpus_path("campaignly_marketing"), None, None)
     text = str(error.value)
     assert "streams[3].retriever.record_selector.extractor" in text
     assert "list_members" in text and "--streams" in text
@@ -495,209 +407,3 @@ def test_pulsemetrics_analytics() -> None:
     [project] = pulse.endpoint("cohorts").partitions
     assert isinstance(project, ListPartition) and project.values == (2195, 2196)
     assert pulse.source.client.base_url == "https://api.pulsemetrics.example/api/2.0/"
-
-
-# --------------------------------------------------------------------------- the CDK reads them too
-
-
-_CDK_BUILD = """
-import json, sys
-from airbyte_cdk.sources.declarative.concurrent_declarative_source import (
-    ConcurrentDeclarativeSource)
-out = {}
-for name, (manifest, config) in json.load(sys.stdin).items():
-    try:
-        source = ConcurrentDeclarativeSource(source_config=manifest, config=config,
-                                             catalog=None, state=None)
-        out[name] = [stream.name for stream in source.streams(config)]
-    except Exception as exc:
-        out[name] = f"{type(exc).__name__}: {exc}"
-print(json.dumps(out))
-"""
-"""Builds each manifest's streams with the CDK (schema validation and its component
-factory); nothing is read, so nothing is sent."""
-
-
-@pytest.mark.slow
-def test_the_cdk_builds_every_corpus_manifest(cdk_python: str) -> None:
-    jobs: dict[str, Any] = {}
-    for name in MANIFESTS:
-        result = compiled(name)
-        refused = {r.stream for r in result.refusals}
-        manifest = _raw(name)  # the custom component's Python is not ours to import
-        names = [s["name"] for s in _prepared(name)["streams"]]
-        manifest["streams"] = [s for s, n in zip(manifest["streams"], names, strict=True)
-                               if n not in refused]
-        jobs[name] = (manifest, result.config)
-    done = subprocess.run([cdk_python, "-c", _CDK_BUILD], input=json.dumps(jobs),
-                          capture_output=True, text=True, timeout=600, check=False,
-                          env={**os.environ, "DO_NOT_TRACK": "1"})
-    assert done.returncode == 0, done.stderr[-2000:]
-    built = json.loads(done.stdout.splitlines()[-1])
-    assert built == {name: [s for s in STREAMS[name] if s not in REFUSED.get(name, {})]
-                     for name in MANIFESTS}
-
-
-# --------------------------------------------------------------------------- the corpus covers the list
-
-
-COMPONENT_TYPES = {
-    # core
-    "DeclarativeSource", "DeclarativeStream", "SimpleRetriever", "HttpRequester",
-    "RecordSelector", "DpathExtractor", "InlineSchemaLoader", "JsonFileSchemaLoader",
-    "CheckStream", "Spec",
-    # paging
-    "DefaultPaginator", "CursorPagination", "PageIncrement", "OffsetIncrement",
-    "RequestOption", "RequestPath", "NoPagination",
-    # partitions
-    "SubstreamPartitionRouter", "ParentStreamConfig", "ListPartitionRouter",
-    # incremental
-    "DatetimeBasedCursor", "MinMaxDatetime",
-    # auth
-    "ApiKeyAuthenticator", "BearerAuthenticator", "BasicHttpAuthenticator",
-    "OAuthAuthenticator", "SessionTokenAuthenticator", "SelectiveAuthenticator", "NoAuth",
-    # errors
-    "DefaultErrorHandler", "CompositeErrorHandler", "HttpResponseFilter",
-    "ExponentialBackoffStrategy", "ConstantBackoffStrategy", "WaitTimeFromHeader",
-    "WaitUntilTimeFromHeader", "HTTPAPIBudget", "MovingWindowCallRatePolicy",
-    "UnlimitedCallRatePolicy",
-    # records
-    "AddFields", "AddedFieldDefinition", "RemoveFields", "RecordFilter", "JsonDecoder",
-    "JsonlDecoder", "CsvDecoder", "GzipDecoder",
-    # concurrency
-    "ConcurrencyLevel",
-    # a custom component, refused
-    "CustomRecordExtractor",
-}
-"""Issue 10's component list (``FixedWindowCallRatePolicy`` is left out: restsync reads its
-limit from ``rates``, which that policy does not have)."""
-
-CDK_VARIABLES = {"config", "parameters", "stream_partition", "stream_slice", "stream_interval",
-                 "next_page_token", "response", "headers", "last_record", "last_page_size",
-                 "record", "stream_state"}
-CDK_MACROS = {"now_utc", "today_utc", "day_delta", "duration", "format_datetime",
-              "str_to_datetime", "timestamp", "max", "min", "today_with_timezone",
-              "camel_case_to_snake_case"}
-
-
-@cache
-def _prepared(name: str) -> dict[str, Any]:
-    issues = Issues()
-    prepared = prepare_manifest(_raw(name), issues)
-    assert prepared is not None and not issues
-    return prepared
-
-
-def _walk(node: Any, key: str = "") -> Iterator[tuple[str, Any]]:
-    """Every ``(key it sits under, value)`` of a nested structure."""
-    yield key, node
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _walk(v, str(k))
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v, key)
-
-
-def _components() -> Iterator[tuple[str, dict[str, Any]]]:
-    """``(key, component)`` of every corpus manifest after ``$ref`` and default types."""
-    for name in MANIFESTS:
-        for key, node in _walk(_prepared(name)):
-            if isinstance(node, dict) and isinstance(node.get("type"), str):
-                yield key, node
-
-
-def _of(kind: str) -> list[dict[str, Any]]:
-    return [c for _, c in _components() if c["type"] == kind]
-
-
-def test_the_corpus_uses_every_component_type_of_the_list() -> None:
-    used = {c["type"] for _, c in _components()}
-    assert COMPONENT_TYPES - used == set()
-
-
-FEATURES: dict[str, Any] = {
-    "GET": lambda: any(c.get("http_method", "GET") == "GET" for c in _of("HttpRequester")),
-    "POST with a JSON body": lambda: any(
-        c.get("http_method") == "POST" and c.get("request_body_json")
-        for c in _of("HttpRequester")),
-    "POST with a form body": lambda: any(
-        c.get("http_method") == "POST" and c.get("request_body_data")
-        for c in _of("HttpRequester")),
-    "request_parameters": lambda: any(c.get("request_parameters") for c in _of("HttpRequester")),
-    "request_headers": lambda: any(c.get("request_headers") for c in _of("HttpRequester")),
-    "DpathExtractor with *": lambda: any("*" in c.get("field_path", [])
-                                         for c in _of("DpathExtractor")),
-    "DpathExtractor with []": lambda: any(c.get("field_path") == [] for c in _of("DpathExtractor")),
-    "RequestOption into a parameter, header, JSON body, form body": lambda: {
-        c["inject_into"] for c in _of("RequestOption")} >= {
-        "request_parameter", "header", "body_json", "body_data"},
-    "RequestOption with a field_path": lambda: any(c.get("field_path")
-                                                   for c in _of("RequestOption")),
-    "RequestPath as the page token": lambda: any(
-        (c.get("page_token_option") or {}).get("type") == "RequestPath"
-        for c in _of("DefaultPaginator")),
-    "page_size_option": lambda: any(c.get("page_size_option") for c in _of("DefaultPaginator")),
-    "stop_condition": lambda: any(c.get("stop_condition") for c in _of("CursorPagination")),
-    "ParentStreamConfig request_option, incremental_dependency, extra_fields": lambda: all(
-        any(c.get(k) for c in _of("ParentStreamConfig"))
-        for k in ("request_option", "incremental_dependency", "extra_fields")),
-    "a list of routers": lambda: any(isinstance(c.get("partition_router"), list)
-                                     for c in _of("SimpleRetriever")),
-    "DatetimeBasedCursor options": lambda: all(
-        any(c.get(k) for c in _of("DatetimeBasedCursor"))
-        for k in ("cursor_datetime_formats", "step", "cursor_granularity", "lookback_window",
-                  "start_time_option", "end_time_option", "is_data_feed",
-                  "is_client_side_incremental", "end_datetime")),
-    "OAuth refresh token and client credentials": lambda: {
-        c.get("grant_type", "refresh_token") for c in _of("OAuthAuthenticator")} >= {
-        "refresh_token", "client_credentials"},
-    "OAuth refresh_request_body and token expiry format": lambda: all(
-        any(c.get(k) for c in _of("OAuthAuthenticator"))
-        for k in ("refresh_request_body", "token_expiry_date_format", "scopes")),
-    "every filter action": lambda: {c.get("action") for c in _of("HttpResponseFilter")} >= {
-        "RETRY", "IGNORE", "FAIL", "RATE_LIMITED"},
-    "filters by http_codes, error_message_contains, predicate": lambda: all(
-        any(c.get(k) for c in _of("HttpResponseFilter"))
-        for k in ("http_codes", "error_message_contains", "predicate")),
-    "RecordFilter with a condition": lambda: any(c.get("condition") for c in _of("RecordFilter")),
-}
-"""Fields and values of the list that a component type alone does not show."""
-
-
-@pytest.mark.parametrize("feature", sorted(FEATURES))
-def test_the_corpus_uses_every_feature_of_the_list(feature: str) -> None:
-    assert FEATURES[feature]()
-
-
-def test_the_corpus_leans_on_refs_parameters_and_default_types() -> None:
-    refs = parameters = 0
-    untyped: set[str] = set()
-    for name in MANIFESTS:
-        for key, node in _walk(_raw(name)):
-            if isinstance(node, dict):
-                refs += "$ref" in node
-                parameters += "$parameters" in node
-                if "type" not in node and key in ("check", "record_selector", "extractor",
-                                                  "start_datetime", "page_size_option",
-                                                  "start_time_option", "record_filter",
-                                                  "schema_loader", "requester"):
-                    untyped.add(key)
-            elif isinstance(node, str) and node.startswith("#/definitions/"):
-                refs += 1
-    assert refs >= 50 and parameters >= 10
-    assert untyped == {"check", "record_selector", "extractor", "start_datetime",
-                       "page_size_option", "start_time_option", "record_filter",
-                       "schema_loader", "requester"}
-
-
-def test_the_corpus_templates_use_every_cdk_variable_and_macro() -> None:
-    environment = jinja2.Environment()  # parsing only: nothing is rendered here
-    environment.filters.update(FILTERS)  # the CDK's filters, so the templates parse
-    names: set[str] = set()
-    for name in MANIFESTS:
-        for _, node in _walk(_raw(name)):
-            if isinstance(node, str) and re.search(r"\{\{|\{%", node):
-                names |= meta.find_undeclared_variables(environment.parse(node))
-    assert CDK_VARIABLES - names == set()
-    assert CDK_MACROS - names == set()

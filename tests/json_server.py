@@ -13,7 +13,7 @@ __all__ = ["Respond", "json_server"]
 
 Respond = Callable[..., "tuple[int, Any] | None"]
 """Answers a GET of a path (with its query; with ``with_headers``, and its request headers)
-with ``(status, JSON body)``, or ``None`` for no answer at all."""
+with ``(status, JSON body)`` (``bytes``: sent as they are), or ``None`` for no answer at all."""
 
 
 @contextmanager
@@ -29,7 +29,7 @@ def json_server(respond: Respond, *, with_headers: bool = False) -> Iterator[str
             if answer is None:
                 return
             status, body = answer
-            data = json.dumps(body).encode()
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))

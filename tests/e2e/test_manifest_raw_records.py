@@ -10,10 +10,8 @@ not fit must be exactly the ones that brought something new.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,6 +25,7 @@ from restsync.engine import sink as sink_module
 from restsync.normalize import normalizer as normalizer_module
 from restsync.normalize.arrow_pages import PAGE_PATH_ENV
 from restsync.spec.airbyte import load_manifest
+from tests.json_server import json_server
 
 BASE_ROW = {"id": 0, "a": 1, "n": {"x": 1}, "tags": ["t"], "ts": "2024-01-01T00:00:00Z"}
 
@@ -76,28 +75,11 @@ MANIFEST = {
 def pages_server(pages: list[bytes]) -> Iterator[str]:
     """Serves ``GET /events?page=N`` with the bytes of page N (1-based), as given."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
+    def respond(path: str) -> tuple[int, bytes]:
+        return 200, pages[int(parse_qs(urlsplit(path).query).get("page", ["1"])[0]) - 1]
 
-        def do_GET(self) -> None:
-            number = int(parse_qs(urlsplit(self.path).query).get("page", ["1"])[0])
-            data = pages[number - 1]
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with json_server(respond) as base:
+        yield base
 
 
 def _bodies(base: str, pages: list[list[Any]]) -> list[bytes]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from restsync.spec.airbyte.interpolation import Template
@@ -37,3 +39,22 @@ def test_last_record_is_seen_however_it_is_used() -> None:
     assert Template("{{ last_record.id }}").keys_read("last_record") == frozenset({"id"})
     assert Template("{{ last_record }}").keys_read("last_record") is None
     assert Template("{{ response.next }}").keys_read("last_record") == frozenset()
+
+
+def test_a_template_works_out_what_it_reads_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # asked for every page sequence: a fan-out of thousands of partitions asks as often
+    from restsync.spec.airbyte import interpolation
+
+    calls: list[str] = []
+    original = interpolation.keys_read
+
+    def counted(tree: Any, name: str) -> frozenset[str] | None:
+        calls.append(name)
+        return original(tree, name)
+
+    monkeypatch.setattr(interpolation, "keys_read", counted)
+    template = Template("{{ response.meta.next }}")
+    for _ in range(3):
+        assert template.keys_read("response") == frozenset({"meta"})
+        assert template.keys_read("last_record") == frozenset()
+    assert calls == ["response", "last_record"]

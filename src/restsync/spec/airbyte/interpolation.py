@@ -253,7 +253,10 @@ class Template:
         (:func:`~restsync.spec.airbyte.template_reads.keys_read`)."""
         if self.is_plain:
             return frozenset()
-        return keys_read(_ENV.parse(self.text), name)
+        reads: dict[str, frozenset[str] | None] = self.__dict__.setdefault("_reads", {})
+        if name not in reads:  # asked once per page sequence: parsed once per template
+            reads[name] = keys_read(_ENV.parse(self.text), name)
+        return reads[name]
 
     def _empty_default(self) -> Any:
         if self._default is None:

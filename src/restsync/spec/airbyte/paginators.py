@@ -99,8 +99,9 @@ def default_paginator(c: Compiler, component: Mapping[str, Any]) -> PageStrategy
                           "the page size cannot go in the path")
     if token is None:
         c.infer(f"{where}.page_token_option",
-                f"{c.stream}: no page_token_option: the token is not sent, so every page asks "
-                "for the same data (as the CDK does)")
+                f"{c.stream}: no page_token_option: the token goes only where the requester's "
+                "templates use next_page_token; without that every page asks for the same "
+                "data (as the CDK does)")
     assert token is None or isinstance(token, RequestOption)
     assert size is None or isinstance(size, RequestOption)
     return PageStrategy(kind=strategy.kind, page_size=strategy.page_size,

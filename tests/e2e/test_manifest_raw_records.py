@@ -22,7 +22,7 @@ import pytest
 
 from restsync.engine import Pipeline
 from restsync.engine import sink as sink_module
-from restsync.normalize import normalizer as normalizer_module
+from restsync.normalize import arrow_pages as arrow_pages_module
 from restsync.normalize.arrow_pages import PAGE_PATH_ENV
 from restsync.spec.airbyte import load_manifest
 from tests.json_server import json_server
@@ -97,16 +97,16 @@ def one_page_batches(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Batches of 3 records; every refusal allowed; returns, per raw read, whether it was
     read with the type before."""
     monkeypatch.setattr(sink_module, "BATCH_ROWS", 3)
-    monkeypatch.setattr(normalizer_module, "MAX_RAW_REFUSALS", 1_000)
+    monkeypatch.setattr(arrow_pages_module, "MAX_RAW_REFUSALS", 1_000)
     reads: list[bool] = []
-    read = normalizer_module.raw_records_to_struct
+    read = arrow_pages_module.raw_records_to_struct
 
     def noted(pages: Any, record_type: Any) -> Any:
         struct = read(pages, record_type)
         reads.append(struct is not None)
         return struct
 
-    monkeypatch.setattr(normalizer_module, "raw_records_to_struct", noted)
+    monkeypatch.setattr(arrow_pages_module, "raw_records_to_struct", noted)
     return reads
 
 
@@ -167,7 +167,7 @@ def test_batches_read_from_their_text_give_the_dict_paths_tables(
 
 def test_after_three_refusals_a_resource_parses_every_batch(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, one_page_batches: list[bool]) -> None:
-    monkeypatch.setattr(normalizer_module, "MAX_RAW_REFUSALS", 3)
+    monkeypatch.setattr(arrow_pages_module, "MAX_RAW_REFUSALS", 3)
     pages = [_rows(1), _rows(4, b=1), _rows(7, c=1), _rows(10, d=1), _rows(13), _rows(16)]
     holder: list[bytes] = []
     monkeypatch.setenv(PAGE_PATH_ENV, "auto")

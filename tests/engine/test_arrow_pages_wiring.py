@@ -18,7 +18,7 @@ import pytest
 from restsync.engine import sink
 from restsync.extract.http import Request, Response
 from restsync.normalize import TableBatch
-from restsync.normalize import normalizer as normalizer_module
+from restsync.normalize import arrow_pages as arrow_pages_module
 from restsync.normalize.arrow_pages import PAGE_PATH_ENV, PageBody
 from tests.engine.test_runner import RecordingDestination, RecordingLoad, paged, run, spec
 
@@ -70,13 +70,13 @@ async def _run(monkeypatch: pytest.MonkeyPatch, mode: str
                ) -> tuple[TableDestination, list[tuple[int, bool]]]:
     monkeypatch.setenv(PAGE_PATH_ENV, mode)
     calls: list[tuple[int, bool]] = []
-    real = normalizer_module.bodies_to_struct
+    real = arrow_pages_module.bodies_to_struct
 
     def spy(pages: Sequence[PageBody], record_type: Any) -> Any:
         struct = real(pages, record_type)
         calls.append((sum(p.records for p in pages), struct is not None))
         return struct
-    monkeypatch.setattr(normalizer_module, "bodies_to_struct", spy)
+    monkeypatch.setattr(arrow_pages_module, "bodies_to_struct", spy)
     dest = TableDestination()
     outcomes, _ = await run(spec(RESOURCES), handler, dest)
     assert {o.status for o in outcomes.values()} == {"completed"}

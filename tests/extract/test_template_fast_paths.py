@@ -29,7 +29,7 @@ from restsync.extract.template_records import (
     transform_records,
 )
 from restsync.load import Destination
-from restsync.normalize import normalizer as normalizer_module
+from restsync.normalize import arrow_pages as arrow_pages_module
 from restsync.normalize.arrow_pages import PAGE_PATH_ENV, PageBody
 from restsync.plan import build_plan
 from restsync.spec.airbyte import load_manifest
@@ -212,8 +212,8 @@ async def _run(monkeypatch: pytest.MonkeyPatch, mode: str
     (records, whether the Arrow reader took it)."""
     monkeypatch.setenv(PAGE_PATH_ENV, mode)
     batches: list[tuple[int, bool]] = []
-    read = normalizer_module.bodies_to_struct
-    monkeypatch.setattr(normalizer_module, "bodies_to_struct",
+    read = arrow_pages_module.bodies_to_struct
+    monkeypatch.setattr(arrow_pages_module, "bodies_to_struct",
                         lambda pages, record_type: _noted(batches, pages, record_type, read))
     source = load_manifest(MANIFEST, config={"base": BASE}, name="unit")
     dest = TableDestination()

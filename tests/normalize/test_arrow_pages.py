@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from restsync.errors import ConfigError, LimitExceededError
 from restsync.normalize import Normalizer, TableBatch, arrow_pages
-from restsync.normalize import normalizer as normalizer_module
 from restsync.normalize.arrow_pages import (
     FAST_PATH_MAX_DEPTH,
     PAGE_PATH_ENV,
     PageBody,
+    PageReader,
     bodies_to_struct,
     page_path,
     type_depth,
@@ -84,20 +84,20 @@ def _fast_reads() -> Iterator[list[bool]]:
     """Whether each batch given with its bodies was read from them (True) or the dict path
     built it (False: declined before or by the reader)."""
     taken: list[bool] = []
-    real = normalizer_module.bodies_to_struct
+    real = arrow_pages.bodies_to_struct
 
     def spy(pages: Sequence[PageBody], record_type: Any) -> Any:
         struct = real(pages, record_type)
         taken[-1] = struct is not None
         return struct
 
-    def read_pages(self: Normalizer, pages: Any, arrow_type: Any) -> Any:
+    def from_bodies(self: PageReader, pages: Any, arrow_type: Any) -> Any:
         taken.append(False)
-        return real_read_pages(self, pages, arrow_type)
+        return real_from_bodies(self, pages, arrow_type)
 
-    real_read_pages = Normalizer._read_pages
-    with mock.patch.object(normalizer_module, "bodies_to_struct", spy), \
-            mock.patch.object(Normalizer, "_read_pages", read_pages):
+    real_from_bodies = PageReader.from_bodies
+    with mock.patch.object(arrow_pages, "bodies_to_struct", spy), \
+            mock.patch.object(PageReader, "from_bodies", from_bodies):
         yield taken
 
 

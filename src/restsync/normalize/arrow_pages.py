@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -55,8 +55,8 @@ import pyarrow.json as pa_json
 from restsync.errors import ConfigError
 from restsync.normalize.kinds import MAX_EXACT_DOUBLE_INT
 
-__all__ = ["FAST_PATH_MAX_DEPTH", "PAGE_PATHS", "PAGE_PATH_ENV", "PageBody", "bodies_to_struct",
-           "page_path", "raw_records_to_struct", "type_depth"]
+__all__ = ["FAST_PATH_MAX_DEPTH", "MAX_RAW_REFUSALS", "PAGE_PATHS", "PAGE_PATH_ENV", "PageBody",
+           "PageReader", "bodies_to_struct", "page_path", "raw_records_to_struct", "type_depth"]
 
 PAGE_PATH_ENV: Final = "RESTSYNC_PAGE_PATH"
 """Environment variable choosing how page bodies become Arrow (:data:`PAGE_PATHS`)."""
@@ -66,6 +66,10 @@ PAGE_PATHS: Final = ("auto", "dict")
 DEFAULT_PAGE_PATH: Final = "auto"
 FAST_PATH_MAX_DEPTH: Final = 64
 """Records nesting deeper (:func:`type_depth`) take the dict path whatever the limits say."""
+MAX_RAW_REFUSALS = 3
+"""Batches of unparsed records that may not fit the type of the batch before
+(:meth:`PageReader.from_text`) before a resource parses every later batch: a feed whose keys
+keep changing would pay for two reads of each batch."""
 _WRAP_KEY: Final = "r"
 _MIN_BLOCK: Final = 1 << 20
 _NON_SPACE: Final = re.compile(rb"\S")
@@ -102,6 +106,53 @@ class PageBody:
     keys: tuple[str, ...]
     records: int
     records_json: bytes | None = None
+
+
+class PageReader:
+    """One resource's Arrow-native reads, bounded before the reader runs.
+
+    A batch is read from its bodies with the type inferred from its records
+    (:meth:`from_bodies`), or, when its records were never parsed, from their JSON text with
+    the type of the last batch read from bodies (:meth:`from_text`).
+
+    Args:
+        max_depth: ``max_nesting_depth`` (None: no limit); a type nesting deeper, or deeper
+            than :data:`FAST_PATH_MAX_DEPTH`, is not read.
+        fits: Whether a batch of records of a type needs no cut of the column bounds (the
+            normalizer's ``ShapeGuard.fits``).
+    """
+
+    def __init__(self, max_depth: int | None, fits: Callable[[pa.DataType], bool]) -> None:
+        self._max_depth = min(max_depth or FAST_PATH_MAX_DEPTH, FAST_PATH_MAX_DEPTH)
+        self._fits = fits
+        self._earlier: pa.DataType | None = None  # of the last batch read from its bodies
+        self.refusals = 0
+
+    def from_bodies(self, pages: Sequence[PageBody], arrow_type: pa.DataType | None
+                    ) -> pa.StructArray | None:
+        """The records read from their bodies as ``arrow_type`` (their inferred type), or
+        None when that type is past a limit (the records need the dict path's cuts or depth
+        handling; checked before the reader sees a byte) or the reader refuses them."""
+        if arrow_type is None or not pa.types.is_struct(arrow_type) or \
+                type_depth(arrow_type) > self._max_depth or not self._fits(arrow_type):
+            return None
+        struct = bodies_to_struct(pages, arrow_type)
+        if struct is not None:
+            self._earlier = arrow_type
+        return struct
+
+    def from_text(self, pages: Sequence[PageBody]) -> pa.StructArray | None:
+        """The records read from their JSON text as the type of the last batch read from its
+        bodies (:func:`raw_records_to_struct`); None when there is no such type yet, it no
+        longer passes the column bounds, the records do not fit it, or
+        :data:`MAX_RAW_REFUSALS` batches did not."""
+        earlier = self._earlier
+        if earlier is None or self.refusals >= MAX_RAW_REFUSALS or not self._fits(earlier):
+            return None
+        struct = raw_records_to_struct(pages, earlier)
+        if struct is None:
+            self.refusals += 1
+        return struct
 
 
 def type_depth(arrow_type: pa.DataType) -> int:

@@ -10,13 +10,7 @@ import pyarrow.compute as pc
 
 from restsync.errors import ConfigError
 from restsync.normalize import contract, kinds
-from restsync.normalize.arrow_pages import (
-    FAST_PATH_MAX_DEPTH,
-    PageBody,
-    bodies_to_struct,
-    raw_records_to_struct,
-    type_depth,
-)
+from restsync.normalize.arrow_pages import PageBody, PageReader
 from restsync.normalize.arrowize import RecordsType, infer_struct_type, records_to_struct
 from restsync.normalize.batch import (
     CHILD_SYSTEM_COLUMNS,
@@ -43,11 +37,6 @@ from restsync.normalize.schema import (
     column_from_hint,
 )
 from restsync.normalize.shape import ShapeLimits
-
-MAX_RAW_REFUSALS = 3
-"""Batches of unparsed records that may not fit the type of the batch before
-(:meth:`Normalizer.normalize_raw`) before a normalizer parses every later batch: a feed whose
-keys keep changing would pay for two reads of each batch."""
 
 
 class Normalizer:
@@ -139,8 +128,8 @@ class Normalizer:
             normalize_path(p) in self._json_names,
             cuts=[(*t.json_path, *c.json_path) for t in self._stored.values()
                   for c in t.columns.values() if c.limit == COLUMNS_LIMIT and c.json_path])
-        self._earlier_type: pa.DataType | None = None  # of the last batch read from bodies
-        self._raw_refusals = 0
+        self._pages = PageReader(self.limits.max_depth, lambda arrow_type: self._guard.fits(
+            arrow_type, known_columns=self._known_columns))
 
     @property
     def limit_notes(self) -> list[str]:
@@ -249,9 +238,8 @@ class Normalizer:
         if pages and constant_columns is None:
             if records_type is None:
                 inferred = infer_struct_type(records)
-            struct = self._read_pages(pages, inferred)
+            struct = self._pages.from_bodies(pages, inferred)
             if struct is not None:
-                self._earlier_type = inferred
                 return self._normalize_struct(struct, None, where)
         bounded, arrow_type = self._guard.bound(records, known_columns=self._known_columns,
                                                 table_name=self._table_name_of, where=where,
@@ -263,35 +251,17 @@ class Normalizer:
                       ) -> list[TableBatch] | None:
         """Normalize a batch whose records were never parsed, from their JSON text
         (:attr:`PageBody.records_json`), read as the type of the last batch read from its
-        bodies (:func:`~restsync.normalize.arrow_pages.raw_records_to_struct`).
+        bodies (:meth:`~restsync.normalize.arrow_pages.PageReader.from_text`).
 
         Returns:
             The batches, as :meth:`normalize` gives them; or None when there is no such type
             yet, it no longer passes the limits, or the records do not fit it (a new key, a
             changed type): then parse the records and call :meth:`normalize` with ``pages``.
-            After :data:`MAX_RAW_REFUSALS` refusals it stops trying.
+            After :data:`~restsync.normalize.arrow_pages.MAX_RAW_REFUSALS` refusals it stops
+            trying.
         """
-        earlier = self._earlier_type
-        if earlier is None or self._raw_refusals >= MAX_RAW_REFUSALS or \
-                not self._guard.fits(earlier, known_columns=self._known_columns):
-            return None
-        struct = raw_records_to_struct(pages, earlier)
-        if struct is None:
-            self._raw_refusals += 1
-            return None
-        return self._normalize_struct(struct, None, where)
-
-    def _read_pages(self, pages: Sequence[PageBody], arrow_type: pa.DataType | None
-                    ) -> pa.StructArray | None:
-        """The records read from their bodies as ``arrow_type`` (their inferred type), or None
-        when that type is past a limit (the records need the dict path's cuts or depth
-        handling): checked before the reader sees a byte, so it builds no more than this."""
-        if arrow_type is None or not pa.types.is_struct(arrow_type) or \
-                type_depth(arrow_type) > min(self.limits.max_depth or FAST_PATH_MAX_DEPTH,
-                                             FAST_PATH_MAX_DEPTH) or \
-                not self._guard.fits(arrow_type, known_columns=self._known_columns):
-            return None
-        return bodies_to_struct(pages, arrow_type)
+        struct = self._pages.from_text(pages)
+        return None if struct is None else self._normalize_struct(struct, None, where)
 
     def _normalize_struct(self, struct: pa.StructArray,
                           constant_columns: ConstantColumns | None, where: str | None

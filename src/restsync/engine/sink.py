@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from restsync import faultpoints
@@ -94,7 +95,7 @@ class RecordSink:
             plain = isinstance(self.normalizer, Normalizer)
             raw = plain and bool(bodies) and all(
                 isinstance(c, RawRecords) and not c.parsed for c in chunks)
-            batch: Sequence[Any] = chunks if raw else [r for c in chunks for r in c]
+            batch: list[Any] = chunks if raw else list(chain.from_iterable(chunks))
             records_type = RecordsType.of(batch) if batch and plain and not raw else None
             await self._wait_pending()
             if batch:
@@ -120,7 +121,7 @@ class RecordSink:
             pending, self.pending = self.pending, None
             await pending
 
-    def _stage(self, records: Sequence[Any], where: str | None = None,
+    def _stage(self, records: list[Any], where: str | None = None,
                bodies: list[PageBody] | None = None,
                records_type: RecordsType | None = None, raw: bool = False) -> None:
         """Normalize and stage one batch (``raw``: ``records`` are the pages' unparsed
@@ -130,12 +131,12 @@ class RecordSink:
         if raw and isinstance(self.normalizer, Normalizer) and bodies:
             batches = self.normalizer.normalize_raw(bodies, where=where)
             if batches is None:  # refused: parse them (a ResponseError names a bad page)
-                records = [r for chunk in records for r in chunk]
+                records = list(chain.from_iterable(records))
         if batches is None and isinstance(self.normalizer, Normalizer):
-            batches = self.normalizer.normalize(list(records), where=where,
-                                                pages=bodies or None, records_type=records_type)
+            batches = self.normalizer.normalize(records, where=where, pages=bodies or None,
+                                                records_type=records_type)
         elif batches is None:
-            batches = self.normalizer.normalize(list(records), where=where)
+            batches = self.normalizer.normalize(records, where=where)
         for table_batch in batches:
             self.load.write(table_batch)
         faultpoints.reach("engine.staged")

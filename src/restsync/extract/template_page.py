@@ -36,11 +36,10 @@ def page_records(te: TemplatedEndpoint, response: Response, location: str,
     """A page's records (after the record steps and the client-side window), how many the
     extractor found, the body as the paginator's templates see it, and the path of keys at
     which the records are the body's list (None: they are not)."""
-    split = splitter.split(response.body, location) \
-        if splitter is not None and response.status != 204 else None
-    if split is not None:  # the records stay text until something reads them
-        return split.records, len(split.records), split.envelope, splitter.path \
-            if splitter is not None else None
+    if splitter is not None and response.status != 204:
+        split = splitter.split(response.body, location)
+        if split is not None:  # the records stay text until something reads them
+            return split.records, len(split.records), split.envelope, splitter.path
     documents = decode_body(response.body, te.records, location) \
         if response.status != 204 else [{}]
     path = field_path if field_path is not None else [

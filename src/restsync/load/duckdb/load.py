@@ -6,10 +6,11 @@ Two ways to hold the rows until the commit, chosen by ``DuckDBDestination.begin`
   opens a transaction at once. ``append`` and ``replace`` insert straight into the dataset's
   tables (``replace`` empties the root table and its child tables first, in the same
   transaction, so the commit copies nothing); ``merge`` inserts into staging tables created
-  inside that transaction, and the commit applies the disposition there. Rows, state and the load record become visible
-  together at ``COMMIT``; a crash or an abort leaves nothing behind (an uncommitted DuckDB
-  transaction never reaches the file). Inserting inside one transaction also lets DuckDB
-  write whole row groups once instead of checkpointing every insert (~4x faster).
+  inside that transaction, and the commit applies the disposition there. Rows, state and the
+  load record become visible together at ``COMMIT``; a crash or an abort leaves nothing
+  behind (an uncommitted DuckDB transaction never reaches the file). Inserting inside one
+  transaction also lets DuckDB write whole row groups once instead of checkpointing every
+  insert (~4x faster).
 * **shared staging** (``exclusive=False``): for a resource whose tables another resource of
   the same run also writes. Concurrent transactions that alter the same table conflict in
   DuckDB, so the rows go to staging tables on the destination's own connection and the

@@ -119,6 +119,8 @@ def retry_config(handler: Mapping[str, Any] | None) -> RetryConfig:
 
 def api_budget(c: Compiler, component: Mapping[str, Any]) -> RateLimitConfig | None:
     """``HTTPAPIBudget``: the first call-rate policy as restsync's proactive rate limit."""
+    from restsync.spec.airbyte.datetimes import parse_duration
+
     where = path_of(component)
     for i, policy in enumerate(component.get("policies") or []):
         kind = policy.get("type") if isinstance(policy, Mapping) else None
@@ -134,7 +136,6 @@ def api_budget(c: Compiler, component: Mapping[str, Any]) -> RateLimitConfig | N
         else:
             c.infer(here, f"call-rate policy {kind!r} without a rate: not applied")
             continue
-        from restsync.spec.airbyte.datetimes import parse_duration
         if isinstance(limit, str):  # a template over the config
             limit = c.evaluate(limit, policy, f"{here}.limit")
         try:
